@@ -1,0 +1,94 @@
+"""
+### kb_sync — keep the Knowledge Base in step with the product catalog
+
+**Schedule:** daily at 02:00 (`TAILOR_TIMEZONE`, default Airflow's timezone); no catchup;
+one run at a time.
+
+1. **plan_sync** reads and validates every catalog file (a bad record fails here, naming
+   file and line, before anything is touched), builds the manifest (key, size, sha256 per
+   file; a hash per product) and compares it with the last successful sync.
+2. **catalog_changed** stops the run when nothing changed, and logs why: no ingestion job.
+3. **sync_knowledge_base** — `local`: re-embeds only the added/changed products into the
+   versioned LanceDB store and deletes removed ones; `aws`: starts a Bedrock ingestion job
+   (idempotent `clientToken`), waits in the triggerer, and succeeds only on `COMPLETE`
+   with no failed documents.
+4. **record_sync** commits the manifest and emits the `tailor_knowledge_base` asset event
+   (manifest hash, products added/changed/removed) that evaluation follows.
+
+**Params**
+- `allow_mass_delete` — allow a sync that empties the catalog or removes more than half
+  of the products. Off by default: such a sync is refused.
+
+Backend and locations come from the Variables `tailor_backend` and `tailor_settings`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk import Param, dag, task
+
+from tailor_airflow.assets import KNOWLEDGE_BASE
+from tailor_airflow.dag_defaults import DEFAULT_ARGS, cron
+from tailor_airflow.knowledge_base import SyncKnowledgeBaseOperator
+
+
+@dag(
+    dag_id="kb_sync",
+    schedule=cron("0 2 * * *"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["tailor", "knowledge-base"],
+    doc_md=__doc__,
+    params={
+        "allow_mass_delete": Param(
+            False,
+            type="boolean",
+            title="Allow mass delete",
+            description="Allow a sync that empties the catalog or removes more than half "
+            "of the products. Leave off unless the catalog really shrank.",
+        ),
+    },
+)
+def kb_sync():
+    @task
+    def plan_sync(params: dict[str, Any]) -> dict[str, Any]:
+        from tailor.kb_sync import plan_sync as plan
+        from tailor_airflow.config import catalog_root, kb_state_root, load_settings
+
+        settings = load_settings()
+        result = plan(catalog_root(settings), kb_state_root(settings), params["allow_mass_delete"])
+        print(result.reason)
+        return result.to_dict()
+
+    @task.short_circuit
+    def catalog_changed(plan: dict[str, Any]) -> bool:
+        print(plan["reason"])
+        return plan["changed"]
+
+    @task(outlets=[KNOWLEDGE_BASE])
+    def record_sync(plan: dict[str, Any], result: dict[str, Any], **context: Any) -> str:
+        from tailor.kb_sync import record_sync as record
+        from tailor_airflow.config import kb_state_root, load_settings
+
+        key = record(kb_state_root(load_settings()), plan, result, context["run_id"])
+        context["outlet_events"][KNOWLEDGE_BASE].extra = {
+            "manifest_hash": plan["manifest_hash"],
+            "products": plan["products"],
+            "added": len(plan["added"]),
+            "changed": len(plan["modified"]),
+            "removed": len(plan["removed"]),
+            "backend": result["backend"],
+            "record": key,
+        }
+        print(f"Sync recorded at {key}")
+        return key
+
+    plan = plan_sync()
+    synced = SyncKnowledgeBaseOperator(task_id="sync_knowledge_base", plan=plan)
+    catalog_changed(plan) >> synced
+    record_sync(plan, synced.output)
+
+
+kb_sync()

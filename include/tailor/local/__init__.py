@@ -1,0 +1,1 @@
+"""The embedded backend: everything on one CPU box, with models shipped as PyPI packages."""

@@ -1,0 +1,104 @@
+"""Tailor's settings: one mapping, validated, with defaults that run on a laptop.
+
+Airflow reads it from the Variable ``tailor_settings`` (JSON) and the backend from the
+Variable ``tailor_backend``; both can come from ``AIRFLOW_VAR_*`` environment variables.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Backend(StrEnum):
+    LOCAL = "local"
+    AWS = "aws"
+
+
+class SettingsError(ValueError):
+    """A missing or invalid setting; the message names it."""
+
+
+def _as_uri(location: str) -> str:
+    return location if "://" in location else Path(location).resolve().as_uri()
+
+
+@dataclass(frozen=True)
+class Settings:
+    backend: Backend = Backend.LOCAL
+    data_root: str = (REPO_ROOT / "data").as_uri()
+    catalog_uri: str = ""  # default: <data_root>/catalog
+    aws_conn_id: str = "aws_default"
+    region_name: str | None = None
+    knowledge_base_id: str | None = None
+    data_source_id: str | None = None
+    chunk_tokens: int = 200  # MiniLM reads 256 tokens; the reference's 512 would be truncated
+    chunk_overlap: int = 40  # 20%, as the reference
+    top_k: int = 3
+    fail_on_failed_documents: bool = True
+    ingestion_poll_seconds: int = 30
+    ingestion_timeout_minutes: int = 180
+
+    @classmethod
+    def from_mapping(cls, mapping: dict[str, Any]) -> Settings:
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(mapping) - set(fields))
+        if unknown:
+            raise SettingsError(f"unknown Tailor setting(s): {', '.join(unknown)}")
+        values: dict[str, Any] = {}
+        for name, value in mapping.items():
+            default = fields[name].default
+            try:
+                if name == "backend":
+                    value = Backend(value)
+                elif isinstance(default, bool):
+                    if not isinstance(value, bool):
+                        raise TypeError
+                elif isinstance(default, int):
+                    value = int(value)
+            except (TypeError, ValueError):
+                raise SettingsError(f"setting '{name}' has an invalid value {value!r}") from None
+            values[name] = value
+        settings = cls(**values)
+        if settings.backend is Backend.LOCAL and not settings.data_root.startswith("file://"):
+            settings = dataclasses.replace(settings, data_root=_as_uri(settings.data_root))
+        if not settings.catalog_uri:
+            settings = dataclasses.replace(
+                settings, catalog_uri=settings.data_root.rstrip("/") + "/catalog"
+            )
+        if not 0 <= settings.chunk_overlap < settings.chunk_tokens:
+            raise SettingsError("need 0 <= chunk_overlap < chunk_tokens")
+        return settings
+
+    def require(self, *names: str) -> tuple[Any, ...]:
+        """Values an AWS call cannot do without; a clear error names every missing one."""
+        missing = [n for n in names if not getattr(self, n)]
+        if missing:
+            raise SettingsError(
+                f"the '{self.backend}' backend needs setting(s) {', '.join(missing)} "
+                "in the Airflow Variable 'tailor_settings'"
+            )
+        return tuple(getattr(self, n) for n in names)
+
+    @property
+    def local_kb_dir(self) -> Path:
+        """Where the embedded knowledge base lives (a local folder even for file:// roots)."""
+        if not self.data_root.startswith("file://"):
+            raise SettingsError("the local knowledge base needs a file:// data_root")
+        return Path(self.data_root.removeprefix("file://")) / "knowledge_base"
+
+
+def settings_from_env() -> Settings:
+    """The settings outside Airflow (scripts, benchmarks), from the same AIRFLOW_VAR_* values."""
+    import json
+    import os
+
+    mapping = json.loads(os.environ.get("AIRFLOW_VAR_TAILOR_SETTINGS") or "{}")
+    if os.environ.get("AIRFLOW_VAR_TAILOR_BACKEND"):
+        mapping["backend"] = os.environ["AIRFLOW_VAR_TAILOR_BACKEND"]
+    return Settings.from_mapping(mapping)

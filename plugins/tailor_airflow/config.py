@@ -1,0 +1,29 @@
+"""Read Tailor's settings from Airflow at run time, and open its storage locations."""
+
+from __future__ import annotations
+
+from airflow.sdk import ObjectStoragePath, Variable
+
+from tailor.settings import Settings
+
+
+def load_settings() -> Settings:
+    """Variable ``tailor_settings`` (JSON) with ``tailor_backend`` on top; defaults otherwise."""
+    mapping = dict(Variable.get("tailor_settings", default={}, deserialize_json=True))
+    backend = Variable.get("tailor_backend", default=None)
+    if backend:
+        mapping["backend"] = backend
+    return Settings.from_mapping(mapping)
+
+
+def storage_path(settings: Settings, uri: str) -> ObjectStoragePath:
+    conn_id = settings.aws_conn_id if uri.startswith("s3://") else None
+    return ObjectStoragePath(uri, conn_id=conn_id)
+
+
+def kb_state_root(settings: Settings) -> ObjectStoragePath:
+    return storage_path(settings, settings.data_root) / "kb_sync"
+
+
+def catalog_root(settings: Settings) -> ObjectStoragePath:
+    return storage_path(settings, settings.catalog_uri)

@@ -1,0 +1,145 @@
+"""Bring the knowledge base to a planned catalog manifest, on either backend.
+
+``local``: re-embed the changed products into the embedded LanceDB store, in the task.
+``aws``: start a Bedrock ingestion job through the provider's BedrockAgentHook and wait
+for it in the triggerer; a busy data source (ConflictException) is waited out first.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from airflow.providers.amazon.aws.hooks.bedrock import BedrockAgentHook
+from airflow.sdk import BaseOperator, Context
+from botocore.exceptions import ClientError
+
+from tailor.ingestion import check_ingestion_job, client_token
+from tailor.kb_sync import load_snapshot
+from tailor.settings import Backend, Settings
+from tailor_airflow.config import kb_state_root, load_settings
+from tailor_airflow.triggers import IngestionJobTrigger
+
+MAX_CONFLICT_WAITS = 3
+
+
+class SyncKnowledgeBaseOperator(BaseOperator):
+    """Sync the knowledge base to ``plan`` (the output of ``plan_sync``); return the counts."""
+
+    template_fields = ("plan",)
+    ui_color = "#d6eaf8"
+
+    def __init__(self, *, plan: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.plan = plan
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        settings = load_settings()
+        if settings.backend is Backend.LOCAL:
+            return self._sync_local(settings)
+        return self._start_ingestion(settings, conflicts_waited=0)
+
+    # -- local ------------------------------------------------------------------------
+    def _sync_local(self, settings: Settings) -> dict[str, Any]:
+        from tailor.local.knowledge_base import LocalKnowledgeBase
+
+        products = load_snapshot(kb_state_root(settings), self.plan["manifest_hash"])
+        kb = LocalKnowledgeBase(
+            settings.local_kb_dir,
+            chunk_tokens=settings.chunk_tokens,
+            chunk_overlap=settings.chunk_overlap,
+        )
+        version = kb.apply(self.plan["manifest_hash"], products)
+        self.log.info(
+            "Knowledge base version %d: %d products, %d chunks; re-embedded %d chunks "
+            "(added %s, changed %s, removed %s) in %.1f s",
+            version.kb_version,
+            version.products,
+            version.chunks,
+            version.chunks_embedded,
+            version.added or "none",
+            version.changed or "none",
+            version.removed or "none",
+            version.seconds,
+        )
+        return {"backend": "local", "store": str(settings.local_kb_dir), **vars(version)}
+
+    # -- aws --------------------------------------------------------------------------
+    def _hook(self, settings: Settings) -> BedrockAgentHook:
+        return BedrockAgentHook(aws_conn_id=settings.aws_conn_id, region_name=settings.region_name)
+
+    def _start_ingestion(self, settings: Settings, conflicts_waited: int) -> None:
+        kb_id, ds_id = settings.require("knowledge_base_id", "data_source_id")
+        client = self._hook(settings).conn
+        token = client_token(self.plan["manifest_hash"], self.plan["previous_hash"])
+        try:
+            job = client.start_ingestion_job(
+                knowledgeBaseId=kb_id,
+                dataSourceId=ds_id,
+                clientToken=token,
+                description=f"Tailor kb_sync, catalog manifest {self.plan['manifest_hash'][:12]}",
+            )["ingestionJob"]
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConflictException":
+                raise
+            running = client.list_ingestion_jobs(
+                knowledgeBaseId=kb_id,
+                dataSourceId=ds_id,
+                filters=[
+                    {"attribute": "STATUS", "operator": "EQ", "values": ["STARTING", "IN_PROGRESS"]}
+                ],
+            )["ingestionJobSummaries"]
+            if not running or conflicts_waited >= MAX_CONFLICT_WAITS:
+                raise
+            other = running[0]["ingestionJobId"]
+            self.log.info(
+                "Data source %s is busy with ingestion job %s; waiting for it, then starting ours",
+                ds_id,
+                other,
+            )
+            self._defer_on(settings, other, "execute_after_conflict", conflicts_waited + 1)
+        self.log.info("Started ingestion job %s (clientToken %s)", job["ingestionJobId"], token)
+        self._defer_on(settings, job["ingestionJobId"], "execute_complete", conflicts_waited)
+
+    def _defer_on(
+        self, settings: Settings, job_id: str, method: str, conflicts_waited: int
+    ) -> None:
+        kb_id, ds_id = settings.require("knowledge_base_id", "data_source_id")
+        poll = settings.ingestion_poll_seconds
+        attempts = max(1, settings.ingestion_timeout_minutes * 60 // poll)
+        self.defer(
+            trigger=IngestionJobTrigger(
+                knowledge_base_id=kb_id,
+                data_source_id=ds_id,
+                ingestion_job_id=job_id,
+                aws_conn_id=settings.aws_conn_id,
+                region_name=settings.region_name,
+                poll_interval=poll,
+                max_attempts=attempts,
+            ),
+            method_name=method,
+            kwargs={"conflicts_waited": conflicts_waited},
+            timeout=timedelta(minutes=settings.ingestion_timeout_minutes + 5),
+        )
+
+    def execute_after_conflict(
+        self, context: Context, event: dict[str, Any], conflicts_waited: int = 0
+    ) -> None:
+        job = event["job"]
+        self.log.info("The other ingestion job %s ended %s", job["ingestionJobId"], job["status"])
+        self._start_ingestion(load_settings(), conflicts_waited)
+
+    def execute_complete(
+        self, context: Context, event: dict[str, Any], conflicts_waited: int = 0
+    ) -> dict[str, Any]:
+        settings = load_settings()
+        job = event["job"]
+        if event["status"] == "timeout":
+            raise TimeoutError(
+                f"ingestion job {job['ingestionJobId']} still {job.get('status')} after "
+                f"{settings.ingestion_timeout_minutes} min; statistics {job.get('statistics')}"
+            )
+        for warning in check_ingestion_job(job, settings.fail_on_failed_documents):
+            self.log.warning(warning)
+        self.log.info("Ingestion job %s COMPLETE: %s", job["ingestionJobId"], job["statistics"])
+        return {"backend": "aws", **job}

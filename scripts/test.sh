@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Set up (with test tools) and run the whole suite. pytest's exit 5 (no tests ran) fails.
+set -uo pipefail
+source "$(dirname "$0")/env.sh"
+"$REPO/scripts/setup.sh" --dev || exit 1
+cd "$REPO"
+ruff check . || exit 1
+python -m pytest "$@"
+rc=$?
+if [ "$rc" -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; exit 1; fi
+exit "$rc"
