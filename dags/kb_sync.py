@@ -54,13 +54,9 @@ from tailor_airflow.knowledge_base import SyncKnowledgeBaseOperator
 def kb_sync():
     @task
     def plan_sync(params: dict[str, Any]) -> dict[str, Any]:
-        from tailor.kb_sync import plan_sync as plan
-        from tailor_airflow.config import catalog_root, kb_state_root, load_settings
+        from tailor_airflow.config import plan_catalog_sync
 
-        settings = load_settings()
-        result = plan(catalog_root(settings), kb_state_root(settings), params["allow_mass_delete"])
-        print(result.reason)
-        return result.to_dict()
+        return plan_catalog_sync(params["allow_mass_delete"])
 
     @task.short_circuit
     def catalog_changed(plan: dict[str, Any]) -> bool:

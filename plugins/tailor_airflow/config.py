@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from airflow.sdk import ObjectStoragePath, Variable
+from typing import Any
 
-from tailor.settings import Settings
+from airflow.sdk import ObjectStoragePath, Variable
+from airflow.sdk.exceptions import AirflowFailException
+
+from tailor.errors import InputError
+from tailor.manifest import SyncRefused
+from tailor.settings import Settings, SettingsError
 
 
 def load_settings() -> Settings:
@@ -27,3 +32,16 @@ def kb_state_root(settings: Settings) -> ObjectStoragePath:
 
 def catalog_root(settings: Settings) -> ObjectStoragePath:
     return storage_path(settings, settings.catalog_uri)
+
+
+def plan_catalog_sync(allow_mass_delete: bool) -> dict[str, Any]:
+    """Plan a sync; bad input fails the task at once, since a retry cannot fix a typo."""
+    from tailor.kb_sync import plan_sync
+
+    try:
+        settings = load_settings()
+        plan = plan_sync(catalog_root(settings), kb_state_root(settings), allow_mass_delete)
+    except (InputError, SyncRefused, SettingsError) as err:
+        raise AirflowFailException(f"{type(err).__name__}: {err}") from err
+    print(plan.reason)
+    return plan.to_dict()

@@ -30,5 +30,9 @@ class MiniLMEmbedder:
     def embed(self, texts: list[str]):
         """Return a float32 array of shape (len(texts), 384)."""
         return self._model.encode(
-            texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True
+            texts,
+            batch_size=32,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         ).astype("float32")

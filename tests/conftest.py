@@ -1,0 +1,54 @@
+"""A throwaway Airflow home for the whole session, set before Airflow is imported."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_CATALOG = REPO / "sample_data" / "product_catalog.txt"
+SAMPLE_TEST_SET = REPO / "sample_data" / "test_set.json"
+
+os.environ.update(
+    {
+        "AIRFLOW_HOME": tempfile.mkdtemp(prefix="tailor-test-airflow-"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+    }
+)
+os.environ.pop("AIRFLOW_VAR_TAILOR_BACKEND", None)
+os.environ.pop("AIRFLOW_VAR_TAILOR_SETTINGS", None)
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> None:
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True
+    )
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from tailor.local.embedding import MiniLMEmbedder
+
+    return MiniLMEmbedder()
+
+
+@pytest.fixture
+def tailor_settings(monkeypatch):
+    """Set the Airflow Variable ``tailor_settings`` for the test (via AIRFLOW_VAR_*)."""
+
+    def apply(**values) -> None:
+        monkeypatch.setenv("AIRFLOW_VAR_TAILOR_SETTINGS", json.dumps(values))
+
+    return apply

@@ -1,0 +1,228 @@
+"""The aws kb_sync path, faked only at the hook boundary with botocore's Stubber.
+
+Asserts the exact requests: the idempotent clientToken, waiting out a running job on
+ConflictException, and that STOPPED or failed documents never pass as success.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+from airflow.providers.amazon.aws.hooks.bedrock import BedrockAgentHook
+from airflow.sdk.exceptions import TaskDeferred
+from botocore.stub import ANY, Stubber
+
+from tailor.ingestion import IngestionJobFailed, check_ingestion_job, client_token
+from tailor_airflow.knowledge_base import SyncKnowledgeBaseOperator
+from tailor_airflow.triggers import IngestionJobTrigger
+
+KB, DS = "KB12345678", "DS12345678"
+PLAN = {"manifest_hash": "a" * 64, "previous_hash": "b" * 64}
+NOW = datetime(2026, 11, 21, tzinfo=UTC)
+
+
+def job(job_id: str, status: str, failed: int = 0, reasons: list[str] | None = None) -> dict:
+    return {
+        "knowledgeBaseId": KB,
+        "dataSourceId": DS,
+        "ingestionJobId": job_id,
+        "status": status,
+        "statistics": {"numberOfDocumentsScanned": 16, "numberOfDocumentsFailed": failed},
+        "failureReasons": reasons or [],
+        "startedAt": NOW,
+        "updatedAt": NOW,
+    }
+
+
+class AsyncClient:
+    """The aiobotocore client shape, answering from a stubbed botocore client."""
+
+    def __init__(self, client) -> None:
+        self._client = client
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc) -> bool:
+        return False
+
+    def __getattr__(self, name):
+        method = getattr(self._client, name)
+
+        async def call(**kwargs):
+            return method(**kwargs)
+
+        return call
+
+
+@pytest.fixture
+def bedrock(monkeypatch, tailor_settings):
+    tailor_settings(
+        backend="aws",
+        knowledge_base_id=KB,
+        data_source_id=DS,
+        ingestion_poll_seconds=10,
+        ingestion_timeout_minutes=1,
+    )
+    client = boto3.client(
+        "bedrock-agent", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
+    )
+
+    async def get_async_conn(self):
+        return AsyncClient(client)
+
+    monkeypatch.setattr(BedrockAgentHook, "conn", client)
+    monkeypatch.setattr(BedrockAgentHook, "get_async_conn", get_async_conn)
+    with Stubber(client) as stubber:
+        yield stubber
+        stubber.assert_no_pending_responses()
+
+
+def expect_start(stubber: Stubber, job_id: str = "OURS") -> None:
+    stubber.add_response(
+        "start_ingestion_job",
+        {"ingestionJob": job(job_id, "STARTING")},
+        {
+            "knowledgeBaseId": KB,
+            "dataSourceId": DS,
+            "clientToken": client_token(PLAN["manifest_hash"], PLAN["previous_hash"]),
+            "description": ANY,
+        },
+    )
+
+
+def expect_get(stubber: Stubber, job_id: str, *statuses: str, **kwargs) -> None:
+    for status in statuses:
+        stubber.add_response(
+            "get_ingestion_job",
+            {"ingestionJob": job(job_id, status, **kwargs)},
+            {"knowledgeBaseId": KB, "dataSourceId": DS, "ingestionJobId": job_id},
+        )
+
+
+def operator() -> SyncKnowledgeBaseOperator:
+    return SyncKnowledgeBaseOperator(task_id="sync_knowledge_base", plan=PLAN)
+
+
+def events(trigger: IngestionJobTrigger) -> list[dict]:
+    async def collect():
+        return [event.payload async for event in trigger.run()]
+
+    return asyncio.run(collect())
+
+
+def test_start_sends_a_client_token_so_a_retry_reattaches(bedrock):
+    token = client_token(PLAN["manifest_hash"], PLAN["previous_hash"])
+    assert 33 <= len(token) <= 256 and token == client_token("a" * 64, "b" * 64)
+    assert token != client_token("a" * 64, None)
+    for _attempt in range(2):  # the task and its retry send the same request
+        expect_start(bedrock)
+        with pytest.raises(TaskDeferred) as deferred:
+            operator().execute({})
+        trigger = deferred.value.trigger
+        assert (trigger.ingestion_job_id, deferred.value.method_name) == (
+            "OURS",
+            "execute_complete",
+        )
+        assert trigger.poll_interval == 10 and trigger.max_attempts == 6
+    classpath, kwargs = trigger.serialize()
+    assert classpath == "tailor_airflow.triggers.IngestionJobTrigger"
+    assert IngestionJobTrigger(**kwargs).serialize() == (classpath, kwargs)
+
+
+def test_conflict_waits_for_the_running_job_then_starts_ours(bedrock):
+    bedrock.add_client_error(
+        "start_ingestion_job", service_error_code="ConflictException", http_status_code=409
+    )
+    bedrock.add_response(
+        "list_ingestion_jobs",
+        {
+            "ingestionJobSummaries": [
+                {k: v for k, v in job("OTHER", "IN_PROGRESS").items() if k != "failureReasons"}
+            ]
+        },
+        {
+            "knowledgeBaseId": KB,
+            "dataSourceId": DS,
+            "filters": [
+                {"attribute": "STATUS", "operator": "EQ", "values": ["STARTING", "IN_PROGRESS"]}
+            ],
+        },
+    )
+    with pytest.raises(TaskDeferred) as deferred:
+        operator().execute({})
+    assert deferred.value.trigger.ingestion_job_id == "OTHER"
+    assert deferred.value.method_name == "execute_after_conflict"
+
+    expect_get(bedrock, "OTHER", "IN_PROGRESS", "COMPLETE")
+    deferred.value.trigger.poll_interval = 0
+    (event,) = events(deferred.value.trigger)
+    assert event["job"]["status"] == "COMPLETE"
+
+    expect_start(bedrock)
+    with pytest.raises(TaskDeferred) as ours:
+        operator().execute_after_conflict({}, event, **deferred.value.kwargs)
+    assert (ours.value.trigger.ingestion_job_id, ours.value.method_name) == (
+        "OURS",
+        "execute_complete",
+    )
+
+
+def test_trigger_polls_until_the_job_leaves_running_states(bedrock):
+    trigger = IngestionJobTrigger(KB, DS, "OURS", poll_interval=0, max_attempts=5)
+    expect_get(bedrock, "OURS", "STARTING", "IN_PROGRESS", "STOPPED", reasons=["stopped by user"])
+    (event,) = events(trigger)
+    assert event == {
+        "status": "done",
+        "job": {
+            "ingestionJobId": "OURS",
+            "status": "STOPPED",
+            "statistics": {"numberOfDocumentsScanned": 16, "numberOfDocumentsFailed": 0},
+            "failureReasons": ["stopped by user"],
+        },
+    }
+    with pytest.raises(IngestionJobFailed, match="ended STOPPED: stopped by user"):
+        operator().execute_complete({}, event)
+
+
+def test_trigger_times_out_with_the_last_state(bedrock):
+    trigger = IngestionJobTrigger(KB, DS, "OURS", poll_interval=0, max_attempts=2)
+    expect_get(bedrock, "OURS", "IN_PROGRESS", "IN_PROGRESS")
+    (event,) = events(trigger)
+    assert (event["status"], event["job"]["status"]) == ("timeout", "IN_PROGRESS")
+    with pytest.raises(TimeoutError, match="still IN_PROGRESS"):
+        operator().execute_complete({}, event)
+
+
+def test_failed_documents_fail_the_sync_by_default(bedrock):
+    expect_get(bedrock, "OURS", "COMPLETE", failed=2, reasons=["2 files too large"])
+    (event,) = events(IngestionJobTrigger(KB, DS, "OURS", poll_interval=0, max_attempts=1))
+    with pytest.raises(IngestionJobFailed, match="2 of 16 scanned documents failed"):
+        operator().execute_complete({}, event)
+
+
+def test_failed_documents_only_warn_when_configured(bedrock, tailor_settings):
+    tailor_settings(
+        backend="aws", knowledge_base_id=KB, data_source_id=DS, fail_on_failed_documents=False
+    )
+    event = {"status": "done", "job": {**job("OURS", "COMPLETE", failed=1), "startedAt": None}}
+    result = operator().execute_complete({}, event)
+    assert (result["backend"], result["ingestionJobId"]) == ("aws", "OURS")
+
+
+@pytest.mark.parametrize("status", ["FAILED", "STOPPING", "STOPPED", "SOMETHING_NEW", None])
+def test_only_complete_is_success(status):
+    with pytest.raises(IngestionJobFailed, match=f"ended {status}"):
+        check_ingestion_job({"ingestionJobId": "J", "status": status, "failureReasons": ["x"]})
+    assert (
+        check_ingestion_job({"ingestionJobId": "J", "status": "COMPLETE", "statistics": {}}) == []
+    )
+
+
+def test_missing_aws_settings_are_named(bedrock, tailor_settings):
+    tailor_settings(backend="aws", knowledge_base_id=KB)
+    with pytest.raises(Exception, match="data_source_id"):
+        operator().execute({})

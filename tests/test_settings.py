@@ -1,0 +1,45 @@
+"""Settings: defaults that run locally, and clear errors for anything wrong or missing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tailor.settings import REPO_ROOT, Backend, Settings, SettingsError
+
+
+def test_defaults_are_the_embedded_backend_in_the_repo_data_folder():
+    settings = Settings.from_mapping({})
+    assert settings.backend is Backend.LOCAL
+    assert settings.data_root == (REPO_ROOT / "data").as_uri()
+    assert settings.catalog_uri == (REPO_ROOT / "data" / "catalog").as_uri()
+    assert settings.local_kb_dir == REPO_ROOT / "data" / "knowledge_base"
+
+
+def test_local_paths_become_file_uris_and_aws_keeps_s3():
+    assert Settings.from_mapping({"data_root": "/tmp/x"}).catalog_uri == "file:///tmp/x/catalog"
+    aws = Settings.from_mapping({"backend": "aws", "data_root": "s3://bucket/tailor"})
+    assert aws.catalog_uri == "s3://bucket/tailor/catalog"
+    with pytest.raises(SettingsError, match="needs a file:// data_root"):
+        _ = aws.local_kb_dir
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ({"backend": "gcp"}, "'backend' has an invalid value 'gcp'"),
+        ({"top_k": "three"}, "'top_k' has an invalid value"),
+        ({"fail_on_failed_documents": "yes"}, "'fail_on_failed_documents'"),
+        ({"knowledge_base": "x"}, "unknown Tailor setting"),
+        ({"chunk_tokens": 100, "chunk_overlap": 100}, "chunk_overlap < chunk_tokens"),
+    ],
+)
+def test_invalid_settings_are_named(mapping, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_mapping(mapping)
+
+
+def test_require_names_every_missing_aws_setting():
+    settings = Settings.from_mapping({"backend": "aws", "knowledge_base_id": "KB1"})
+    assert settings.require("knowledge_base_id") == ("KB1",)
+    with pytest.raises(SettingsError, match="needs setting\\(s\\) data_source_id"):
+        settings.require("knowledge_base_id", "data_source_id")
