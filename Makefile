@@ -6,4 +6,4 @@ test:    ## set up and run the whole test suite
 airflow: ## open the Airflow UI on the repo-local home (localhost:8080)
 	scripts/airflow.sh
 bench:   ## run the benchmarks under bench/
-	scripts/setup.sh && . scripts/env.sh && python bench/run_all.py
+	scripts/bench.sh
