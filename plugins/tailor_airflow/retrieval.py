@@ -1,0 +1,38 @@
+"""Retrieval for either backend, behind the one `KnowledgeBase.retrieve` method."""
+
+from __future__ import annotations
+
+from airflow.providers.amazon.aws.hooks.bedrock import BedrockAgentRuntimeHook
+
+from tailor.retrieval import KnowledgeBase, RetrievedChunk, chunk_from_bedrock
+from tailor.settings import Backend, Settings
+
+
+class BedrockKnowledgeBase:
+    """A Bedrock Knowledge Base, queried through the provider's runtime hook."""
+
+    def __init__(self, knowledge_base_id: str, aws_conn_id: str | None, region_name: str | None):
+        self.knowledge_base_id = knowledge_base_id
+        self.hook = BedrockAgentRuntimeHook(aws_conn_id=aws_conn_id, region_name=region_name)
+
+    def retrieve(self, query: str, top_k: int = 3) -> list[RetrievedChunk]:
+        response = self.hook.conn.retrieve(
+            knowledgeBaseId=self.knowledge_base_id,
+            retrievalQuery={"text": query},
+            retrievalConfiguration={"vectorSearchConfiguration": {"numberOfResults": top_k}},
+        )
+        return [chunk_from_bedrock(r) for r in response["retrievalResults"]]
+
+
+def knowledge_base(settings: Settings) -> KnowledgeBase:
+    """The configured backend's knowledge base."""
+    if settings.backend is Backend.LOCAL:
+        from tailor.local.knowledge_base import LocalKnowledgeBase
+
+        return LocalKnowledgeBase(
+            settings.local_kb_dir,
+            chunk_tokens=settings.chunk_tokens,
+            chunk_overlap=settings.chunk_overlap,
+        )
+    (kb_id,) = settings.require("knowledge_base_id")
+    return BedrockKnowledgeBase(kb_id, settings.aws_conn_id, settings.region_name)
