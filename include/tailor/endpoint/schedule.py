@@ -1,0 +1,54 @@
+"""When the endpoint should be up: working-day mornings to evenings, in one timezone.
+
+The crons are read at DAG parse time, so they come from environment variables
+(``TAILOR_ENDPOINT_UP_CRON``, ``TAILOR_ENDPOINT_DOWN_CRON``, ``TAILOR_TIMEZONE``) rather
+than Airflow Variables, and the same values decide the state a finished job restores.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from croniter import croniter
+
+DEFAULT_UP = "0 7 * * 1-5"
+DEFAULT_DOWN = "0 20 * * 1-5"
+
+
+@dataclass(frozen=True)
+class EndpointSchedule:
+    up_cron: str = DEFAULT_UP
+    down_cron: str = DEFAULT_DOWN
+    timezone: str = "UTC"
+    copies_when_up: int = 1
+
+    @classmethod
+    def from_env(cls, default_timezone: str = "UTC") -> EndpointSchedule:
+        return cls(
+            up_cron=os.environ.get("TAILOR_ENDPOINT_UP_CRON", DEFAULT_UP),
+            down_cron=os.environ.get("TAILOR_ENDPOINT_DOWN_CRON", DEFAULT_DOWN),
+            timezone=os.environ.get("TAILOR_TIMEZONE") or default_timezone,
+        )
+
+    def _last(self, cron: str, when: datetime) -> datetime:
+        local = when.astimezone(ZoneInfo(self.timezone))
+        return croniter(cron, local + timedelta(microseconds=1)).get_prev(datetime)
+
+    def copies_at(self, when: datetime) -> int:
+        """Scheduled copies at `when`: up if the last up-time is later than the last down-time."""
+        up = self._last(self.up_cron, when)
+        down = self._last(self.down_cron, when)
+        return self.copies_when_up if up > down else 0
+
+    def transitions(self, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+        """(time, copies) at `start` and at every scheduled change up to `end`."""
+        changes = [(start, self.copies_at(start))]
+        zone = ZoneInfo(self.timezone)
+        for cron, copies in ((self.up_cron, self.copies_when_up), (self.down_cron, 0)):
+            times = croniter(cron, start.astimezone(zone))
+            while (moment := times.get_next(datetime)) < end:
+                changes.append((moment, copies))
+        return sorted(changes, key=lambda change: change[0])

@@ -1,0 +1,46 @@
+"""The endpoint's cost report from recorded scaling events."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from tailor.endpoint.cost import copy_hours, endpoint_cost
+from tailor.endpoint.events import load_events
+from tailor_airflow.config import load_settings
+from tailor_airflow.scaling import endpoint_root
+
+
+def report_endpoint_cost(until: datetime, days: int = 30) -> dict[str, Any]:
+    """Hours and monthly cost over the `days` before `until`, written next to the events."""
+    settings = load_settings()
+    root = endpoint_root(settings)
+    start = until - timedelta(days=days)
+    events = load_events(root / "events")
+    before = [e for e in events if datetime.fromisoformat(e.at) < start]
+    initial = before[-1].to_copies if before else (events[0].from_copies if events else 0)
+    changes = [(datetime.fromisoformat(e.at), e.to_copies) for e in events]
+    hours = copy_hours(changes, start, until, initial)
+    cost = endpoint_cost(
+        hours, start, until, settings.instance_price_per_hour, settings.endpoint_copies
+    )
+    report = {
+        "from": start.isoformat(),
+        "until": until.isoformat(),
+        "events": len([e for e in events if datetime.fromisoformat(e.at) >= start]),
+        "price_per_hour": settings.instance_price_per_hour,
+        **asdict(cost),
+        "share_of_always_on": round(cost.share_of_always_on, 4),
+    }
+    key = f"cost/{until:%Y-%m-%d}.json"
+    (root / "cost").mkdir(parents=True, exist_ok=True)
+    (root / key).write_text(json.dumps(report, indent=2))
+    print(
+        f"Endpoint: {cost.copy_hours:.1f} copy-hours in the last {days} days -> "
+        f"{cost.monthly_hours:.0f} h/month, ${cost.monthly_cost:,.0f}/month vs "
+        f"${cost.always_on_monthly_cost:,.0f} always on ({cost.share_of_always_on:.0%}); "
+        f"report at {root / key}"
+    )
+    return report

@@ -1,0 +1,177 @@
+"""The model endpoint on each backend, as the scaling operators see it.
+
+``local``: a `transformers serve` process for the current model (0 or 1 copies).
+``aws`` with ``inference_component_name``: the component's copy count (scale to zero).
+``aws`` without: a legacy endpoint, deleted at zero (keeping its EndpointConfig and Model)
+and recreated from the saved config.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Protocol
+
+from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
+from botocore.exceptions import ClientError
+
+from tailor.endpoint.observe import (
+    EndpointNotFound,
+    Observation,
+    is_not_found,
+    observe_endpoint,
+    observe_inference_component,
+)
+from tailor.local.models import current_model_dir
+from tailor.local.server import LocalModelServer
+from tailor.settings import Backend, Settings
+from tailor_airflow.config import storage_path
+from tailor_airflow.scaling_triggers import (
+    CopyCountTrigger,
+    EndpointTrigger,
+    InferenceComponentTrigger,
+    LocalServerTrigger,
+)
+
+
+class Endpoint(Protocol):
+    description: str
+    max_copies: int | None
+
+    def observe(self) -> Observation: ...
+    def request(self, copies: int) -> None: ...
+    def waiter(self, copies: int, poll_interval: float, max_attempts: int) -> CopyCountTrigger: ...
+
+
+class LocalEndpoint:
+    max_copies = 1
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.server = LocalModelServer(
+            settings.local_root / "endpoint", settings.local_endpoint_port
+        )
+        self.description = f"local model server on port {settings.local_endpoint_port}"
+
+    def observe(self) -> Observation:
+        copies = self.server.copies()
+        return Observation(copies, {0: "stopped", 1: "serving", None: "starting"}[copies])
+
+    def request(self, copies: int) -> None:
+        if copies == 0:
+            self.server.stop()
+            return
+        model = current_model_dir(
+            self.settings.local_root / "models", Path(self.settings.model_cache_dir)
+        )
+        self.server.start(model)
+
+    def waiter(self, copies: int, poll_interval: float, max_attempts: int) -> CopyCountTrigger:
+        return LocalServerTrigger(
+            state_dir=str(self.server.state_dir), port=self.server.port, target=copies,
+            poll_interval=min(poll_interval, 2), max_attempts=max_attempts,
+        )  # fmt: skip
+
+
+class _SageMakerEndpoint:
+    max_copies = None
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.hook = SageMakerHook(
+            aws_conn_id=settings.aws_conn_id, region_name=settings.region_name
+        )
+
+    def _aws(self) -> dict[str, Any]:
+        return {"aws_conn_id": self.settings.aws_conn_id, "region_name": self.settings.region_name}
+
+
+class InferenceComponentEndpoint(_SageMakerEndpoint):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        (self.component,) = settings.require("inference_component_name")
+        self.description = f"inference component {self.component}"
+
+    def observe(self) -> Observation:
+        try:
+            description = self.hook.conn.describe_inference_component(
+                InferenceComponentName=self.component
+            )
+        except ClientError as err:
+            error = err.response["Error"]
+            if is_not_found(error.get("Code", ""), error.get("Message", "")):
+                raise EndpointNotFound(f"inference component {self.component!r} not found") from err
+            raise
+        return observe_inference_component(description)
+
+    def request(self, copies: int) -> None:
+        self.hook.conn.update_inference_component_runtime_config(
+            InferenceComponentName=self.component, DesiredRuntimeConfig={"CopyCount": copies}
+        )
+
+    def waiter(self, copies: int, poll_interval: float, max_attempts: int) -> CopyCountTrigger:
+        return InferenceComponentTrigger(
+            component_name=self.component, target=copies, poll_interval=poll_interval,
+            max_attempts=max_attempts, **self._aws(),
+        )  # fmt: skip
+
+
+class LegacyEndpoint(_SageMakerEndpoint):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        (self.name,) = settings.require("endpoint_name")
+        self.description = f"endpoint {self.name}"
+        self.saved = (
+            storage_path(settings, settings.data_root) / "endpoint" / f"legacy-{self.name}.json"
+        )
+
+    def _describe(self) -> dict[str, Any] | None:
+        try:
+            return self.hook.conn.describe_endpoint(EndpointName=self.name)
+        except ClientError as err:
+            error = err.response["Error"]
+            if is_not_found(error.get("Code", ""), error.get("Message", "")):
+                return None
+            raise
+
+    def observe(self) -> Observation:
+        description = self._describe()
+        if description is None and not self._config_name():
+            raise EndpointNotFound(
+                f"endpoint {self.name!r} does not exist and no EndpointConfig is known to "
+                "recreate it (set endpoint_config_name)"
+            )
+        return observe_endpoint(description)
+
+    def _config_name(self) -> str | None:
+        if self.saved.exists():
+            return json.loads(self.saved.read_text())["EndpointConfigName"]
+        return self.settings.endpoint_config_name
+
+    def request(self, copies: int) -> None:
+        if copies == 0:
+            description = self._describe()
+            if description is not None:
+                self.saved.parent.mkdir(parents=True, exist_ok=True)
+                self.saved.write_text(
+                    json.dumps({"EndpointConfigName": description["EndpointConfigName"]})
+                )
+                self.hook.conn.delete_endpoint(EndpointName=self.name)
+            return
+        self.hook.conn.create_endpoint(
+            EndpointName=self.name, EndpointConfigName=self._config_name()
+        )
+
+    def waiter(self, copies: int, poll_interval: float, max_attempts: int) -> CopyCountTrigger:
+        return EndpointTrigger(
+            endpoint_name=self.name, target=copies, poll_interval=poll_interval,
+            max_attempts=max_attempts, **self._aws(),
+        )  # fmt: skip
+
+
+def endpoint_for(settings: Settings) -> Endpoint:
+    if settings.backend is Backend.LOCAL:
+        return LocalEndpoint(settings)
+    if settings.inference_component_name:
+        return InferenceComponentEndpoint(settings)
+    return LegacyEndpoint(settings)

@@ -1,0 +1,102 @@
+"""The local endpoint for real: a `transformers serve` process scaled by endpoint_schedule."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from conftest import REPO
+
+from tailor.endpoint.events import load_events
+from tailor.endpoint.leases import LeaseBook
+from tailor.endpoint.observe import EndpointAsleep
+from tailor.local.server import LocalModelServer
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def schedule_dag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    path = REPO / "dags" / "endpoint_schedule.py"
+    return DagBag(dag_folder=str(path)).get_dag("endpoint_schedule")
+
+
+@pytest.fixture
+def endpoint(tmp_path, tailor_settings, airflow_db):
+    port = free_port()
+    tailor_settings(data_root=str(tmp_path), local_endpoint_port=port, endpoint_poll_seconds=1)
+    server = LocalModelServer(tmp_path / "endpoint", port)
+    yield server
+    server.stop()
+
+
+def run(dag, **conf) -> dict[str, str]:
+    dag_run = dag.test(run_conf=conf)
+    return {ti.task_id: ti.state for ti in dag_run.get_task_instances()}
+
+
+def test_scale_up_invoke_lease_and_scale_down(schedule_dag, endpoint, tmp_path):
+    assert endpoint.copies() == 0
+    with pytest.raises(EndpointAsleep):
+        endpoint.chat([{"role": "user", "content": "hello"}])
+
+    assert run(schedule_dag, target_copies=1) == {
+        "scale_endpoint": "success",
+        "report_cost": "success",
+    }
+    assert endpoint.copies() == 1
+    reply = endpoint.chat([{"role": "user", "content": "Name a colour."}], max_tokens=8)
+    assert reply["choices"][0]["message"]["content"].strip()
+    assert reply["usage"]["completion_tokens"] > 0
+
+    assert run(schedule_dag, target_copies=1)["scale_endpoint"] == "success"  # no-op
+    assert len(load_events(tmp_path / "endpoint" / "events")) == 1
+
+    book = LeaseBook(tmp_path / "endpoint" / "leases")
+    book.acquire("nightly_eval/manual__1", "manual__1", minutes=30)
+    states = run(schedule_dag, target_copies=0)
+    assert states["scale_endpoint"] == "skipped" and states["report_cost"] == "success"
+    assert endpoint.copies() == 1
+
+    book.release("nightly_eval/manual__1")
+    pid = endpoint.state().pid
+    assert run(schedule_dag, target_copies=0)["scale_endpoint"] == "success"
+    assert endpoint.copies() == 0 and endpoint.state() is None
+    assert not os.path.exists(f"/proc/{pid}")  # the process and its memory are gone
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{endpoint.url}/health", timeout=2)
+
+    events = load_events(tmp_path / "endpoint" / "events")
+    assert [(e.from_copies, e.to_copies) for e in events] == [(0, 1), (1, 0)]
+    assert events[0].reason.startswith("endpoint_schedule manual")
+    (report,) = (tmp_path / "endpoint" / "cost").iterdir()
+    assert json.loads(report.read_text())["events"] == 2
+
+    assert run(schedule_dag, target_copies=1)["scale_endpoint"] == "success"  # and back up
+    assert endpoint.copies() == 1
+
+
+def test_stale_pid_file_is_cleaned_up(endpoint):
+    sleeper = subprocess.Popen(["sleep", "30"])  # alive, but not our server
+    endpoint.state_dir.mkdir(parents=True, exist_ok=True)
+    for pid in (sleeper.pid, 999_999_999):  # a stranger's process, then a dead pid
+        endpoint.pid_file.write_text(
+            json.dumps({"pid": pid, "port": endpoint.port, "model_dir": "m",
+                        "started_at": datetime.now(UTC).isoformat()})
+        )  # fmt: skip
+        assert endpoint.state() is None and not endpoint.pid_file.exists()
+        assert endpoint.copies() == 0
+        assert endpoint.stop() is False
+    assert sleeper.poll() is None  # never signalled the stranger
+    sleeper.kill()
