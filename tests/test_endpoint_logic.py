@@ -45,6 +45,14 @@ def test_schedule_from_env(monkeypatch):
     )  # fmt: skip
 
 
+def test_schedule_accepts_airflows_utc_and_rejects_nonsense():
+    assert EndpointSchedule(timezone="utc").copies_at(at(16, 12)) == 1
+    with pytest.raises(ValueError, match="unknown timezone 'Mars/Olympus'"):
+        EndpointSchedule(timezone="Mars/Olympus")
+    with pytest.raises(ValueError, match="invalid cron expression '0 25'"):
+        EndpointSchedule(up_cron="0 25")
+
+
 def test_default_schedule_costs_at_most_40_percent_of_always_on():
     schedule = EndpointSchedule()
     start, end = at(2, 0), at(30, 0)  # four whole weeks

@@ -100,3 +100,27 @@ def test_stale_pid_file_is_cleaned_up(endpoint):
         assert endpoint.stop() is False
     assert sleeper.poll() is None  # never signalled the stranger
     sleeper.kill()
+
+
+def test_work_wakes_the_endpoint_and_teardown_restores_the_schedule(
+    endpoint, monkeypatch, tmp_path
+):
+    """The setup/teardown pair nightly_eval and finetune use (tests/dags/endpoint_work.py)."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    monkeypatch.setenv("TAILOR_ENDPOINT_UP_CRON", "0 0 1 1 *")  # scheduled state: off-hours
+    monkeypatch.setenv("TAILOR_ENDPOINT_DOWN_CRON", "0 0 * * *")
+    monkeypatch.setenv("TAILOR_TEST_SEEN", str(tmp_path / "seen.json"))
+    dag = DagBag(dag_folder=str(REPO / "tests" / "dags")).get_dag("endpoint_work")
+
+    states = {ti.task_id: ti.state for ti in dag.test().get_task_instances()}
+    assert states == {"wake_endpoint": "success", "work": "success", "restore_endpoint": "success"}
+    seen = json.loads((tmp_path / "seen.json").read_text())
+    assert seen["copies"] == 1 and len(seen["holders"]) == 1
+    assert seen["holders"][0].startswith("endpoint_work/")
+    assert seen["reply"]["choices"][0]["message"]["content"]
+    assert endpoint.copies() == 0
+    assert LeaseBook(tmp_path / "endpoint" / "leases").live() == []
+    reasons = [e.reason for e in load_events(tmp_path / "endpoint" / "events")]
+    assert reasons[0].startswith("woken for endpoint_work/")
+    assert reasons[1].startswith("schedule restored after endpoint_work/")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
@@ -24,6 +24,17 @@ class EndpointSchedule:
     down_cron: str = DEFAULT_DOWN
     timezone: str = "UTC"
     copies_when_up: int = 1
+
+    def __post_init__(self) -> None:
+        if self.timezone.upper() == "UTC":  # Airflow's default is spelled "utc"
+            object.__setattr__(self, "timezone", "UTC")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {self.timezone!r} (TAILOR_TIMEZONE)") from None
+        for cron in (self.up_cron, self.down_cron):
+            if not croniter.is_valid(cron):
+                raise ValueError(f"invalid cron expression {cron!r} for the endpoint schedule")
 
     @classmethod
     def from_env(cls, default_timezone: str = "UTC") -> EndpointSchedule:
