@@ -14,16 +14,24 @@ from seed_catalog import seed
 from tailor.settings import REPO_ROOT, settings_from_env
 
 
-def run_dag(dag_id: str, log_dir: Path) -> tuple[bool, float, Path]:
-    log = log_dir / f"{dag_id}.log"
+def run_dag(
+    dag_id: str, log_dir: Path, conf: dict | None = None, name: str = ""
+) -> tuple[bool, float, Path]:
+    """`airflow dags test`, logged to a file; True when the run succeeded."""
+    log = log_dir / f"{name or dag_id}.log"
+    command = ["airflow", "dags", "test", dag_id] + (["--conf", json.dumps(conf)] if conf else [])
     started = time.perf_counter()
     with log.open("w") as out:
-        proc = subprocess.run(
-            ["airflow", "dags", "test", dag_id], stdout=out, stderr=subprocess.STDOUT
-        )
+        proc = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT)
     text = log.read_text()
     ok = proc.returncode == 0 and "state=failed" not in text and "DagRunState.FAILED" not in text
     return ok, time.perf_counter() - started, log
+
+
+def failed(dag_id: str, seconds: float, log: Path) -> int:
+    print(f"{dag_id} FAILED after {seconds:.0f} s. Last lines of {log}:")
+    print("\n".join(log.read_text().splitlines()[-40:]))
+    return 1
 
 
 def main() -> int:
@@ -31,7 +39,7 @@ def main() -> int:
     catalog = seed()
     log_dir = Path(os.environ["AIRFLOW_HOME"]) / "demo-logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    state = Path(settings.data_root.removeprefix("file://")) / "kb_sync"
+    state = settings.local_root / "kb_sync"
     before = (
         (state / "last_synced.json").read_text() if (state / "last_synced.json").exists() else None
     )
@@ -39,9 +47,7 @@ def main() -> int:
     print(f"Running kb_sync on the embedded backend (catalog: {catalog}) ...", flush=True)
     ok, seconds, log = run_dag("kb_sync", log_dir)
     if not ok:
-        print(f"kb_sync FAILED after {seconds:.0f} s. Last lines of {log}:")
-        print("\n".join(log.read_text().splitlines()[-40:]))
-        return 1
+        return failed("kb_sync", seconds, log)
     commit = json.loads((state / "last_synced.json").read_text())
     record = json.loads((state / commit["record"]).read_text())
     plan, result = record["plan"], record["result"]
@@ -72,6 +78,29 @@ def main() -> int:
     print(f'\nRetrieval check, top {settings.top_k} for "{question}":')
     for hit in kb.retrieve(question, top_k=settings.top_k):
         print(f"  {hit.score:.3f}  {hit.chunk_id}")
+    return endpoint_demo(settings, log_dir, question)
+
+
+def endpoint_demo(settings, log_dir: Path, question: str) -> int:
+    """Wake the local endpoint, ask it one question, and put it back to zero."""
+    from tailor.local.server import LocalModelServer
+
+    print("\nRunning endpoint_schedule: waking the local model endpoint ...", flush=True)
+    ok, seconds, log = run_dag("endpoint_schedule", log_dir, {"target_copies": 1}, "endpoint_up")
+    if not ok:
+        return failed("endpoint_schedule", seconds, log)
+    server = LocalModelServer(settings.local_root / "endpoint", settings.local_endpoint_port)
+    started = time.perf_counter()
+    reply = server.chat([{"role": "user", "content": question}], max_tokens=48)
+    answer = " ".join(reply["choices"][0]["message"]["content"].split())
+    print(f"  Endpoint up in {seconds:.0f} s ({server.url}, serving {server.state().model_dir})")
+    print(f"  Base model, no context, {time.perf_counter() - started:.1f} s: {answer[:160]}")
+    ok, seconds, log = run_dag("endpoint_schedule", log_dir, {"target_copies": 0}, "endpoint_down")
+    if not ok:
+        return failed("endpoint_schedule", seconds, log)
+    cost = next(line for line in log.read_text().splitlines() if line.startswith("Endpoint: "))
+    print(f"  Scaled back to zero in {seconds:.0f} s. {cost}")
+    print(f"  Scaling events   : {settings.local_root / 'endpoint' / 'events'}")
     return 0
 
 
