@@ -1,4 +1,4 @@
-"""Copy the sample catalog into the data folder, unless a catalog is already there."""
+"""Copy the sample catalog and test set into the data folder, unless they are there already."""
 
 from __future__ import annotations
 
@@ -9,15 +9,19 @@ from tailor.settings import REPO_ROOT, settings_from_env
 
 
 def seed() -> Path | None:
+    """Seed local data; return the catalog folder (None when the data lives on S3)."""
     settings = settings_from_env()
     if not settings.catalog_uri.startswith("file://"):
         return None
     catalog = Path(settings.catalog_uri.removeprefix("file://"))
-    if catalog.exists() and any(catalog.rglob("*.txt")):
-        return catalog
-    catalog.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO_ROOT / "sample_data" / "product_catalog.txt", catalog / "product_catalog.txt")
-    print(f"Seeded the sample catalog into {catalog}")
+    if not (catalog.exists() and any(catalog.rglob("*.txt"))):
+        catalog.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO_ROOT / "sample_data" / "product_catalog.txt", catalog)
+        print(f"Seeded the sample catalog into {catalog}")
+    test_set = Path(settings.test_set_uri.removeprefix("file://"))
+    if settings.test_set_uri.startswith("file://") and not test_set.exists():
+        shutil.copy(REPO_ROOT / "sample_data" / "test_set.json", test_set)
+        print(f"Seeded the sample test set at {test_set}")
     return catalog
 
 

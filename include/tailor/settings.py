@@ -54,6 +54,13 @@ class Settings:
     instance_price_per_hour: float = 7.09  # ml.g5.12xlarge on demand, as the reference
     local_endpoint_port: int = 8011
     model_cache_dir: str = str(REPO_ROOT / "data" / "model-cache")
+    # fine-tuning
+    test_set_uri: str = ""  # default: <data_root>/test_set.json
+    base_model_id: str = "meta-textgeneration-llama-3-1-8b-instruct"  # JumpStart (aws)
+    training_instance_type: str = "ml.g5.12xlarge"
+    training_role_arn: str | None = None
+    gate_margin: float = 0.02  # BERTScore F1 a candidate may lose and still be promoted
+    gate_questions: int = 8  # held-out pairs, and as many test questions, per model
 
     @classmethod
     def from_mapping(cls, mapping: dict[str, Any]) -> Settings:
@@ -80,10 +87,11 @@ class Settings:
         settings = cls(**values)
         if settings.backend is Backend.LOCAL and not settings.data_root.startswith("file://"):
             settings = dataclasses.replace(settings, data_root=_as_uri(settings.data_root))
+        root = settings.data_root.rstrip("/")
         if not settings.catalog_uri:
-            settings = dataclasses.replace(
-                settings, catalog_uri=settings.data_root.rstrip("/") + "/catalog"
-            )
+            settings = dataclasses.replace(settings, catalog_uri=f"{root}/catalog")
+        if not settings.test_set_uri:
+            settings = dataclasses.replace(settings, test_set_uri=f"{root}/test_set.json")
         if not 0 <= settings.chunk_overlap < settings.chunk_tokens:
             raise SettingsError("need 0 <= chunk_overlap < chunk_tokens")
         return settings

@@ -1,0 +1,130 @@
+"""
+### finetune — retrain, gate, and deploy the fine-tuned model
+
+**Schedule:** 03:00 on the 1st of every other month (`TAILOR_TIMEZONE`), no catchup; and on
+demand from the trigger form.
+
+1. **pin_inputs** pins the catalog as `kb_sync` last synced it, and the model now deployed.
+2. **build_training_set** — `instruction_tuning`: question/answer pairs in the reference's
+   template ("Answer the customer's question: {question}" → "{answer}") made from each
+   product's sections; `domain_adaptation`: the catalog text itself. Fails before any
+   training if a test question is (nearly) a training question, or the set is empty or
+   oversized. A slice of pairs is held out for the gate.
+3. **train** — `local`: LoRA (peft) on SmolLM2-135M-Instruct, merged into a new versioned
+   model folder; the log shows step, loss and seconds.
+4. **gate** answers the held-out pairs and test questions with the candidate and the
+   deployed model and compares BERTScore F1; a candidate worse by more than `gate_margin`
+   is **not promoted** (deploy is skipped, the run still succeeds and says so).
+5. **deploy** makes the candidate current and restarts the endpoint on it if it is up (a
+   scaled-to-zero endpoint stays down); emits the `tailor_model` asset event.
+6. **record_lineage** stores version, base model, method, hyperparameters, training
+   metrics, catalog version, gate result and deploy time with the model.
+
+**Params** — see each field's description in the trigger form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk import Param, dag, task
+
+from tailor_airflow.dag_defaults import DEFAULT_ARGS, cron
+from tailor_airflow.finetune import DeployModelOperator, TrainModelOperator
+
+
+@dag(
+    dag_id="finetune",
+    schedule=cron("0 3 1 */2 *"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["tailor", "fine-tuning", "model"],
+    doc_md=__doc__,
+    params={
+        "method": Param(
+            "instruction_tuning",
+            enum=["instruction_tuning", "domain_adaptation"],
+            title="Method",
+            description="instruction_tuning: Q&A pairs in the reference's template; "
+            "domain_adaptation: the raw catalog text, as the reference trains on.",
+        ),
+        "epochs": Param(
+            1.0,
+            type="number",
+            minimum=0.1,
+            maximum=10,
+            title="Epochs",
+            description="Passes over the training set.",
+        ),
+        "learning_rate": Param(
+            2e-4,
+            type="number",
+            exclusiveMinimum=0,
+            maximum=0.01,
+            title="Learning rate",
+            description="Optimizer learning rate.",
+        ),
+        "max_steps": Param(
+            0,
+            type="integer",
+            minimum=0,
+            title="Max steps",
+            description="Stop after this many steps (0: no limit). For quick runs.",
+        ),
+        "base_model_id": Param(
+            None,
+            type=["null", "string"],
+            title="Base model id",
+            description="aws: JumpStart model id (empty: the setting "
+            "base_model_id). local always trains SmolLM2-135M-Instruct.",
+        ),
+        "instance_type": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^ml\.[a-z0-9]+\.[a-z0-9]+$",
+            title="Training instance type",
+            description="aws: SageMaker training instance (empty: the "
+            "setting training_instance_type).",
+        ),
+        "skip_gate": Param(
+            False,
+            type="boolean",
+            title="Skip the gate",
+            description="Promote without comparing to the deployed model.",
+        ),
+    },  # fmt: skip
+)
+def finetune():
+    @task
+    def pin_inputs() -> dict[str, Any]:
+        from tailor_airflow.finetune import pin_inputs as pin
+
+        return pin()
+
+    @task
+    def build_training_set(pinned: dict[str, Any], params: dict[str, Any], run_id: str):
+        from tailor_airflow.finetune import prepare_training_set
+
+        return prepare_training_set(params["method"], pinned, run_id)
+
+    @task.short_circuit(ignore_downstream_trigger_rules=False)
+    def gate(training: dict[str, Any], trained: dict[str, Any], params: dict[str, Any]) -> bool:
+        from tailor_airflow.finetune import gate_candidate
+
+        return gate_candidate(training, trained, params["skip_gate"])["promote"]
+
+    @task(trigger_rule="none_failed")
+    def record_lineage(pinned, training, trained, params: dict[str, Any], run_id: str):
+        from tailor_airflow.finetune import record_lineage as record
+
+        return record(pinned, training, trained, params, run_id)
+
+    pinned = pin_inputs()
+    training = build_training_set(pinned)
+    trained = TrainModelOperator(task_id="train", training=training)
+    deploy = DeployModelOperator(task_id="deploy", training=training, trained=trained.output)
+    gate(training, trained.output) >> deploy >> record_lineage(pinned, training, trained.output)
+
+
+finetune()

@@ -1,0 +1,42 @@
+"""The model registry in object storage: one folder per version, and a `current.json` pointer.
+
+A version's ``lineage.json`` says where it came from; ``current.json`` (written last,
+atomically) says which version the endpoint serves. A rejected candidate is recorded but
+never becomes current.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from tailor.storage import write_atomic
+
+CURRENT = "current.json"
+
+
+def version_name(run_id: str) -> str:
+    """A stable version per DAG run, so a retried task finds its own model again."""
+    digest = hashlib.sha256(run_id.encode()).hexdigest()[:8]
+    stamp = re.sub(r"[^0-9]", "", run_id)[:12] or "manual"
+    return f"ft-{stamp}-{digest}"
+
+
+def read_current(root: Any) -> dict[str, Any] | None:
+    path = root / CURRENT
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def write_lineage(root: Any, version: str, lineage: dict[str, Any]) -> None:
+    write_atomic(root / version / "lineage.json", json.dumps(lineage, indent=2).encode())
+
+
+def promote(root: Any, record: dict[str, Any]) -> None:
+    """Make `record` (version, path, ...) the current model; keep the previous one on file."""
+    previous = read_current(root)
+    write_atomic(
+        root / CURRENT,
+        json.dumps({**record, "previous": previous and previous["version"]}, indent=2).encode(),
+    )

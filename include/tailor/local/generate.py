@@ -1,0 +1,58 @@
+"""Answer prompts with a local causal LM in this process (greedy, chat template)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Generation:
+    text: str
+    input_tokens: int
+    output_tokens: int
+    seconds: float
+
+
+class LocalGenerator:
+    def __init__(self, model_dir: Path, max_new_tokens: int = 96) -> None:
+        self.model_dir = Path(model_dir)
+        self.max_new_tokens = max_new_tokens
+
+    @cached_property
+    def _loaded(self):
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        torch.set_num_threads(max(1, torch.get_num_threads()))
+        tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
+        model = AutoModelForCausalLM.from_pretrained(self.model_dir, dtype=torch.float32)
+        return tokenizer, model.eval()
+
+    def generate(self, prompt: str) -> Generation:
+        import torch
+
+        tokenizer, model = self._loaded
+        started = time.perf_counter()
+        inputs = tokenizer.apply_chat_template(
+            [{"role": "user", "content": prompt}],
+            add_generation_prompt=True,
+            return_tensors="pt",
+            return_dict=True,
+        )
+        with torch.inference_mode():
+            output = model.generate(
+                **inputs,
+                max_new_tokens=self.max_new_tokens,
+                do_sample=False,
+                pad_token_id=tokenizer.eos_token_id,
+            )
+        new = output[0, inputs["input_ids"].shape[1] :]
+        return Generation(
+            tokenizer.decode(new, skip_special_tokens=True).strip(),
+            int(inputs["input_ids"].shape[1]),
+            int(new.shape[0]),
+            round(time.perf_counter() - started, 3),
+        )

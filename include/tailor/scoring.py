@@ -1,0 +1,31 @@
+"""BERTScore F1, batched; the model is configurable (local: the packaged MiniLM, 6 layers)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+
+class BertScorer:
+    def __init__(self, model_type: str | None = None, num_layers: int | None = None) -> None:
+        if model_type is None:
+            from tailor.local.models import minilm_dir
+
+            model_type, num_layers = str(minilm_dir()), 6
+        self.model_type = model_type
+        self.num_layers = num_layers
+
+    @cached_property
+    def _scorer(self):
+        from bert_score import BERTScorer
+
+        scorer = BERTScorer(
+            model_type=self.model_type, num_layers=self.num_layers, lang="en", batch_size=16
+        )
+        scorer._tokenizer.model_max_length = 512  # long reference answers would overflow
+        return scorer
+
+    def f1(self, candidates: list[str], references: list[str]) -> list[float]:
+        if not candidates:
+            return []
+        _, _, f1 = self._scorer.score(candidates, references, verbose=False)
+        return [round(float(value), 6) for value in f1]

@@ -1,0 +1,96 @@
+"""finetune for real on the embedded backend: LoRA, gate, deploy to the running endpoint."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from conftest import REPO, SAMPLE_CATALOG, SAMPLE_TEST_SET
+from test_local_endpoint import free_port
+
+from tailor.finetune.registry import read_current
+from tailor.local.server import LocalModelServer
+
+
+@pytest.fixture(scope="module")
+def dags():
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    return {dag_id: bag.get_dag(dag_id) for dag_id in ("kb_sync", "finetune", "endpoint_schedule")}
+
+
+@pytest.fixture
+def synced(tmp_path, tailor_settings, airflow_db, dags):
+    root = tmp_path / "data"
+    (root / "catalog").mkdir(parents=True)
+    shutil.copy(SAMPLE_CATALOG, root / "catalog")
+    shutil.copy(SAMPLE_TEST_SET, root / "test_set.json")
+    port = free_port()
+
+    def configure(**extra):
+        tailor_settings(data_root=str(root), local_endpoint_port=port, endpoint_poll_seconds=1,
+                        gate_questions=2, **extra)  # fmt: skip
+
+    configure()
+    assert {ti.state for ti in dags["kb_sync"].test().get_task_instances()} == {"success"}
+    server = LocalModelServer(root / "endpoint", port)
+    yield root, server, configure
+    server.stop()
+
+
+def run(dag, **conf) -> dict[str, str]:
+    return {ti.task_id: ti.state for ti in dag.test(run_conf=conf).get_task_instances()}
+
+
+def test_train_gate_deploy_then_a_rejected_candidate_changes_nothing(dags, synced):
+    root, server, configure = synced
+    assert run(dags["endpoint_schedule"], target_copies=1)["scale_endpoint"] == "success"
+    base_model = server.state().model_dir
+
+    states = run(dags["finetune"], max_steps=3)
+    assert set(states.values()) == {"success"}, states
+    first = read_current(root / "models")
+    lineage = json.loads((root / "models" / first["version"] / "lineage.json").read_text())
+    assert lineage["promoted"] and lineage["gate"]["reason"].startswith("first model")
+    assert lineage["training_metrics"]["steps"] == 3
+    assert lineage["hyperparameters"]["max_steps"] == 3
+    assert (
+        lineage["catalog"]["manifest_hash"]
+        == json.loads((root / "kb_sync" / "last_synced.json").read_text())["manifest"]["hash"]
+    )
+    assert server.state().model_dir == first["path"] != base_model  # restarted on the new model
+    reply = server.chat([{"role": "user", "content": "What is the Halden PureBoil?"}], max_tokens=8)
+    assert reply["choices"][0]["message"]["content"].strip()
+
+    configure(gate_margin=-1.0)  # a candidate must now beat the deployed model by 1.0 F1
+    states = run(dags["finetune"], max_steps=2)
+    assert states["gate"] == "success" and states["deploy"] == "skipped"
+    assert states["record_lineage"] == "success"
+    assert read_current(root / "models")["version"] == first["version"]
+    assert server.state().model_dir == first["path"]
+    rejected = [
+        p.name for p in (root / "models").iterdir() if p.is_dir() and p.name != first["version"]
+    ]
+    lineage = json.loads((root / "models" / rejected[0] / "lineage.json").read_text())
+    assert not lineage["promoted"] and lineage["gate"]["reason"].startswith("NOT PROMOTED")
+    assert lineage["gate"]["deployed_score"] is not None
+
+
+def test_a_leaking_test_set_stops_the_run_before_training(dags, synced):
+    root, _, _ = synced
+    cases = json.loads((root / "test_set.json").read_text())
+    cases.append({"product_name": "Halden PureBoil Glass Kettle",
+                  "question": "What safety instructions apply to the Halden PureBoil Glass Kettle?",
+                  "answer": "Never fill above the MAX mark."})  # fmt: skip
+    (root / "test_set.json").write_text(json.dumps(cases))
+    states = run(dags["finetune"], max_steps=2)
+    assert states["build_training_set"] == "failed"
+    assert states["train"] == "upstream_failed"
+    assert read_current(root / "models") is None
+
+
+def test_finetune_needs_a_synced_catalog(dags, tmp_path, tailor_settings, airflow_db):
+    tailor_settings(data_root=str(tmp_path))
+    assert run(dags["finetune"], max_steps=1)["pin_inputs"] == "failed"
