@@ -16,7 +16,12 @@ demand from the trigger form.
    deployed model and compares BERTScore F1; a candidate worse by more than `gate_margin`
    is **not promoted** (deploy is skipped, the run still succeeds and says so).
 5. **deploy** makes the candidate current and restarts the endpoint on it if it is up (a
-   scaled-to-zero endpoint stays down); emits the `tailor_model` asset event.
+   scaled-to-zero endpoint stays down); emits the `tailor_model` asset event. On aws the
+   candidate was staged as its own inference component during **train**; deploy points
+   traffic at it and deletes the previous component (a rejected one is deleted by the gate).
+
+**wake_endpoint / restore_endpoint** hold a lease on the endpoint from the gate to the end
+(setup/teardown), so `endpoint_schedule` cannot scale it down mid-comparison.
 6. **record_lineage** stores version, base model, method, hyperparameters, training
    metrics, catalog version, gate result and deploy time with the model.
 
@@ -31,6 +36,7 @@ from airflow.sdk import Param, dag, task
 
 from tailor_airflow.dag_defaults import DEFAULT_ARGS, cron
 from tailor_airflow.finetune import DeployModelOperator, TrainModelOperator
+from tailor_airflow.scaling import RestoreEndpointOperator, WakeEndpointOperator
 
 
 @dag(
@@ -123,8 +129,12 @@ def finetune():
     pinned = pin_inputs()
     training = build_training_set(pinned)
     trained = TrainModelOperator(task_id="train", training=training)
+    wake = WakeEndpointOperator(task_id="wake_endpoint")
+    restore = RestoreEndpointOperator(task_id="restore_endpoint")
     deploy = DeployModelOperator(task_id="deploy", training=training, trained=trained.output)
-    gate(training, trained.output) >> deploy >> record_lineage(pinned, training, trained.output)
+    lineage = record_lineage(pinned, training, trained.output)
+    trained >> wake >> gate(training, trained.output) >> deploy >> lineage
+    lineage >> restore.as_teardown(setups=wake)
 
 
 finetune()

@@ -78,7 +78,30 @@ def main() -> int:
     print(f'\nRetrieval check, top {settings.top_k} for "{question}":')
     for hit in kb.retrieve(question, top_k=settings.top_k):
         print(f"  {hit.score:.3f}  {hit.chunk_id}")
-    return endpoint_demo(settings, log_dir, question)
+    return finetune_demo(settings, log_dir) or endpoint_demo(settings, log_dir, question)
+
+
+def finetune_demo(settings, log_dir: Path) -> int:
+    """One epoch of LoRA on the synced catalog, gated against the deployed model."""
+    models = settings.local_root / "models"
+    before = {p.name for p in models.iterdir()} if models.exists() else set()
+    print("\nRunning finetune: one epoch of LoRA on SmolLM2-135M, then the gate ...", flush=True)
+    ok, seconds, log = run_dag("finetune", log_dir)
+    if not ok:
+        return failed("finetune", seconds, log)
+    (version,) = {p.name for p in models.iterdir() if p.is_dir()} - before
+    lineage = json.loads((models / version / "lineage.json").read_text())
+    metrics, gate = lineage["training_metrics"], lineage["gate"]
+    print(f"  finetune finished in {seconds:.0f} s (Airflow run log: {log})")
+    print(
+        f"  Training         : {lineage['method']}, {metrics['examples']} examples, "
+        f"{metrics['steps']} steps, loss {metrics['first_loss']} -> {metrics['last_epoch_loss']}, "
+        f"{metrics['seconds_per_epoch']:.0f} s/epoch"
+    )
+    verdict = "PROMOTED" if lineage["promoted"] else "not promoted"
+    print(f"  Gate             : {verdict}: {gate['reason']}")
+    print(f"  Model            : {models / version}")
+    return 0
 
 
 def endpoint_demo(settings, log_dir: Path, question: str) -> int:
@@ -93,8 +116,10 @@ def endpoint_demo(settings, log_dir: Path, question: str) -> int:
     started = time.perf_counter()
     reply = server.chat([{"role": "user", "content": question}], max_tokens=48)
     answer = " ".join(reply["choices"][0]["message"]["content"].split())
-    print(f"  Endpoint up in {seconds:.0f} s ({server.url}, serving {server.state().model_dir})")
-    print(f"  Base model, no context, {time.perf_counter() - started:.1f} s: {answer[:160]}")
+    served = Path(server.state().model_dir)
+    label = served.parent.name if served.name == "model" else "base model"
+    print(f"  Endpoint up in {seconds:.0f} s ({server.url}, serving {served})")
+    print(f"  {label}, no context, {time.perf_counter() - started:.1f} s: {answer[:160]}")
     ok, seconds, log = run_dag("endpoint_schedule", log_dir, {"target_copies": 0}, "endpoint_down")
     if not ok:
         return failed("endpoint_schedule", seconds, log)

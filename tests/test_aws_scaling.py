@@ -175,7 +175,7 @@ def test_a_lease_blocks_scaling_to_zero(sagemaker, aws, tmp_path):
 
 
 def test_legacy_endpoint_is_deleted_at_zero_and_recreated_after_deleting(sagemaker, aws, tmp_path):
-    aws(endpoint_name=ENDPOINT)
+    aws(endpoint_name=ENDPOINT, endpoint_kind="legacy")
     name = {"EndpointName": ENDPOINT}
     sagemaker.add_response("describe_endpoint", endpoint("InService"), name)  # observe
     sagemaker.add_response("describe_endpoint", endpoint("InService"), name)  # before delete
@@ -208,7 +208,7 @@ def test_legacy_endpoint_is_deleted_at_zero_and_recreated_after_deleting(sagemak
 
 
 def test_legacy_endpoint_unknown_everywhere_is_a_clear_error(sagemaker, aws):
-    aws(endpoint_name=ENDPOINT)
+    aws(endpoint_name=ENDPOINT, endpoint_kind="legacy")
     sagemaker.add_client_error(
         "describe_endpoint",
         service_error_code="ValidationException",

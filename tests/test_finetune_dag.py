@@ -22,7 +22,9 @@ def dags():
 
 
 @pytest.fixture
-def synced(tmp_path, tailor_settings, airflow_db, dags):
+def synced(tmp_path, tailor_settings, airflow_db, dags, monkeypatch):
+    monkeypatch.setenv("TAILOR_ENDPOINT_UP_CRON", "* * * * *")  # working hours all the time,
+    monkeypatch.setenv("TAILOR_ENDPOINT_DOWN_CRON", "0 0 1 1 *")  # so teardown keeps it up
     root = tmp_path / "data"
     (root / "catalog").mkdir(parents=True)
     shutil.copy(SAMPLE_CATALOG, root / "catalog")
@@ -61,6 +63,11 @@ def test_train_gate_deploy_then_a_rejected_candidate_changes_nothing(dags, synce
         == json.loads((root / "kb_sync" / "last_synced.json").read_text())["manifest"]["hash"]
     )
     assert server.state().model_dir == first["path"] != base_model  # restarted on the new model
+    channel = root / "models" / first["version"] / "train"
+    assert sorted(p.name for p in channel.iterdir()) == ["template.json", "train.jsonl"]
+    gate_file = root / "models" / first["version"] / "gate_questions.jsonl"
+    trained_on = {json.loads(line)["question"] for line in (channel / "train.jsonl").open()}
+    assert not trained_on & {json.loads(line)["question"] for line in gate_file.open()}
     reply = server.chat([{"role": "user", "content": "What is the Halden PureBoil?"}], max_tokens=8)
     assert reply["choices"][0]["message"]["content"].strip()
 

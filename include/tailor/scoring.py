@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tailor.settings import Settings
 
 
 class BertScorer:
@@ -11,8 +17,22 @@ class BertScorer:
             from tailor.local.models import minilm_dir
 
             model_type, num_layers = str(minilm_dir()), 6
+        if num_layers is None and Path(model_type, "config.json").is_file():
+            # bert-score only knows layer counts for hub names; a folder says its own
+            num_layers = json.loads(Path(model_type, "config.json").read_text())[
+                "num_hidden_layers"
+            ]
         self.model_type = model_type
         self.num_layers = num_layers
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> BertScorer:
+        """The configured model; by default MiniLM locally and roberta-large on aws."""
+        from tailor.settings import Backend
+
+        if settings.bertscore_model:
+            return cls(settings.bertscore_model)
+        return cls() if settings.backend is Backend.LOCAL else cls("roberta-large")
 
     @cached_property
     def _scorer(self):

@@ -45,6 +45,7 @@ class Settings:
     ingestion_timeout_minutes: int = 180
     # the model endpoint
     endpoint_name: str | None = None
+    endpoint_kind: str = "inference_components"  # or "legacy": one model, deleted at zero
     inference_component_name: str | None = None  # none: a legacy endpoint without components
     endpoint_config_name: str | None = None  # legacy wake-up when no deletion was recorded
     endpoint_copies: int = 1  # serving copies when up
@@ -58,7 +59,13 @@ class Settings:
     test_set_uri: str = ""  # default: <data_root>/test_set.json
     base_model_id: str = "meta-textgeneration-llama-3-1-8b-instruct"  # JumpStart (aws)
     training_instance_type: str = "ml.g5.12xlarge"
-    training_role_arn: str | None = None
+    training_role_arn: str | None = None  # also the SageMaker model's execution role
+    inference_instance_type: str = "ml.g5.12xlarge"
+    inference_image_uri: str | None = None  # none: resolved from JumpStart by the sagemaker SDK
+    accelerators_per_copy: int = 4
+    bertscore_model: str | None = (
+        None  # none: MiniLM (local), roberta-large (aws, as the reference)
+    )
     gate_margin: float = 0.02  # BERTScore F1 a candidate may lose and still be promoted
     gate_questions: int = 8  # held-out pairs, and as many test questions, per model
 
@@ -92,6 +99,8 @@ class Settings:
             settings = dataclasses.replace(settings, catalog_uri=f"{root}/catalog")
         if not settings.test_set_uri:
             settings = dataclasses.replace(settings, test_set_uri=f"{root}/test_set.json")
+        if settings.endpoint_kind not in ("inference_components", "legacy"):
+            raise SettingsError("endpoint_kind must be 'inference_components' or 'legacy'")
         if not 0 <= settings.chunk_overlap < settings.chunk_tokens:
             raise SettingsError("need 0 <= chunk_overlap < chunk_tokens")
         return settings

@@ -30,6 +30,11 @@ def kb_state_root(settings: Settings) -> ObjectStoragePath:
     return storage_path(settings, settings.data_root) / "kb_sync"
 
 
+def models_root(settings: Settings) -> ObjectStoragePath:
+    """The model registry: one folder per version and ``current.json``."""
+    return storage_path(settings, settings.data_root) / "models"
+
+
 def catalog_root(settings: Settings) -> ObjectStoragePath:
     return storage_path(settings, settings.catalog_uri)
 

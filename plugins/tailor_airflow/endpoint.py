@@ -22,10 +22,11 @@ from tailor.endpoint.observe import (
     observe_endpoint,
     observe_inference_component,
 )
+from tailor.finetune.registry import read_current
 from tailor.local.models import current_model_dir
 from tailor.local.server import LocalModelServer
 from tailor.settings import Backend, Settings
-from tailor_airflow.config import storage_path
+from tailor_airflow.config import models_root, storage_path
 from tailor_airflow.scaling_triggers import (
     CopyCountTrigger,
     EndpointTrigger,
@@ -87,9 +88,9 @@ class _SageMakerEndpoint:
 
 
 class InferenceComponentEndpoint(_SageMakerEndpoint):
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, component: str) -> None:
         super().__init__(settings)
-        (self.component,) = settings.require("inference_component_name")
+        self.component = component
         self.description = f"inference component {self.component}"
 
     def observe(self) -> Observation:
@@ -169,9 +170,32 @@ class LegacyEndpoint(_SageMakerEndpoint):
         )  # fmt: skip
 
 
+class NothingDeployed:
+    """An inference-component endpoint before finetune has promoted any model."""
+
+    max_copies = 0
+
+    def __init__(self, settings: Settings) -> None:
+        self.description = f"endpoint {settings.endpoint_name} (no model deployed yet)"
+
+    def observe(self) -> Observation:
+        return Observation(0, "no model deployed")
+
+    def request(self, copies: int) -> None:
+        raise EndpointNotFound(f"{self.description}: run finetune first")
+
+    def waiter(self, copies: int, poll_interval: float, max_attempts: int) -> CopyCountTrigger:
+        raise EndpointNotFound(f"{self.description}: run finetune first")
+
+
 def endpoint_for(settings: Settings) -> Endpoint:
+    """The served model's endpoint; on aws the component promoted last, else the setting."""
     if settings.backend is Backend.LOCAL:
         return LocalEndpoint(settings)
-    if settings.inference_component_name:
-        return InferenceComponentEndpoint(settings)
-    return LegacyEndpoint(settings)
+    if settings.endpoint_kind == "legacy":
+        return LegacyEndpoint(settings)
+    current = read_current(models_root(settings)) or {}
+    component = current.get("inference_component") or settings.inference_component_name
+    if component:
+        return InferenceComponentEndpoint(settings, component)
+    return NothingDeployed(settings)

@@ -23,13 +23,9 @@ from tailor.kb_sync import last_synced, load_snapshot
 from tailor.settings import Backend, Settings
 from tailor.testset import load_test_set
 from tailor_airflow.assets import MODEL
-from tailor_airflow.config import kb_state_root, load_settings, storage_path
+from tailor_airflow.config import kb_state_root, load_settings, models_root, storage_path
 
 LORA_RANK = 8
-
-
-def models_root(settings: Settings):
-    return storage_path(settings, settings.data_root) / "models"
 
 
 def _write_jsonl(path, records: list[dict[str, Any]]) -> None:
@@ -76,17 +72,17 @@ def prepare_training_set(method: str, pinned: dict[str, Any], run_id: str) -> di
         raise AirflowFailException(str(err)) from err
     version = version_name(run_id)
     folder = models_root(settings) / version
+    # the training channel holds only training files: JumpStart reads every file in it
+    channel = folder / "train"
     if training.method is Method.DOMAIN_ADAPTATION:
-        _write_jsonl(folder / "train.jsonl", [{"text": t} for t in training.texts])
+        _write_jsonl(channel / "train.jsonl", [{"text": t} for t in training.texts])
     else:
-        _write_jsonl(
-            folder / "train.jsonl",
-            [{"question": p.question, "answer": p.answer} for p in training.pairs],
+        pairs = [{"question": p.question, "answer": p.answer} for p in training.pairs]
+        _write_jsonl(channel / "train.jsonl", pairs)
+        # the reference's instruction template, in JumpStart's template.json form
+        (channel / "template.json").write_text(
+            json.dumps({"prompt": PROMPT + "\n\n", "completion": " {answer}"})
         )
-    # the reference's instruction template, in JumpStart's template.json form
-    (folder / "template.json").write_text(
-        json.dumps({"prompt": PROMPT + "\n\n", "completion": " {answer}"})
-    )
     n = settings.gate_questions
     gate = [
         {"question": p.question, "answer": p.answer, "source": "held_out"}
@@ -105,6 +101,7 @@ def prepare_training_set(method: str, pinned: dict[str, Any], run_id: str) -> di
         "held_out": len(training.held_out),
         "gate_questions": len(gate),
         "folder": str(folder),
+        "train_uri": str(channel),
     }
     print(f"Training set {version}: {summary}")
     return summary
@@ -126,9 +123,105 @@ class TrainModelOperator(BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         settings = load_settings()
-        if settings.backend is not Backend.LOCAL:
-            raise NotImplementedError("aws training is not built yet")
-        return self._train_local(settings, context["params"])
+        if settings.backend is Backend.LOCAL:
+            return self._train_local(settings, context["params"])
+        return self._train_aws(settings, context)
+
+    # -- aws: JumpStart training job, then the candidate staged as an inference component
+    def _train_aws(self, settings: Settings, context: Context) -> dict[str, Any]:
+        from airflow.providers.amazon.aws.triggers.sagemaker import SageMakerTrigger
+
+        from tailor_airflow.sagemaker_model import (
+            SageMakerModels,
+            jumpstart_training_request,
+            resource_name,
+        )
+
+        models = SageMakerModels(settings)
+        job = resource_name(self.training["version"])
+        described = models.training_job(job)
+        if described is None:
+            output = f"{settings.data_root.rstrip('/')}/models/{self.training['version']}/output"
+            request = jumpstart_training_request(
+                settings, context["params"], job, self.training["train_uri"], output
+            )
+            models.submit_training(request)
+            self.log.info("Submitted training job %s", job)
+        else:
+            self.log.info("Training job %s exists (%s): re-attaching", job,
+                          described["TrainingJobStatus"])  # fmt: skip
+            if described["TrainingJobStatus"] == "Completed":
+                return self.after_training(context, {"status": "success"})
+        self.defer(
+            trigger=SageMakerTrigger(
+                job_name=job, job_type="Training", waiter_delay=60, waiter_max_attempts=24 * 60,
+                aws_conn_id=settings.aws_conn_id, region_name=settings.region_name,
+            ),
+            method_name="after_training",
+        )  # fmt: skip
+
+    def after_training(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        from tailor_airflow.sagemaker_model import SageMakerModels, resource_name
+        from tailor_airflow.scaling_triggers import EndpointInServiceTrigger
+
+        settings = load_settings()
+        models = SageMakerModels(settings)
+        job = models.training_job(resource_name(self.training["version"]))
+        if event.get("status") != "success" or job["TrainingJobStatus"] != "Completed":
+            raise RuntimeError(
+                f"training job {job['TrainingJobName']} ended {job['TrainingJobStatus']}: "
+                f"{job.get('FailureReason', event)}"
+            )
+        if not models.ensure_endpoint():
+            self.log.info("Created endpoint %s for inference components; waiting", models.endpoint)
+            self.defer(
+                trigger=EndpointInServiceTrigger(
+                    endpoint_name=models.endpoint, target=1, poll_interval=30, max_attempts=60,
+                    aws_conn_id=settings.aws_conn_id, region_name=settings.region_name,
+                ),
+                method_name="stage_candidate",
+            )  # fmt: skip
+        return self.stage_candidate(context, {"status": "converged"})
+
+    def stage_candidate(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        from tailor_airflow.sagemaker_model import SageMakerModels, resource_name
+        from tailor_airflow.scaling_triggers import InferenceComponentTrigger
+
+        if event.get("status") != "converged":
+            raise RuntimeError(f"endpoint did not become ready: {event}")
+        settings = load_settings()
+        models = SageMakerModels(settings)
+        job = models.training_job(resource_name(self.training["version"]))
+        component = models.stage_component(
+            self.training["version"], job["ModelArtifacts"]["S3ModelArtifacts"]
+        )
+        self.log.info("Candidate staged as inference component %s; waiting for a copy", component)
+        self.defer(
+            trigger=InferenceComponentTrigger(
+                component_name=component, target=1, poll_interval=30, max_attempts=60,
+                aws_conn_id=settings.aws_conn_id, region_name=settings.region_name,
+            ),
+            method_name="candidate_ready",
+        )  # fmt: skip
+
+    def candidate_ready(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        from tailor_airflow.sagemaker_model import SageMakerModels, resource_name
+
+        settings = load_settings()
+        name = resource_name(self.training["version"])
+        if event.get("status") != "converged":
+            SageMakerModels(settings).delete_component(name)  # never leave a broken candidate
+            raise RuntimeError(f"candidate component {name} did not start: {event}")
+        job = SageMakerModels(settings).training_job(name)
+        return {
+            "training_job": name,
+            "inference_component": name,
+            "model_artifacts": job["ModelArtifacts"]["S3ModelArtifacts"],
+            "base_model": settings.base_model_id,
+            "seconds": job.get("TrainingTimeInSeconds"),
+            "billable_seconds": job.get("BillableTimeInSeconds"),
+            "metrics": {m["MetricName"]: m["Value"] for m in job.get("FinalMetricDataList", [])},
+        }
 
     def _train_local(self, settings: Settings, params: dict[str, Any]) -> dict[str, Any]:
         from tailor.local.lora import train_lora
@@ -140,7 +233,9 @@ class TrainModelOperator(BaseOperator):
         if (out / "config.json").exists() and metrics.exists():
             self.log.info("Model %s was trained by an earlier try; reusing it", version)
             return json.loads(metrics.read_text())
-        records = _read_jsonl(Path(self.training["folder"].removeprefix("file://")) / "train.jsonl")
+        records = _read_jsonl(
+            Path(self.training["train_uri"].removeprefix("file://")) / "train.jsonl"
+        )
         texts = [r["text"] for r in records if "text" in r]
         pairs = [
             (PROMPT.format(question=r["question"]), r["answer"]) for r in records if "question" in r
@@ -163,9 +258,33 @@ class TrainModelOperator(BaseOperator):
         return trained
 
 
+def _answerers(settings: Settings, trained: dict[str, Any], current: dict[str, Any] | None):
+    """Answer functions for candidate and deployed model: in-process locally, the
+    candidate's and the served inference component on aws (same endpoint, same settings)."""
+    if settings.backend is Backend.LOCAL:
+        from tailor.local.generate import LocalGenerator
+
+        def local(path: str):
+            generator = LocalGenerator(Path(path), max_new_tokens=96)
+            return lambda prompt: generator.generate(prompt).text
+
+        return local(trained["model_path"]), current and local(current["path"])
+    from tailor_airflow.sagemaker_model import SageMakerModels
+
+    models = SageMakerModels(settings)
+    served = (current or {}).get("inference_component") or settings.inference_component_name
+
+    def remote(component: str):
+        return lambda prompt: models.answer(component, prompt)
+
+    return remote(trained["inference_component"]), served and remote(served)
+
+
 def gate_candidate(training: dict[str, Any], trained: dict[str, Any], skip: bool) -> dict[str, Any]:
-    """Answer the gate's questions with candidate and deployed model; score; decide; keep."""
-    from tailor.local.generate import LocalGenerator
+    """Answer the gate's questions with candidate and deployed model; score; decide; keep.
+
+    A rejected aws candidate's inference component is deleted here, so nothing leaks.
+    """
     from tailor.scoring import BertScorer
 
     settings = load_settings()
@@ -173,23 +292,19 @@ def gate_candidate(training: dict[str, Any], trained: dict[str, Any], skip: bool
     questions = _read_jsonl(folder / "gate_questions.jsonl")
     references = [q["answer"] for q in questions]
     prompts = [PROMPT.format(question=q["question"]) for q in questions]
-    scorer = BertScorer()
-
-    def answers(model_dir: str) -> list[str]:
-        generator = LocalGenerator(Path(model_dir), max_new_tokens=96)
-        return [generator.generate(prompt).text for prompt in prompts]
-
-    candidate = answers(trained["model_path"])
-    candidate_f1 = scorer.f1(candidate, references)
+    scorer = BertScorer.for_settings(settings)
     current = read_current(models_root(settings))
+    candidate_answer, deployed_answer = _answerers(settings, trained, current)
+    candidate = [candidate_answer(prompt) for prompt in prompts]
+    candidate_f1 = scorer.f1(candidate, references)
     deployed, deployed_f1 = None, None
-    if current and not skip:
-        deployed = answers(current["path"])
+    if deployed_answer and not skip:
+        deployed = [deployed_answer(prompt) for prompt in prompts]
         deployed_f1 = scorer.f1(deployed, references)
     result = decide(candidate_f1, deployed_f1, settings.gate_margin, skip=skip)
     record = {
         **result.to_dict(),
-        "metric": "BERTScore F1 (MiniLM-L6, 6 layers)",
+        "metric": f"BERTScore F1 ({scorer.model_type.rsplit('/', 1)[-1]})",
         "deployed_version": current["version"] if current else None,
         "questions": [
             {**q, "candidate": c, "candidate_f1": cf, "deployed": d, "deployed_f1": df}  # fmt: skip
@@ -204,6 +319,10 @@ def gate_candidate(training: dict[str, Any], trained: dict[str, Any], skip: bool
         ],
     }
     (folder / "gate.json").write_text(json.dumps(record, indent=2))
+    if not result.promote and settings.backend is Backend.AWS:
+        from tailor_airflow.sagemaker_model import SageMakerModels
+
+        SageMakerModels(settings).delete_component(trained["inference_component"])
     print(result.reason)
     return record
 
@@ -223,13 +342,13 @@ class DeployModelOperator(BaseOperator):
         from tailor_airflow.endpoint import LocalEndpoint
 
         settings = load_settings()
-        if settings.backend is not Backend.LOCAL:
-            raise NotImplementedError("aws deployment is not built yet")
         version = self.training["version"]
         gate = json.loads((models_root(settings) / version / "gate.json").read_text())
+        previous = read_current(models_root(settings))
         record = {
             "version": version,
-            "path": self.trained["model_path"],
+            "path": self.trained.get("model_path"),
+            "inference_component": self.trained.get("inference_component"),
             "promoted_at": datetime.now(UTC).isoformat(),
             "gate_score": gate["candidate_score"],
         }
@@ -239,6 +358,8 @@ class DeployModelOperator(BaseOperator):
             "method": self.training["method"],
             "gate_score": gate["candidate_score"],
         }
+        if settings.backend is Backend.AWS:
+            return self._retire_previous(settings, previous, record)
         endpoint = LocalEndpoint(settings)
         if endpoint.server.state() is None:
             self.log.info("Endpoint is at zero: %s is current and is served when it wakes", version)
@@ -249,6 +370,16 @@ class DeployModelOperator(BaseOperator):
             trigger=endpoint.waiter(1, settings.endpoint_poll_seconds, 300),
             method_name="execute_complete",
         )
+
+    def _retire_previous(self, settings: Settings, previous, record) -> dict[str, Any]:
+        """Traffic follows the registry's component name; the old component goes away."""
+        from tailor_airflow.sagemaker_model import SageMakerModels
+
+        old = (previous or {}).get("inference_component") or settings.inference_component_name
+        if old and old != record["inference_component"]:
+            SageMakerModels(settings).delete_component(old)
+            self.log.info("Deleted the previous inference component %s", old)
+        return record
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         record = read_current(models_root(load_settings()))

@@ -74,6 +74,8 @@ class ScaleEndpointOperator(BaseOperator):
     def scale(
         self, context: Context, settings: Settings, endpoint: Endpoint, target: int
     ) -> dict[str, Any]:
+        if endpoint.max_copies == 0:
+            raise AirflowSkipException(f"{endpoint.description}: nothing to scale")
         if target < 0 or (endpoint.max_copies is not None and target > endpoint.max_copies):
             raise ValueError(f"{endpoint.description} cannot serve {target} copies")
         seen = endpoint.observe()
@@ -149,6 +151,9 @@ class WakeEndpointOperator(ScaleEndpointOperator):
         )
         self.log.info("Lease %s held until %s", lease.holder, lease.expires_at)
         endpoint = endpoint_for(settings)
+        if endpoint.max_copies == 0:
+            self.log.info("%s: nothing to wake", endpoint.description)
+            return {"copies": 0, "changed": False}
         current = endpoint.observe().copies or 0
         self.reason = self.reason or f"woken for {lease.holder}"
         return self.scale(context, settings, endpoint, max(current, settings.endpoint_copies))
@@ -162,6 +167,9 @@ class RestoreEndpointOperator(ScaleEndpointOperator):
         holder = lease_holder(context)
         lease_book(settings).release(holder)
         endpoint = endpoint_for(settings)
+        if endpoint.max_copies == 0:
+            self.log.info("%s: nothing to restore", endpoint.description)
+            return {"copies": 0, "changed": False}
         scheduled = settings.endpoint_copies if schedule().copies_at(datetime.now(UTC)) else 0
         self.reason = self.reason or f"schedule restored after {holder}"
         return self.scale(context, settings, endpoint, scheduled)

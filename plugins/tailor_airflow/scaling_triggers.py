@@ -159,3 +159,13 @@ class LocalServerTrigger(CopyCountTrigger):
         if response.status_code != 200:
             return Observation(None, f"warming up (HTTP {response.status_code})")
         return Observation(1, f"serving {state.model_dir} (pid {state.pid})")
+
+
+class EndpointInServiceTrigger(EndpointTrigger):
+    """Wait until a new endpoint is InService (1), whatever its instance count at zero load."""
+
+    async def observe(self) -> Observation:
+        seen = await super().observe()
+        if seen.state == "InService":
+            return Observation(1, seen.state)
+        return Observation(None if seen.copies is None else 0, seen.state, seen.failure)

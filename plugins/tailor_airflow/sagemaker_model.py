@@ -1,0 +1,202 @@
+"""The aws half of finetune: a JumpStart training job and inference components.
+
+Names are derived from the model version (one per DAG run), so a retried task finds its
+training job, model and component instead of creating second ones. The sagemaker SDK is
+used only to resolve JumpStart's images and defaults; every AWS call goes through the
+provider's hooks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
+from botocore.exceptions import ClientError
+
+from tailor.endpoint.observe import EndpointAsleep, is_no_capacity, is_not_found
+from tailor.llama import generated_text, request_body
+from tailor.settings import Settings
+
+VARIANT = "AllTraffic"
+
+
+def resource_name(version: str) -> str:
+    """Training job, model and inference component share one name per version."""
+    return f"tailor-{version}"[:63]
+
+
+def jumpstart_training_request(
+    settings: Settings, params: dict[str, Any], job_name: str, train_uri: str, output_uri: str
+) -> dict[str, Any]:
+    """The CreateTrainingJob request for a JumpStart fine-tune, as the sagemaker SDK builds it.
+
+    ``ModelTrainer.train()`` would append a timestamp to the job name; taking the request
+    and submitting it ourselves keeps the name stable, so a retry re-attaches.
+    """
+    from sagemaker.core.jumpstart import JumpStartConfig
+    from sagemaker.train import ModelTrainer
+    from sagemaker.train.configs import Compute, InputData
+
+    trainer = ModelTrainer.from_jumpstart_config(
+        jumpstart_config=JumpStartConfig(
+            model_id=params.get("base_model_id") or settings.base_model_id, accept_eula=True
+        ),
+        compute=Compute(
+            instance_type=params.get("instance_type") or settings.training_instance_type,
+            instance_count=1,
+        ),
+        hyperparameters={
+            "instruction_tuned": str(params["method"] == "instruction_tuning"),
+            "chat_dataset": "False",
+            "epoch": str(max(1, round(params["epochs"]))),
+            "learning_rate": str(params["learning_rate"]),
+            "max_input_length": "1024",
+        },
+        role=settings.training_role_arn,
+        base_job_name="tailor-ft",
+    )
+    request = trainer._create_training_job_args(  # the SDK's own request, named by us
+        input_data_config=[InputData(channel_name="training", data_source=train_uri)], boto3=True
+    )
+    request["TrainingJobName"] = job_name
+    request.setdefault("OutputDataConfig", {})["S3OutputPath"] = output_uri
+    return request
+
+
+def jumpstart_serving_container(settings: Settings) -> dict[str, Any]:
+    """Image and environment that serve the base model's family (fine-tuned weights on top)."""
+    if settings.inference_image_uri:
+        return {"Image": settings.inference_image_uri, "Environment": {}}
+    from sagemaker.core.jumpstart import JumpStartConfig
+    from sagemaker.serve import ModelBuilder
+
+    builder = ModelBuilder.from_jumpstart_config(
+        JumpStartConfig(model_id=settings.base_model_id, accept_eula=True),
+        role_arn=settings.training_role_arn,
+    )
+    if not builder.image_uri:
+        raise RuntimeError("JumpStart gave no serving image; set inference_image_uri")
+    return {"Image": builder.image_uri, "Environment": dict(builder.env_vars or {})}
+
+
+class SageMakerModels:
+    """Training jobs, models and inference components on the configured endpoint."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.hook = SageMakerHook(
+            aws_conn_id=settings.aws_conn_id, region_name=settings.region_name
+        )
+        (self.endpoint,) = settings.require("endpoint_name")
+
+    @property
+    def client(self):
+        return self.hook.conn
+
+    def _describe_or_none(self, call, **kwargs) -> dict[str, Any] | None:
+        try:
+            return call(**kwargs)
+        except ClientError as err:
+            error = err.response["Error"]
+            if is_not_found(error.get("Code", ""), error.get("Message", "")) or (
+                "not found" in error.get("Message", "").lower()
+            ):
+                return None
+            raise
+
+    def training_job(self, name: str) -> dict[str, Any] | None:
+        return self._describe_or_none(self.client.describe_training_job, TrainingJobName=name)
+
+    def submit_training(self, request: dict[str, Any]) -> None:
+        self.hook.create_training_job(request, wait_for_completion=False)
+
+    def ensure_endpoint(self) -> bool:
+        """Create the endpoint for inference components if missing; True if it already exists."""
+        if self._describe_or_none(self.client.describe_endpoint, EndpointName=self.endpoint):
+            return True
+        (role,) = self.settings.require("training_role_arn")
+        config = f"{self.endpoint}-components"
+        if not self._describe_or_none(
+            self.client.describe_endpoint_config, EndpointConfigName=config
+        ):
+            self.client.create_endpoint_config(
+                EndpointConfigName=config,
+                ExecutionRoleArn=role,
+                ProductionVariants=[
+                    {
+                        "VariantName": VARIANT,
+                        "InstanceType": self.settings.inference_instance_type,
+                        "InitialInstanceCount": 1,
+                        "ManagedInstanceScaling": {
+                            "Status": "ENABLED",
+                            "MinInstanceCount": 0,
+                            "MaxInstanceCount": max(1, self.settings.endpoint_copies),
+                        },
+                        "RoutingConfig": {"RoutingStrategy": "LEAST_OUTSTANDING_REQUESTS"},
+                    }
+                ],
+            )
+        self.client.create_endpoint(EndpointName=self.endpoint, EndpointConfigName=config)
+        return False
+
+    def stage_component(self, version: str, artifacts: str) -> str:
+        """A model and an inference component with one copy for `version` (idempotent)."""
+        name = resource_name(version)
+        (role,) = self.settings.require("training_role_arn")
+        if not self._describe_or_none(self.client.describe_model, ModelName=name):
+            container = jumpstart_serving_container(self.settings)
+            self.client.create_model(
+                ModelName=name,
+                ExecutionRoleArn=role,
+                PrimaryContainer={**container, "ModelDataUrl": artifacts},
+            )
+        if not self._describe_or_none(
+            self.client.describe_inference_component, InferenceComponentName=name
+        ):
+            self.client.create_inference_component(
+                InferenceComponentName=name,
+                EndpointName=self.endpoint,
+                VariantName=VARIANT,
+                Specification={
+                    "ModelName": name,
+                    "ComputeResourceRequirements": {
+                        "NumberOfAcceleratorDevicesRequired": self.settings.accelerators_per_copy,
+                        "MinMemoryRequiredInMb": 1024,
+                    },
+                },
+                RuntimeConfig={"CopyCount": 1},
+            )
+        return name
+
+    def delete_component(self, name: str) -> bool:
+        """Delete a component and its model; False if it was already gone."""
+        if not self._describe_or_none(
+            self.client.describe_inference_component, InferenceComponentName=name
+        ):
+            return False
+        self.client.delete_inference_component(InferenceComponentName=name)
+        if self._describe_or_none(self.client.describe_model, ModelName=name):
+            self.client.delete_model(ModelName=name)
+        return True
+
+    def answer(self, component: str, prompt: str, max_new_tokens: int = 256) -> str:
+        """One answer from a component; no copies raises EndpointAsleep, not a model error."""
+        runtime = AwsBaseHook(
+            aws_conn_id=self.settings.aws_conn_id,
+            region_name=self.settings.region_name,
+            client_type="sagemaker-runtime",
+        ).conn
+        try:
+            response = runtime.invoke_endpoint(
+                EndpointName=self.endpoint,
+                InferenceComponentName=component,
+                ContentType="application/json",
+                Body=request_body(prompt, max_new_tokens),
+            )
+        except ClientError as err:
+            error = err.response["Error"]
+            if is_no_capacity(error.get("Code", ""), error.get("Message", "")):
+                raise EndpointAsleep(f"{component} has no copies: the endpoint is asleep") from err
+            raise
+        return generated_text(response["Body"].read())

@@ -1,0 +1,282 @@
+"""finetune's aws half: moto for training jobs, Stubber for what moto lacks.
+
+The sagemaker SDK's JumpStart lookup needs AWS, so the request it would build is given
+here; everything after it runs for real against moto or a stubbed client.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import boto3
+import pytest
+from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
+from airflow.sdk.exceptions import TaskDeferred
+from botocore.response import StreamingBody
+from botocore.stub import ANY, Stubber
+from moto import mock_aws
+
+from tailor.endpoint.observe import EndpointAsleep
+from tailor.finetune.registry import promote, read_current
+from tailor.local.models import minilm_dir
+from tailor_airflow import finetune, sagemaker_model
+from tailor_airflow.finetune import DeployModelOperator, TrainModelOperator, gate_candidate
+from tailor_airflow.sagemaker_model import SageMakerModels, resource_name
+from tailor_airflow.scaling_triggers import InferenceComponentTrigger
+
+VERSION = "ft-202611210300-abcdef12"
+NAME = resource_name(VERSION)
+ROLE = "arn:aws:iam::123456789012:role/tailor-sagemaker"
+ENDPOINT = "tailor-llm"
+IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.31.0-lmi13.0.0-cu124"
+ARTIFACTS = f"s3://tailor-bucket/tailor/models/{VERSION}/output/{NAME}/output/model.tar.gz"
+NOW = datetime(2026, 11, 21, tzinfo=UTC)
+PARAMS = {"method": "instruction_tuning", "epochs": 1.0, "learning_rate": 0.0002, "max_steps": 0,
+          "base_model_id": None, "instance_type": None, "skip_gate": False}  # fmt: skip
+
+
+@pytest.fixture
+def aws(tmp_path, tailor_settings, monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    tailor_settings(
+        backend="aws", data_root=str(tmp_path), endpoint_name=ENDPOINT, training_role_arn=ROLE,
+        inference_image_uri=IMAGE, region_name="us-east-1", gate_margin=0.02,
+        bertscore_model=str(minilm_dir()),
+    )  # fmt: skip
+    return tmp_path
+
+
+def training(tmp_path) -> dict:
+    return {"version": VERSION, "method": "instruction_tuning",
+            "train_uri": f"s3://tailor-bucket/tailor/models/{VERSION}/train",
+            "folder": str(tmp_path / "models" / VERSION)}  # fmt: skip
+
+
+def jumpstart_request(settings, params, job_name, train_uri, output_uri) -> dict:
+    """What ModelTrainer.from_jumpstart_config(...) builds for Llama 3.1 8B (abridged)."""
+    return {
+        "TrainingJobName": job_name,
+        "AlgorithmSpecification": {
+            "TrainingImage": f"{IMAGE}-training",
+            "TrainingInputMode": "File",
+        },
+        "RoleArn": settings.training_role_arn,
+        "HyperParameters": {
+            "instruction_tuned": str(params["method"] == "instruction_tuning"),
+            "chat_dataset": "False",
+            "epoch": "1",
+            "learning_rate": "0.0002",
+            "max_input_length": "1024",
+        },  # fmt: skip
+        "InputDataConfig": [
+            {
+                "ChannelName": "training",
+                "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": train_uri}},
+            }
+        ],  # fmt: skip
+        "OutputDataConfig": {"S3OutputPath": output_uri},
+        "ResourceConfig": {
+            "InstanceType": "ml.g5.12xlarge",
+            "InstanceCount": 1,
+            "VolumeSizeInGB": 256,
+        },
+        "StoppingCondition": {"MaxRuntimeInSeconds": 360000},
+    }
+
+
+def context() -> dict:
+    return {"params": PARAMS, "run_id": "scheduled__2026-11-01T03:00:00+00:00",
+            "dag": SimpleNamespace(dag_id="finetune"),
+            "outlet_events": {finetune.MODEL: SimpleNamespace(extra=None)}}  # fmt: skip
+
+
+def test_training_job_is_submitted_once_and_a_retry_reattaches(aws, monkeypatch):
+    monkeypatch.setattr(sagemaker_model, "jumpstart_training_request", jumpstart_request)
+    reattached = []
+    monkeypatch.setattr(
+        TrainModelOperator,
+        "after_training",
+        lambda self, ctx, event: reattached.append(event) or {"reattached": True},
+    )
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="tailor-bucket")
+        s3.put_object(
+            Bucket="tailor-bucket", Key=f"tailor/models/{VERSION}/train/train.jsonl", Body=b"{}"
+        )
+        operator = TrainModelOperator(task_id="train", training=training(aws))
+        with pytest.raises(TaskDeferred) as deferred:
+            operator.execute(context())
+        trigger = deferred.value.trigger
+        assert (type(trigger).__name__, trigger.job_name, trigger.job_type) == (
+            "SageMakerTrigger", NAME, "Training",
+        )  # fmt: skip
+        job = boto3.client("sagemaker", region_name="us-east-1").describe_training_job(
+            TrainingJobName=NAME
+        )
+        assert job["HyperParameters"]["instruction_tuned"] == "True"
+        assert job["RoleArn"] == ROLE
+        assert job["OutputDataConfig"]["S3OutputPath"] == f"{aws}/models/{VERSION}/output"
+
+        retry = TrainModelOperator(task_id="train", training=training(aws))
+        assert retry.execute(context()) == {"reattached": True}  # moto finished it: no 2nd job
+        jobs = boto3.client("sagemaker", region_name="us-east-1").list_training_jobs()
+        assert [j["TrainingJobName"] for j in jobs["TrainingJobSummaries"]] == [NAME]
+
+
+@pytest.fixture
+def sagemaker(monkeypatch):
+    clients = {}
+    for service in ("sagemaker", "sagemaker-runtime"):
+        clients[service] = boto3.client(service, region_name="us-east-1",
+                                        aws_access_key_id="t", aws_secret_access_key="t")  # fmt: skip
+    monkeypatch.setattr(SageMakerHook, "conn", clients["sagemaker"])
+    monkeypatch.setattr(AwsBaseHook, "conn", clients["sagemaker-runtime"])
+    with Stubber(clients["sagemaker"]) as control, Stubber(clients["sagemaker-runtime"]) as runtime:
+        yield SimpleNamespace(control=control, runtime=runtime)
+        control.assert_no_pending_responses()
+        runtime.assert_no_pending_responses()
+
+
+def not_found(stubber, operation, **params):
+    stubber.add_client_error(operation, service_error_code="ValidationException",
+                             service_message="Could not find it.", expected_params=params)  # fmt: skip
+
+
+def completed_job() -> dict:
+    return {
+        "TrainingJobName": NAME, "TrainingJobArn": f"arn:aws:sagemaker:us-east-1:1:training-job/{NAME}",
+        "TrainingJobStatus": "Completed", "SecondaryStatus": "Completed",
+        "ModelArtifacts": {"S3ModelArtifacts": ARTIFACTS},
+        "AlgorithmSpecification": {"TrainingInputMode": "File"},
+        "ResourceConfig": {"InstanceType": "ml.g5.12xlarge", "InstanceCount": 1, "VolumeSizeInGB": 256},
+        "StoppingCondition": {}, "CreationTime": NOW, "TrainingTimeInSeconds": 1800,
+        "BillableTimeInSeconds": 1800,
+        "FinalMetricDataList": [{"MetricName": "train_loss", "Value": 0.61, "Timestamp": NOW}],
+    }  # fmt: skip
+
+
+def test_candidate_is_staged_as_its_own_inference_component(aws, sagemaker):
+    control = sagemaker.control
+    control.add_response("describe_training_job", completed_job(), {"TrainingJobName": NAME})
+    control.add_response("describe_endpoint", {
+        "EndpointName": ENDPOINT, "EndpointArn": f"arn:aws:sagemaker:us-east-1:1:endpoint/{ENDPOINT}",
+        "EndpointStatus": "InService", "CreationTime": NOW, "LastModifiedTime": NOW,
+    }, {"EndpointName": ENDPOINT})  # fmt: skip
+    control.add_response("describe_training_job", completed_job(), {"TrainingJobName": NAME})
+    not_found(control, "describe_model", ModelName=NAME)
+    control.add_response(
+        "create_model", {"ModelArn": f"arn:aws:sagemaker:us-east-1:1:model/{NAME}"},
+        {"ModelName": NAME, "ExecutionRoleArn": ROLE,
+         "PrimaryContainer": {"Image": IMAGE, "Environment": {}, "ModelDataUrl": ARTIFACTS}},
+    )  # fmt: skip
+    not_found(control, "describe_inference_component", InferenceComponentName=NAME)
+    control.add_response(
+        "create_inference_component",
+        {"InferenceComponentArn": f"arn:aws:sagemaker:us-east-1:1:inference-component/{NAME}"},
+        {"InferenceComponentName": NAME, "EndpointName": ENDPOINT, "VariantName": "AllTraffic",
+         "Specification": {"ModelName": NAME, "ComputeResourceRequirements": {
+             "NumberOfAcceleratorDevicesRequired": 4, "MinMemoryRequiredInMb": 1024}},
+         "RuntimeConfig": {"CopyCount": 1}},
+    )  # fmt: skip
+    operator = TrainModelOperator(task_id="train", training=training(aws))
+    with pytest.raises(TaskDeferred) as deferred:
+        operator.after_training(context(), {"status": "success"})
+    trigger = deferred.value.trigger
+    assert isinstance(trigger, InferenceComponentTrigger)
+    assert (trigger.component_name, trigger.target) == (NAME, 1)
+
+    control.add_response("describe_training_job", completed_job(), {"TrainingJobName": NAME})
+    trained = operator.candidate_ready(context(), {"status": "converged"})
+    assert trained["inference_component"] == NAME and trained["model_artifacts"] == ARTIFACTS
+    assert trained["metrics"] == {"train_loss": 0.61}
+
+
+def invoke(stubber, component: str, text: str) -> None:
+    body = json.dumps({"generated_text": text}).encode()
+    stubber.add_response(
+        "invoke_endpoint",
+        {"Body": StreamingBody(io.BytesIO(body), len(body)), "ContentType": "application/json"},
+        {"EndpointName": ENDPOINT, "InferenceComponentName": component,
+         "ContentType": "application/json", "Body": ANY},
+    )  # fmt: skip
+
+
+def write_gate_questions(root) -> list[dict]:
+    questions = [
+        {"question": "How much water does the BrewPro 3 tank hold?",
+         "answer": "The removable water tank of the BrewPro 3 holds 1.8 litres.", "source": "test_set"},
+        {"question": "What is the maximum torque of the ForgeDrive drill?",
+         "answer": "The ForgeDrive delivers up to 65 Nm of maximum torque.", "source": "test_set"},
+    ]  # fmt: skip
+    folder = root / "models" / VERSION
+    folder.mkdir(parents=True)
+    (folder / "gate_questions.jsonl").write_text("".join(json.dumps(q) + "\n" for q in questions))
+    return questions
+
+
+def test_a_rejected_candidate_is_compared_on_the_endpoint_and_deleted(aws, sagemaker):
+    questions = write_gate_questions(aws)
+    promote(aws / "models", {"version": "ft-old", "inference_component": "tailor-ft-old"})
+    invoke(sagemaker.runtime, NAME, "I do not know.")
+    invoke(sagemaker.runtime, NAME, "Something about drills.")
+    for q in questions:  # the served model answers with the reference itself
+        invoke(sagemaker.runtime, "tailor-ft-old", q["answer"])
+    control = sagemaker.control
+    control.add_response("describe_inference_component", {
+        "InferenceComponentName": NAME, "InferenceComponentArn": "arn:aws:sagemaker:us-east-1:1:ic/x",
+        "EndpointName": ENDPOINT, "EndpointArn": "arn:aws:sagemaker:us-east-1:1:endpoint/x",
+        "CreationTime": NOW, "LastModifiedTime": NOW,
+    }, {"InferenceComponentName": NAME})  # fmt: skip
+    control.add_response("delete_inference_component", {}, {"InferenceComponentName": NAME})
+    control.add_response("describe_model", {
+        "ModelName": NAME, "ModelArn": "arn:aws:sagemaker:us-east-1:1:model/x", "CreationTime": NOW,
+    }, {"ModelName": NAME})  # fmt: skip
+    control.add_response("delete_model", {}, {"ModelName": NAME})
+
+    record = gate_candidate(training(aws), {"inference_component": NAME}, skip=False)
+    assert not record["promote"] and record["reason"].startswith("NOT PROMOTED")
+    assert record["deployed_version"] == "ft-old" and record["deployed_score"] > 0.9
+    assert read_current(aws / "models")["version"] == "ft-old"
+
+
+def test_deploy_points_at_the_candidate_and_deletes_the_old_component(aws, sagemaker):
+    write_gate_questions(aws)
+    (aws / "models" / VERSION / "gate.json").write_text(json.dumps({"candidate_score": 0.7}))
+    promote(aws / "models", {"version": "ft-old", "inference_component": "tailor-ft-old"})
+    control = sagemaker.control
+    control.add_response("describe_inference_component", {
+        "InferenceComponentName": "tailor-ft-old", "InferenceComponentArn": "arn:aws:sagemaker:us-east-1:1:ic/o",
+        "EndpointName": ENDPOINT, "EndpointArn": "arn:aws:sagemaker:us-east-1:1:endpoint/x",
+        "CreationTime": NOW, "LastModifiedTime": NOW,
+    }, {"InferenceComponentName": "tailor-ft-old"})  # fmt: skip
+    control.add_response(
+        "delete_inference_component", {}, {"InferenceComponentName": "tailor-ft-old"}
+    )
+    not_found(control, "describe_model", ModelName="tailor-ft-old")  # its model was already gone
+
+    operator = DeployModelOperator(task_id="deploy", training=training(aws),
+                                   trained={"inference_component": NAME})  # fmt: skip
+    ctx = context()
+    record = operator.execute(ctx)
+    assert record["inference_component"] == NAME
+    current = read_current(aws / "models")
+    assert (current["version"], current["inference_component"], current["previous"]) == (
+        VERSION, NAME, "ft-old",
+    )  # fmt: skip
+    assert ctx["outlet_events"][finetune.MODEL].extra["version"] == VERSION
+
+
+def test_an_invocation_at_zero_copies_is_reported_as_asleep(aws, sagemaker):
+    sagemaker.runtime.add_client_error(
+        "invoke_endpoint", service_error_code="ValidationError",
+        service_message="Inference Component has no capacity to process this request.",
+    )  # fmt: skip
+    with pytest.raises(EndpointAsleep, match="asleep"):
+        SageMakerModels(finetune.load_settings()).answer(
+            NAME, "How much water does the BrewPro 3 tank hold?"
+        )
