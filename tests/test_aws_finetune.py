@@ -16,8 +16,9 @@ import pytest
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
 from airflow.sdk.exceptions import TaskDeferred
+from aws_stubs import stubbed_hook
 from botocore.response import StreamingBody
-from botocore.stub import ANY, Stubber
+from botocore.stub import ANY
 from moto import mock_aws
 
 from tailor.endpoint.observe import EndpointAsleep
@@ -130,16 +131,11 @@ def test_training_job_is_submitted_once_and_a_retry_reattaches(aws, monkeypatch)
 
 @pytest.fixture
 def sagemaker(monkeypatch):
-    clients = {}
-    for service in ("sagemaker", "sagemaker-runtime"):
-        clients[service] = boto3.client(service, region_name="us-east-1",
-                                        aws_access_key_id="t", aws_secret_access_key="t")  # fmt: skip
-    monkeypatch.setattr(SageMakerHook, "conn", clients["sagemaker"])
-    monkeypatch.setattr(AwsBaseHook, "conn", clients["sagemaker-runtime"])
-    with Stubber(clients["sagemaker"]) as control, Stubber(clients["sagemaker-runtime"]) as runtime:
+    with (
+        stubbed_hook(monkeypatch, SageMakerHook, "sagemaker") as control,
+        stubbed_hook(monkeypatch, AwsBaseHook, "sagemaker-runtime") as runtime,
+    ):
         yield SimpleNamespace(control=control, runtime=runtime)
-        control.assert_no_pending_responses()
-        runtime.assert_no_pending_responses()
 
 
 def not_found(stubber, operation, **params):

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
-import boto3
 import pytest
 from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
 from airflow.sdk.exceptions import AirflowSkipException, TaskDeferred
-from botocore.stub import Stubber
-from test_bedrock_ingestion import AsyncClient
+from aws_stubs import stubbed_hook, trigger_events
 
 from tailor.endpoint.events import load_events
 from tailor.endpoint.leases import LeaseBook
@@ -50,18 +47,8 @@ def endpoint(status: str) -> dict:
 
 @pytest.fixture
 def sagemaker(monkeypatch):
-    client = boto3.client(
-        "sagemaker", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
-    )
-
-    async def get_async_conn(self):
-        return AsyncClient(client)
-
-    monkeypatch.setattr(SageMakerHook, "conn", client)
-    monkeypatch.setattr(SageMakerHook, "get_async_conn", get_async_conn)
-    with Stubber(client) as stubber:
+    with stubbed_hook(monkeypatch, SageMakerHook, "sagemaker") as stubber:
         yield stubber
-        stubber.assert_no_pending_responses()
 
 
 @pytest.fixture
@@ -79,13 +66,6 @@ def context(run_id: str = "scheduled__2026-11-16T20:00:00+00:00") -> dict:
         "run_id": run_id,
         "dag_run": SimpleNamespace(run_after=NOW),
     }
-
-
-def events(trigger) -> list[dict]:
-    async def collect():
-        return [event.payload async for event in trigger.run()]
-
-    return asyncio.run(collect())
 
 
 def scale(target) -> ScaleEndpointOperator:
@@ -112,7 +92,7 @@ def test_component_scales_to_zero_and_waits_deferrably(sagemaker, aws, tmp_path)
     for current in (1, 1, 0):  # converging
         sagemaker.add_response("describe_inference_component", component(current, 0), name)
     trigger.poll_interval = 0
-    (done,) = events(trigger)
+    (done,) = trigger_events(trigger)
     assert done == {"status": "converged", "copies": 0, "state": "InService, 0 of 0 copies"}
     assert scale(0).execute_complete(context(), done, target=0) == {"copies": 0, "changed": True}
 
@@ -125,7 +105,7 @@ def test_not_converging_in_time_fails_with_the_last_state(sagemaker, aws):
             component(0, 1, "Updating"),
             {"InferenceComponentName": COMPONENT},
         )
-    (event,) = events(trigger)
+    (event,) = trigger_events(trigger)
     assert (event["status"], event["state"]) == ("timeout", "Updating, 0 of 1 copies")
     with pytest.raises(ScalingFailed, match="still Updating, 0 of 1 copies"):
         scale(1).execute_complete(context(), event, target=1)
@@ -137,7 +117,7 @@ def test_failed_component_stops_the_wait_at_once(sagemaker, aws):
     sagemaker.add_response(
         "describe_inference_component", failed, {"InferenceComponentName": COMPONENT}
     )
-    (event,) = events(trigger)
+    (event,) = trigger_events(trigger)
     assert event["status"] == "failed"
     with pytest.raises(ScalingFailed, match="insufficient capacity"):
         scale(1).execute_complete(context(), event, target=1)

@@ -6,13 +6,12 @@ ConflictException, and that STOPPED or failed documents never pass as success.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
-import boto3
 import pytest
 from airflow.providers.amazon.aws.hooks.bedrock import BedrockAgentHook
 from airflow.sdk.exceptions import TaskDeferred
+from aws_stubs import stubbed_hook, trigger_events
 from botocore.stub import ANY, Stubber
 
 from tailor.ingestion import IngestionJobFailed, check_ingestion_job, client_token
@@ -37,27 +36,6 @@ def job(job_id: str, status: str, failed: int = 0, reasons: list[str] | None = N
     }
 
 
-class AsyncClient:
-    """The aiobotocore client shape, answering from a stubbed botocore client."""
-
-    def __init__(self, client) -> None:
-        self._client = client
-
-    async def __aenter__(self):
-        return self
-
-    async def __aexit__(self, *exc) -> bool:
-        return False
-
-    def __getattr__(self, name):
-        method = getattr(self._client, name)
-
-        async def call(**kwargs):
-            return method(**kwargs)
-
-        return call
-
-
 @pytest.fixture
 def bedrock(monkeypatch, tailor_settings):
     tailor_settings(
@@ -67,18 +45,8 @@ def bedrock(monkeypatch, tailor_settings):
         ingestion_poll_seconds=10,
         ingestion_timeout_minutes=1,
     )
-    client = boto3.client(
-        "bedrock-agent", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
-    )
-
-    async def get_async_conn(self):
-        return AsyncClient(client)
-
-    monkeypatch.setattr(BedrockAgentHook, "conn", client)
-    monkeypatch.setattr(BedrockAgentHook, "get_async_conn", get_async_conn)
-    with Stubber(client) as stubber:
+    with stubbed_hook(monkeypatch, BedrockAgentHook, "bedrock-agent") as stubber:
         yield stubber
-        stubber.assert_no_pending_responses()
 
 
 def expect_start(stubber: Stubber, job_id: str = "OURS") -> None:
@@ -105,13 +73,6 @@ def expect_get(stubber: Stubber, job_id: str, *statuses: str, **kwargs) -> None:
 
 def operator() -> SyncKnowledgeBaseOperator:
     return SyncKnowledgeBaseOperator(task_id="sync_knowledge_base", plan=PLAN)
-
-
-def events(trigger: IngestionJobTrigger) -> list[dict]:
-    async def collect():
-        return [event.payload async for event in trigger.run()]
-
-    return asyncio.run(collect())
 
 
 def test_start_sends_a_client_token_so_a_retry_reattaches(bedrock):
@@ -159,7 +120,7 @@ def test_conflict_waits_for_the_running_job_then_starts_ours(bedrock):
 
     expect_get(bedrock, "OTHER", "IN_PROGRESS", "COMPLETE")
     deferred.value.trigger.poll_interval = 0
-    (event,) = events(deferred.value.trigger)
+    (event,) = trigger_events(deferred.value.trigger)
     assert event["job"]["status"] == "COMPLETE"
 
     expect_start(bedrock)
@@ -174,7 +135,7 @@ def test_conflict_waits_for_the_running_job_then_starts_ours(bedrock):
 def test_trigger_polls_until_the_job_leaves_running_states(bedrock):
     trigger = IngestionJobTrigger(KB, DS, "OURS", poll_interval=0, max_attempts=5)
     expect_get(bedrock, "OURS", "STARTING", "IN_PROGRESS", "STOPPED", reasons=["stopped by user"])
-    (event,) = events(trigger)
+    (event,) = trigger_events(trigger)
     assert event == {
         "status": "done",
         "job": {
@@ -191,7 +152,7 @@ def test_trigger_polls_until_the_job_leaves_running_states(bedrock):
 def test_trigger_times_out_with_the_last_state(bedrock):
     trigger = IngestionJobTrigger(KB, DS, "OURS", poll_interval=0, max_attempts=2)
     expect_get(bedrock, "OURS", "IN_PROGRESS", "IN_PROGRESS")
-    (event,) = events(trigger)
+    (event,) = trigger_events(trigger)
     assert (event["status"], event["job"]["status"]) == ("timeout", "IN_PROGRESS")
     with pytest.raises(TimeoutError, match="still IN_PROGRESS"):
         operator().execute_complete({}, event)
@@ -199,7 +160,7 @@ def test_trigger_times_out_with_the_last_state(bedrock):
 
 def test_failed_documents_fail_the_sync_by_default(bedrock):
     expect_get(bedrock, "OURS", "COMPLETE", failed=2, reasons=["2 files too large"])
-    (event,) = events(IngestionJobTrigger(KB, DS, "OURS", poll_interval=0, max_attempts=1))
+    (event,) = trigger_events(IngestionJobTrigger(KB, DS, "OURS", poll_interval=0, max_attempts=1))
     with pytest.raises(IngestionJobFailed, match="2 of 16 scanned documents failed"):
         operator().execute_complete({}, event)
 

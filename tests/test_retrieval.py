@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
 from airflow.providers.amazon.aws.hooks.bedrock import BedrockAgentRuntimeHook
-from botocore.stub import Stubber
+from aws_stubs import stubbed_hook
 from conftest import SAMPLE_CATALOG
 
 from tailor.catalog import parse_catalog
@@ -27,14 +26,7 @@ def bedrock_result(text: str, score: float, chunk: str) -> dict:
 
 
 def test_bedrock_retrieve_sends_top_k_and_maps_results(monkeypatch):
-    client = boto3.client(
-        "bedrock-agent-runtime",
-        region_name="us-east-1",
-        aws_access_key_id="t",
-        aws_secret_access_key="t",
-    )
-    monkeypatch.setattr(BedrockAgentRuntimeHook, "conn", client)
-    with Stubber(client) as stubber:
+    with stubbed_hook(monkeypatch, BedrockAgentRuntimeHook, "bedrock-agent-runtime") as stubber:
         stubber.add_response(
             "retrieve",
             {
