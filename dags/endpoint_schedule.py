@@ -12,7 +12,10 @@ No catchup: only the latest state matters.
    - `local`: starts or stops the `transformers serve` process for the current model.
    - `aws`: the inference component's copy count, or for a legacy endpoint, delete at
      zero (keeping its EndpointConfig and Model) and recreate in the morning.
-2. **report_cost** turns the recorded scaling events of the last 30 days into endpoint
+2. **enable_scale_from_zero** (aws, when `autoscale_from_zero` is on) keeps AWS's
+   scale-out-from-zero recipe registered for the served component: an invocation at zero
+   copies raises `NoCapacityInvocationFailures`, whose alarm adds one copy. Skipped otherwise.
+3. **report_cost** turns the recorded scaling events of the last 30 days into endpoint
    hours and a monthly cost, next to the always-on figure, and stores the report.
 
 **Params**
@@ -26,6 +29,7 @@ from typing import Any
 
 from airflow.sdk import MultipleCronTriggerTimetable, Param, dag, task
 
+from tailor_airflow.autoscaling import EnableScaleFromZeroOperator
 from tailor_airflow.dag_defaults import DEFAULT_ARGS
 from tailor_airflow.scaling import ScaleEndpointOperator, schedule
 
@@ -69,6 +73,7 @@ def endpoint_schedule():
         return report_endpoint_cost(context["dag_run"].run_after)
 
     scaled >> report_cost()
+    EnableScaleFromZeroOperator(task_id="enable_scale_from_zero")
 
 
 endpoint_schedule()

@@ -52,6 +52,7 @@ class Settings:
     endpoint_poll_seconds: int = 30
     endpoint_timeout_minutes: int = 20
     lease_minutes: int = 240
+    autoscale_from_zero: bool = False  # aws: an invocation at zero copies wakes the component
     instance_price_per_hour: float = 7.09  # ml.g5.12xlarge on demand, as the reference
     local_endpoint_port: int = 8011
     model_cache_dir: str = str(REPO_ROOT / "data" / "model-cache")

@@ -1,0 +1,89 @@
+"""Scale-out from zero for the served inference component, as in AWS's recipe.
+
+At zero copies an invocation fails with a "no capacity" error and SageMaker counts it in
+``NoCapacityInvocationFailures``; an alarm on that metric triggers a step policy that adds
+one copy. The scalable target's MinCapacity is 0 and its MaxCapacity the scheduled copy
+count, so the schedule's own changes always lie inside its bounds and nothing fights them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+from airflow.sdk import BaseOperator, Context
+from airflow.sdk.exceptions import AirflowSkipException
+
+from tailor.settings import Backend, Settings
+from tailor_airflow.config import load_settings
+from tailor_airflow.endpoint import InferenceComponentEndpoint, endpoint_for
+
+DIMENSION = "sagemaker:inference-component:DesiredCopyCount"
+
+
+class ApplicationAutoScalingHook(AwsBaseHook):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, client_type="application-autoscaling", **kwargs)
+
+
+class CloudWatchHook(AwsBaseHook):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, client_type="cloudwatch", **kwargs)
+
+
+def register_scale_out_from_zero(settings: Settings, component: str) -> dict[str, str]:
+    """Upsert the scalable target, the step policy and its alarm (idempotent)."""
+    aws = {"aws_conn_id": settings.aws_conn_id, "region_name": settings.region_name}
+    resource = f"inference-component/{component}"
+    scaling = ApplicationAutoScalingHook(**aws).conn
+    scaling.register_scalable_target(
+        ServiceNamespace="sagemaker",
+        ResourceId=resource,
+        ScalableDimension=DIMENSION,
+        MinCapacity=0,
+        MaxCapacity=max(1, settings.endpoint_copies),
+    )
+    policy = scaling.put_scaling_policy(
+        PolicyName=f"{component}-scale-out-from-zero",
+        ServiceNamespace="sagemaker",
+        ResourceId=resource,
+        ScalableDimension=DIMENSION,
+        PolicyType="StepScaling",
+        StepScalingPolicyConfiguration={
+            "AdjustmentType": "ChangeInCapacity",
+            "MetricAggregationType": "Maximum",
+            "Cooldown": 60,
+            "StepAdjustments": [{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}],
+        },
+    )["PolicyARN"]
+    alarm = f"{component}-no-capacity"
+    CloudWatchHook(**aws).conn.put_metric_alarm(
+        AlarmName=alarm,
+        AlarmActions=[policy],
+        MetricName="NoCapacityInvocationFailures",
+        Namespace="AWS/SageMaker",
+        Statistic="Maximum",
+        Dimensions=[{"Name": "InferenceComponentName", "Value": component}],
+        Period=30,
+        EvaluationPeriods=1,
+        DatapointsToAlarm=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        TreatMissingData="missing",
+    )
+    return {"resource": resource, "policy": policy, "alarm": alarm}
+
+
+class EnableScaleFromZeroOperator(BaseOperator):
+    """Register scale-out from zero for the served component when `autoscale_from_zero` is on."""
+
+    def execute(self, context: Context) -> dict[str, str]:
+        settings = load_settings()
+        if settings.backend is not Backend.AWS or not settings.autoscale_from_zero:
+            raise AirflowSkipException("autoscale_from_zero is off (or not the aws backend)")
+        endpoint = endpoint_for(settings)
+        if not isinstance(endpoint, InferenceComponentEndpoint):
+            raise AirflowSkipException(f"{endpoint.description} cannot scale out from zero")
+        registered = register_scale_out_from_zero(settings, endpoint.component)
+        self.log.info("Scale-out from zero registered: %s", registered)
+        return registered
