@@ -35,8 +35,9 @@ from typing import Any
 from airflow.sdk import Param, dag, task
 
 from tailor_airflow.dag_defaults import DEFAULT_ARGS, cron
-from tailor_airflow.finetune import DeployModelOperator, TrainModelOperator
+from tailor_airflow.promotion import DeployModelOperator
 from tailor_airflow.scaling import RestoreEndpointOperator, WakeEndpointOperator
+from tailor_airflow.training import TrainModelOperator
 
 
 @dag(
@@ -104,25 +105,25 @@ from tailor_airflow.scaling import RestoreEndpointOperator, WakeEndpointOperator
 def finetune():
     @task
     def pin_inputs() -> dict[str, Any]:
-        from tailor_airflow.finetune import pin_inputs as pin
+        from tailor_airflow.training_set import pin_inputs as pin
 
         return pin()
 
     @task
     def build_training_set(pinned: dict[str, Any], params: dict[str, Any], run_id: str):
-        from tailor_airflow.finetune import prepare_training_set
+        from tailor_airflow.training_set import prepare_training_set
 
         return prepare_training_set(params["method"], pinned, run_id)
 
     @task.short_circuit(ignore_downstream_trigger_rules=False)
     def gate(training: dict[str, Any], trained: dict[str, Any], params: dict[str, Any]) -> bool:
-        from tailor_airflow.finetune import gate_candidate
+        from tailor_airflow.promotion import gate_candidate
 
         return gate_candidate(training, trained, params["skip_gate"])["promote"]
 
     @task(trigger_rule="none_failed")
     def record_lineage(pinned, training, trained, params: dict[str, Any], run_id: str):
-        from tailor_airflow.finetune import record_lineage as record
+        from tailor_airflow.promotion import record_lineage as record
 
         return record(pinned, training, trained, params, run_id)
 

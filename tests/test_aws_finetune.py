@@ -24,10 +24,13 @@ from moto import mock_aws
 from tailor.endpoint.observe import EndpointAsleep
 from tailor.finetune.registry import promote, read_current
 from tailor.local.models import minilm_dir
-from tailor_airflow import finetune, sagemaker_model
-from tailor_airflow.finetune import DeployModelOperator, TrainModelOperator, gate_candidate
+from tailor_airflow import sagemaker_model
+from tailor_airflow.assets import MODEL
+from tailor_airflow.config import load_settings
+from tailor_airflow.promotion import DeployModelOperator, gate_candidate
 from tailor_airflow.sagemaker_model import SageMakerModels, resource_name
 from tailor_airflow.scaling_triggers import InferenceComponentTrigger
+from tailor_airflow.training import TrainModelOperator
 
 VERSION = "ft-202611210300-abcdef12"
 NAME = resource_name(VERSION)
@@ -92,7 +95,7 @@ def jumpstart_request(settings, params, job_name, train_uri, output_uri) -> dict
 def context() -> dict:
     return {"params": PARAMS, "run_id": "scheduled__2026-11-01T03:00:00+00:00",
             "dag": SimpleNamespace(dag_id="finetune"),
-            "outlet_events": {finetune.MODEL: SimpleNamespace(extra=None)}}  # fmt: skip
+            "outlet_events": {MODEL: SimpleNamespace(extra=None)}}  # fmt: skip
 
 
 def test_training_job_is_submitted_once_and_a_retry_reattaches(aws, monkeypatch):
@@ -264,7 +267,7 @@ def test_deploy_points_at_the_candidate_and_deletes_the_old_component(aws, sagem
     assert (current["version"], current["inference_component"], current["previous"]) == (
         VERSION, NAME, "ft-old",
     )  # fmt: skip
-    assert ctx["outlet_events"][finetune.MODEL].extra["version"] == VERSION
+    assert ctx["outlet_events"][MODEL].extra["version"] == VERSION
 
 
 def test_an_invocation_at_zero_copies_is_reported_as_asleep(aws, sagemaker):
@@ -273,6 +276,6 @@ def test_an_invocation_at_zero_copies_is_reported_as_asleep(aws, sagemaker):
         service_message="Inference Component has no capacity to process this request.",
     )  # fmt: skip
     with pytest.raises(EndpointAsleep, match="asleep"):
-        SageMakerModels(finetune.load_settings()).answer(
+        SageMakerModels(load_settings()).answer(
             NAME, "How much water does the BrewPro 3 tank hold?"
         )

@@ -1,0 +1,167 @@
+"""finetune's training step: LoRA on the local backend, a JumpStart job on aws."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import BaseOperator, Context
+
+from tailor.finetune.dataset import PROMPT
+from tailor.settings import Backend, Settings
+from tailor_airflow.config import load_settings
+from tailor_airflow.training_set import read_jsonl
+
+LORA_RANK = 8
+
+
+def _local_model_dir(settings: Settings, version: str) -> Path:
+    return settings.local_root / "models" / version / "model"
+
+
+class TrainModelOperator(BaseOperator):
+    """Train the candidate: LoRA on the local backend (SageMaker JumpStart on aws)."""
+
+    template_fields = ("training",)
+    ui_color = "#e8daef"
+
+    def __init__(self, *, training: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.training = training
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        settings = load_settings()
+        if settings.backend is Backend.LOCAL:
+            return self._train_local(settings, context["params"])
+        return self._train_aws(settings, context)
+
+    # -- aws: JumpStart training job, then the candidate staged as an inference component
+    def _train_aws(self, settings: Settings, context: Context) -> dict[str, Any]:
+        from airflow.providers.amazon.aws.triggers.sagemaker import SageMakerTrigger
+
+        from tailor_airflow.sagemaker_model import (
+            SageMakerModels,
+            jumpstart_training_request,
+            resource_name,
+        )
+
+        models = SageMakerModels(settings)
+        job = resource_name(self.training["version"])
+        described = models.training_job(job)
+        if described is None:
+            output = f"{settings.data_root.rstrip('/')}/models/{self.training['version']}/output"
+            request = jumpstart_training_request(
+                settings, context["params"], job, self.training["train_uri"], output
+            )
+            models.submit_training(request)
+            self.log.info("Submitted training job %s", job)
+        else:
+            self.log.info("Training job %s exists (%s): re-attaching", job,
+                          described["TrainingJobStatus"])  # fmt: skip
+            if described["TrainingJobStatus"] == "Completed":
+                return self.after_training(context, {"status": "success"})
+        self.defer(
+            trigger=SageMakerTrigger(
+                job_name=job, job_type="Training", waiter_delay=60, waiter_max_attempts=24 * 60,
+                aws_conn_id=settings.aws_conn_id, region_name=settings.region_name,
+            ),
+            method_name="after_training",
+        )  # fmt: skip
+
+    def after_training(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        from tailor_airflow.sagemaker_model import SageMakerModels, resource_name
+        from tailor_airflow.scaling_triggers import EndpointInServiceTrigger
+
+        settings = load_settings()
+        models = SageMakerModels(settings)
+        job = models.training_job(resource_name(self.training["version"]))
+        if event.get("status") != "success" or job["TrainingJobStatus"] != "Completed":
+            raise RuntimeError(
+                f"training job {job['TrainingJobName']} ended {job['TrainingJobStatus']}: "
+                f"{job.get('FailureReason', event)}"
+            )
+        if not models.ensure_endpoint():
+            self.log.info("Created endpoint %s for inference components; waiting", models.endpoint)
+            self.defer(
+                trigger=EndpointInServiceTrigger(
+                    endpoint_name=models.endpoint, target=1, poll_interval=30, max_attempts=60,
+                    aws_conn_id=settings.aws_conn_id, region_name=settings.region_name,
+                ),
+                method_name="stage_candidate",
+            )  # fmt: skip
+        return self.stage_candidate(context, {"status": "converged"})
+
+    def stage_candidate(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        from tailor_airflow.sagemaker_model import SageMakerModels, resource_name
+        from tailor_airflow.scaling_triggers import InferenceComponentTrigger
+
+        if event.get("status") != "converged":
+            raise RuntimeError(f"endpoint did not become ready: {event}")
+        settings = load_settings()
+        models = SageMakerModels(settings)
+        job = models.training_job(resource_name(self.training["version"]))
+        component = models.stage_component(
+            self.training["version"], job["ModelArtifacts"]["S3ModelArtifacts"]
+        )
+        self.log.info("Candidate staged as inference component %s; waiting for a copy", component)
+        self.defer(
+            trigger=InferenceComponentTrigger(
+                component_name=component, target=1, poll_interval=30, max_attempts=60,
+                aws_conn_id=settings.aws_conn_id, region_name=settings.region_name,
+            ),
+            method_name="candidate_ready",
+        )  # fmt: skip
+
+    def candidate_ready(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        from tailor_airflow.sagemaker_model import SageMakerModels, resource_name
+
+        settings = load_settings()
+        name = resource_name(self.training["version"])
+        if event.get("status") != "converged":
+            SageMakerModels(settings).delete_component(name)  # never leave a broken candidate
+            raise RuntimeError(f"candidate component {name} did not start: {event}")
+        job = SageMakerModels(settings).training_job(name)
+        return {
+            "training_job": name,
+            "inference_component": name,
+            "model_artifacts": job["ModelArtifacts"]["S3ModelArtifacts"],
+            "base_model": settings.base_model_id,
+            "seconds": job.get("TrainingTimeInSeconds"),
+            "billable_seconds": job.get("BillableTimeInSeconds"),
+            "metrics": {m["MetricName"]: m["Value"] for m in job.get("FinalMetricDataList", [])},
+        }
+
+    def _train_local(self, settings: Settings, params: dict[str, Any]) -> dict[str, Any]:
+        from tailor.local.lora import train_lora
+        from tailor.local.models import base_model_dir
+
+        version = self.training["version"]
+        out = _local_model_dir(settings, version)
+        metrics = out.parent / "train_metrics.json"
+        if (out / "config.json").exists() and metrics.exists():
+            self.log.info("Model %s was trained by an earlier try; reusing it", version)
+            return json.loads(metrics.read_text())
+        records = read_jsonl(
+            Path(self.training["train_uri"].removeprefix("file://")) / "train.jsonl"
+        )
+        texts = [r["text"] for r in records if "text" in r]
+        pairs = [
+            (PROMPT.format(question=r["question"]), r["answer"]) for r in records if "question" in r
+        ]
+        base = base_model_dir(Path(settings.model_cache_dir))
+        result = train_lora(
+            base,
+            out,
+            texts=texts,
+            pairs=pairs,
+            epochs=params["epochs"],
+            learning_rate=params["learning_rate"],
+            max_steps=params["max_steps"] or None,
+            rank=LORA_RANK,
+            log=self.log.info,
+        )
+        trained = {"model_path": str(out), "base_model": str(base), "lora_rank": LORA_RANK,
+                   **vars(result)}  # fmt: skip
+        metrics.write_text(json.dumps(trained, indent=2))
+        return trained

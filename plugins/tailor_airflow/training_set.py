@@ -1,0 +1,98 @@
+"""finetune's inputs: the pinned catalog, the training set and the gate's questions.
+
+Files live under ``<data_root>/models/<version>/`` (one version per DAG run, so a
+retried task finds its own work): ``train/`` is the training channel and holds only
+training files; ``gate_questions.jsonl`` sits beside it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from airflow.sdk.exceptions import AirflowFailException
+
+from tailor.finetune.dataset import PROMPT, Method, TrainingDataError, build_training_set
+from tailor.finetune.registry import read_current, version_name
+from tailor.kb_sync import last_synced, load_snapshot
+from tailor.testset import load_test_set
+from tailor_airflow.config import kb_state_root, load_settings, models_root, storage_path
+
+
+def write_jsonl(path, records: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+
+
+def read_jsonl(path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def pin_inputs() -> dict[str, Any]:
+    """The synced catalog the model will learn, and the model it must beat."""
+    settings = load_settings()
+    _, commit = last_synced(kb_state_root(settings))
+    if commit is None:
+        raise AirflowFailException(
+            "no catalog has been synced yet: run kb_sync first (fine-tuning trains on the "
+            "catalog as the knowledge base last synced it)"
+        )
+    current = read_current(models_root(settings))
+    pinned = {
+        "manifest_hash": commit["manifest"]["hash"],
+        "catalog_synced_at": commit["synced_at"],
+        "sync_record": commit["record"],
+        "deployed_version": current["version"] if current else None,
+    }
+    print(f"Training on catalog {pinned['manifest_hash'][:12]} (synced {commit['synced_at']}); "
+          f"deployed model: {pinned['deployed_version'] or 'none'}")  # fmt: skip
+    return pinned
+
+
+def prepare_training_set(method: str, pinned: dict[str, Any], run_id: str) -> dict[str, Any]:
+    """Build, leak-check and store the training set and the gate's questions."""
+    settings = load_settings()
+    products = load_snapshot(kb_state_root(settings), pinned["manifest_hash"])
+    test_path = storage_path(settings, settings.test_set_uri)
+    if not test_path.exists():
+        raise AirflowFailException(f"test set {test_path} not found; the leak check needs it")
+    test_set = load_test_set(test_path.read_bytes(), str(test_path), {p.name for p in products})
+    try:
+        training = build_training_set(Method(method), products, test_set.cases)
+    except TrainingDataError as err:
+        raise AirflowFailException(str(err)) from err
+    version = version_name(run_id)
+    folder = models_root(settings) / version
+    # the training channel holds only training files: JumpStart reads every file in it
+    channel = folder / "train"
+    if training.method is Method.DOMAIN_ADAPTATION:
+        write_jsonl(channel / "train.jsonl", [{"text": t} for t in training.texts])
+    else:
+        pairs = [{"question": p.question, "answer": p.answer} for p in training.pairs]
+        write_jsonl(channel / "train.jsonl", pairs)
+        # the reference's instruction template, in JumpStart's template.json form
+        (channel / "template.json").write_text(
+            json.dumps({"prompt": PROMPT + "\n\n", "completion": " {answer}"})
+        )
+    n = settings.gate_questions
+    gate = [
+        {"question": p.question, "answer": p.answer, "source": "held_out"}
+        for p in training.held_out[:n]
+    ]
+    gate += [
+        {"question": c.question, "answer": c.answer, "source": "test_set"}
+        for c in test_set.cases[:n]
+    ]
+    write_jsonl(folder / "gate_questions.jsonl", gate)
+    summary = {
+        "version": version,
+        "method": training.method.value,
+        "examples": training.size,
+        "characters": training.characters,
+        "held_out": len(training.held_out),
+        "gate_questions": len(gate),
+        "folder": str(folder),
+        "train_uri": str(channel),
+    }
+    print(f"Training set {version}: {summary}")
+    return summary
