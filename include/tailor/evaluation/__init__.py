@@ -1,0 +1,1 @@
+"""Evaluation maths: scores, confidence intervals, judge calibration and regressions."""
