@@ -78,7 +78,29 @@ def main() -> int:
     print(f'\nRetrieval check, top {settings.top_k} for "{question}":')
     for hit in kb.retrieve(question, top_k=settings.top_k):
         print(f"  {hit.score:.3f}  {hit.chunk_id}")
-    return finetune_demo(settings, log_dir) or endpoint_demo(settings, log_dir, question)
+    return (
+        finetune_demo(settings, log_dir)
+        or evaluation_demo(settings, log_dir)
+        or endpoint_demo(settings, log_dir, question)
+    )
+
+
+def evaluation_demo(settings, log_dir: Path, sample_limit: int = 8) -> int:
+    """nightly_eval on the first test cases, ending with the reference's results table."""
+    from tailor.evaluation.results import results_table, summarize
+
+    print(f"\nRunning nightly_eval: {sample_limit} questions x 4 approaches ...", flush=True)
+    ok, seconds, log = run_dag("nightly_eval", log_dir, {"sample_limit": sample_limit})
+    if not ok:
+        return failed("nightly_eval", seconds, log)
+    root = settings.local_root / "evaluations"
+    night = max((p for p in root.iterdir() if p.name != "history"), key=lambda p: p.stat().st_mtime)
+    approaches = ["rag", "fine_tuned", "hybrid", "base"]
+    summaries = [summarize(a, json.loads((night / f"{a}.json").read_text())) for a in approaches]
+    print(f"  nightly_eval finished in {seconds:.0f} s (Airflow run log: {log})\n")
+    print("  " + results_table(summaries).replace("\n", "\n  "))
+    print(f"\n  Results          : {night} (summary_results.csv, one JSON per approach)")
+    return 0
 
 
 def finetune_demo(settings, log_dir: Path) -> int:

@@ -1,0 +1,94 @@
+"""Per-approach summaries in the reference's format, and the evaluation history.
+
+``summary_results.csv`` keeps the reference's columns first (method, avg_bert_score,
+avg_llm_evaluator_score, avg_inference_time) and adds intervals, percentiles and tokens.
+The history is one Parquet file per evaluated date, written atomically: a rerun of a date
+replaces that date's file, and runs for different dates never touch each other's.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from tailor.evaluation.metrics import latency_summary, mean_ci, present
+from tailor.storage import write_atomic
+
+REFERENCE_COLUMNS = ["method", "avg_bert_score", "avg_llm_evaluator_score", "avg_inference_time"]
+
+
+def summarize(method: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    answered = [r for r in rows if r.get("llm_response") is not None]
+    bert = mean_ci([r.get("bert_score") for r in answered])
+    judged = mean_ci([r.get("llm_evaluator_score") for r in answered])
+    latency = latency_summary([r["inference_time"] for r in answered])
+    tokens_in = present([r.get("input_tokens") for r in answered])
+    tokens_out = present([r.get("output_tokens") for r in answered])
+    return {
+        "method": method,
+        "avg_bert_score": bert.mean,
+        "avg_llm_evaluator_score": judged.mean,
+        "avg_inference_time": latency["mean"] if answered else None,
+        "bert_ci_low": bert.low,
+        "bert_ci_high": bert.high,
+        "llm_evaluator_ci_low": judged.low,
+        "llm_evaluator_ci_high": judged.high,
+        "p50_inference_time": latency["p50"] if answered else None,
+        "p95_inference_time": latency["p95"] if answered else None,
+        "avg_input_tokens": round(sum(tokens_in) / len(tokens_in), 1) if tokens_in else None,
+        "avg_output_tokens": round(sum(tokens_out) / len(tokens_out), 1) if tokens_out else None,
+        "samples": len(rows),
+        "answered": len(answered),
+        "unavailable": next((r["unavailable"] for r in rows if r.get("unavailable")), None),
+    }
+
+
+def summary_csv(summaries: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    columns = REFERENCE_COLUMNS + [c for c in summaries[0] if c not in REFERENCE_COLUMNS]
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(summaries)
+    return out.getvalue()
+
+
+def results_table(summaries: list[dict[str, Any]]) -> str:
+    """The reference's summary table, as the main command prints it."""
+
+    def cell(value: Any) -> str:
+        return (
+            "n/a" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value)
+        )
+
+    rows = [REFERENCE_COLUMNS + ["answered"]]
+    rows += [[cell(s[c]) for c in REFERENCE_COLUMNS] + [f"{s['answered']}/{s['samples']}"]
+             for s in summaries]  # fmt: skip
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in rows)
+
+
+def write_history(root: Any, date: str, summaries: list[dict[str, Any]], extra: dict[str, Any]):
+    """Replace the history partition of `date` with this night's rows."""
+    import pandas as pd
+
+    frame = pd.DataFrame([{"date": date, **s, **extra} for s in summaries])
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    write_atomic(root / f"date={date}" / "summary.parquet", buffer.getvalue())
+
+
+def read_history(root: Any):
+    """Every night's rows as one DataFrame, ordered by date and method."""
+    import pandas as pd
+
+    if not root.exists():
+        return pd.DataFrame()
+    parts = [
+        pd.read_parquet(io.BytesIO((folder / "summary.parquet").read_bytes()))
+        for folder in root.iterdir()
+        if folder.name.startswith("date=") and (folder / "summary.parquet").exists()
+    ]
+    if not parts:
+        return pd.DataFrame()
+    return pd.concat(parts, ignore_index=True).sort_values(["date", "method"], ignore_index=True)

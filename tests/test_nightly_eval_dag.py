@@ -1,0 +1,87 @@
+"""nightly_eval for real on the embedded backend, with a small sample."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from datetime import UTC, datetime
+
+import pytest
+from conftest import REPO, SAMPLE_CATALOG, SAMPLE_TEST_SET
+from test_local_endpoint import free_port
+
+from tailor.evaluation.results import REFERENCE_COLUMNS, read_history
+from tailor.local.server import LocalModelServer
+
+NIGHT = datetime(2026, 11, 20, 1, tzinfo=UTC)
+REFERENCE_FIELDS = {"input_text", "ground_truth", "llm_response", "context", "bert_score",
+                    "llm_evaluator_score"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def dags():
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    return {dag_id: bag.get_dag(dag_id) for dag_id in ("kb_sync", "nightly_eval")}
+
+
+@pytest.fixture
+def synced(tmp_path, tailor_settings, airflow_db, dags, monkeypatch):
+    monkeypatch.setenv("TAILOR_ENDPOINT_UP_CRON", "0 0 1 1 *")  # off-hours: wake and restore
+    monkeypatch.setenv("TAILOR_ENDPOINT_DOWN_CRON", "0 0 * * *")
+    root = tmp_path / "data"
+    (root / "catalog").mkdir(parents=True)
+    shutil.copy(SAMPLE_CATALOG, root / "catalog")
+    cases = json.loads(SAMPLE_TEST_SET.read_text())
+    cases.insert(0, {"product_name": "Halden Ghost", "question": "Is it real?", "answer": "No."})
+    (root / "test_set.json").write_text(json.dumps(cases))
+    port = free_port()
+    tailor_settings(data_root=str(root), local_endpoint_port=port, endpoint_poll_seconds=1)
+    assert {ti.state for ti in dags["kb_sync"].test().get_task_instances()} == {"success"}
+    server = LocalModelServer(root / "endpoint", port)
+    yield root
+    server.stop()
+
+
+def run(dag, **conf) -> dict[str, str]:
+    dag_run = dag.test(logical_date=NIGHT, run_conf=conf)
+    states: dict[str, str] = {}
+    for ti in dag_run.get_task_instances():
+        key = ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
+        states[key] = ti.state
+    return states
+
+
+def test_all_approaches_answer_score_and_replace_their_date(dags, synced):
+    states = run(dags["nightly_eval"], sample_limit=2)
+    assert set(states.values()) == {"success"}, states
+    night = synced / "evaluations" / "2026-11-20"
+    for approach in ("rag", "fine_tuned", "hybrid", "base"):
+        rows = json.loads((night / f"{approach}.json").read_text())
+        assert len(rows) == 2 and REFERENCE_FIELDS <= set(rows[0])
+        assert rows[0]["input_text"] == "How much water does the BrewPro 3 water tank hold?"
+        assert all(r["llm_response"] and 0 < r["bert_score"] <= 1 for r in rows)
+        assert all(r["llm_evaluator_score"] is None for r in rows)  # no judges yet: missing
+        assert all(r["inference_time"] > 0 and r["output_tokens"] > 0 for r in rows)
+        assert bool(rows[0]["chunk_ids"]) == (approach in ("rag", "hybrid"))
+    summary = list(csv.DictReader(io.StringIO((night / "summary_results.csv").read_text())))
+    assert list(summary[0])[:4] == REFERENCE_COLUMNS
+    assert [s["method"] for s in summary] == ["rag", "fine_tuned", "hybrid", "base"]
+    assert LocalModelServer(synced / "endpoint", 0).state() is None  # restored to off-hours
+
+    answers_before = (night / "answers" / "rag.json").read_text()
+    assert set(run(dags["nightly_eval"], sample_limit=2, rescore_only=True,
+                   approaches=["rag", "base"]).values()) == {"success"}  # fmt: skip
+    assert (night / "answers" / "rag.json").read_text() == answers_before
+
+    history = read_history(synced / "evaluations" / "history")
+    assert sorted(history["method"]) == ["base", "rag"]  # the date was replaced, not appended
+    assert set(history["date"]) == {"2026-11-20"} and history["kb_manifest"].notna().all()
+
+
+def test_rescore_without_stored_answers_fails_clearly(dags, synced):
+    states = run(dags["nightly_eval"], sample_limit=1, rescore_only=True, approaches=["base"])
+    assert states["answer[0]"] == "failed"
