@@ -135,4 +135,7 @@ def test_error_recognisers():
     )
     assert not is_no_capacity("ModelError", "Received server error (500) from primary")
     assert is_not_found("ValidationException", 'Could not find endpoint "tailor-llm".')
+    assert is_not_found("ValidationException", "Requested resource not found.")  # training jobs
+    assert is_not_found("ResourceNotFound", "Inference component not found")
     assert not is_not_found("ThrottlingException", "Rate exceeded")
+    assert not is_not_found("AccessDeniedException", "User is not authorized")

@@ -13,12 +13,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
-from botocore.exceptions import ClientError
 
 from tailor.endpoint.observe import (
     EndpointNotFound,
     Observation,
-    is_not_found,
     observe_endpoint,
     observe_inference_component,
 )
@@ -26,6 +24,7 @@ from tailor.finetune.registry import read_current
 from tailor.local.models import current_model_dir
 from tailor.local.server import LocalModelServer
 from tailor.settings import Backend, Settings
+from tailor_airflow.aws_errors import describe_or_none
 from tailor_airflow.config import models_root, storage_path
 from tailor_airflow.scaling_triggers import (
     CopyCountTrigger,
@@ -94,15 +93,11 @@ class InferenceComponentEndpoint(_SageMakerEndpoint):
         self.description = f"inference component {self.component}"
 
     def observe(self) -> Observation:
-        try:
-            description = self.hook.conn.describe_inference_component(
-                InferenceComponentName=self.component
-            )
-        except ClientError as err:
-            error = err.response["Error"]
-            if is_not_found(error.get("Code", ""), error.get("Message", "")):
-                raise EndpointNotFound(f"inference component {self.component!r} not found") from err
-            raise
+        description = describe_or_none(
+            self.hook.conn.describe_inference_component, InferenceComponentName=self.component
+        )
+        if description is None:
+            raise EndpointNotFound(f"inference component {self.component!r} not found")
         return observe_inference_component(description)
 
     def request(self, copies: int) -> None:
@@ -127,13 +122,7 @@ class LegacyEndpoint(_SageMakerEndpoint):
         )
 
     def _describe(self) -> dict[str, Any] | None:
-        try:
-            return self.hook.conn.describe_endpoint(EndpointName=self.name)
-        except ClientError as err:
-            error = err.response["Error"]
-            if is_not_found(error.get("Code", ""), error.get("Message", "")):
-                return None
-            raise
+        return describe_or_none(self.hook.conn.describe_endpoint, EndpointName=self.name)
 
     def observe(self) -> Observation:
         description = self._describe()

@@ -14,9 +14,10 @@ from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
 from botocore.exceptions import ClientError
 
-from tailor.endpoint.observe import EndpointAsleep, is_no_capacity, is_not_found
+from tailor.endpoint.observe import EndpointAsleep, is_no_capacity
 from tailor.llama import generated_text, request_body
 from tailor.settings import Settings
+from tailor_airflow.aws_errors import describe_or_none, error_matches
 
 VARIANT = "AllTraffic"
 
@@ -94,32 +95,19 @@ class SageMakerModels:
     def client(self):
         return self.hook.conn
 
-    def _describe_or_none(self, call, **kwargs) -> dict[str, Any] | None:
-        try:
-            return call(**kwargs)
-        except ClientError as err:
-            error = err.response["Error"]
-            if is_not_found(error.get("Code", ""), error.get("Message", "")) or (
-                "not found" in error.get("Message", "").lower()
-            ):
-                return None
-            raise
-
     def training_job(self, name: str) -> dict[str, Any] | None:
-        return self._describe_or_none(self.client.describe_training_job, TrainingJobName=name)
+        return describe_or_none(self.client.describe_training_job, TrainingJobName=name)
 
     def submit_training(self, request: dict[str, Any]) -> None:
         self.hook.create_training_job(request, wait_for_completion=False)
 
     def ensure_endpoint(self) -> bool:
         """Create the endpoint for inference components if missing; True if it already exists."""
-        if self._describe_or_none(self.client.describe_endpoint, EndpointName=self.endpoint):
+        if describe_or_none(self.client.describe_endpoint, EndpointName=self.endpoint):
             return True
         (role,) = self.settings.require("training_role_arn")
         config = f"{self.endpoint}-components"
-        if not self._describe_or_none(
-            self.client.describe_endpoint_config, EndpointConfigName=config
-        ):
+        if not describe_or_none(self.client.describe_endpoint_config, EndpointConfigName=config):
             self.client.create_endpoint_config(
                 EndpointConfigName=config,
                 ExecutionRoleArn=role,
@@ -144,14 +132,14 @@ class SageMakerModels:
         """A model and an inference component with one copy for `version` (idempotent)."""
         name = resource_name(version)
         (role,) = self.settings.require("training_role_arn")
-        if not self._describe_or_none(self.client.describe_model, ModelName=name):
+        if not describe_or_none(self.client.describe_model, ModelName=name):
             container = jumpstart_serving_container(self.settings)
             self.client.create_model(
                 ModelName=name,
                 ExecutionRoleArn=role,
                 PrimaryContainer={**container, "ModelDataUrl": artifacts},
             )
-        if not self._describe_or_none(
+        if not describe_or_none(
             self.client.describe_inference_component, InferenceComponentName=name
         ):
             self.client.create_inference_component(
@@ -171,12 +159,12 @@ class SageMakerModels:
 
     def delete_component(self, name: str) -> bool:
         """Delete a component and its model; False if it was already gone."""
-        if not self._describe_or_none(
+        if not describe_or_none(
             self.client.describe_inference_component, InferenceComponentName=name
         ):
             return False
         self.client.delete_inference_component(InferenceComponentName=name)
-        if self._describe_or_none(self.client.describe_model, ModelName=name):
+        if describe_or_none(self.client.describe_model, ModelName=name):
             self.client.delete_model(ModelName=name)
         return True
 
@@ -195,8 +183,7 @@ class SageMakerModels:
                 Body=request_body(prompt, max_new_tokens),
             )
         except ClientError as err:
-            error = err.response["Error"]
-            if is_no_capacity(error.get("Code", ""), error.get("Message", "")):
+            if error_matches(err, is_no_capacity):
                 raise EndpointAsleep(f"{component} has no copies: the endpoint is asleep") from err
             raise
         return generated_text(response["Body"].read())

@@ -23,6 +23,7 @@ from tailor.endpoint.observe import (
     observe_inference_component,
 )
 from tailor.local.server import LocalModelServer
+from tailor_airflow.aws_errors import error_matches
 
 
 class CopyCountTrigger(BaseTrigger):
@@ -122,8 +123,7 @@ class EndpointTrigger(_SageMakerTrigger):
             try:
                 description = await client.describe_endpoint(EndpointName=self.endpoint_name)
             except ClientError as err:
-                error = err.response["Error"]
-                if not is_not_found(error.get("Code", ""), error.get("Message", "")):
+                if not error_matches(err, is_not_found):
                     raise
                 description = None
         return observe_endpoint(description)

@@ -61,8 +61,13 @@ def observe_endpoint(description: dict[str, Any] | None) -> Observation:
 
 
 def is_not_found(code: str, message: str) -> bool:
-    return (
-        code in {"ValidationException", "ValidationError"} and "could not find" in message.lower()
+    """SageMaker says "Could not find ..." for most resources and "Requested resource not
+    found" for training jobs, both as validation errors."""
+    text = message.lower()
+    if code == "ResourceNotFound":
+        return True
+    return code in {"ValidationException", "ValidationError"} and (
+        "could not find" in text or "not found" in text
     )
 
 
