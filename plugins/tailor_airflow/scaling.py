@@ -19,6 +19,7 @@ from airflow.sdk.exceptions import AirflowSkipException
 
 from tailor.endpoint.events import ScalingEvent, record_event
 from tailor.endpoint.leases import LeaseBook
+from tailor.endpoint.observe import Observation
 from tailor.endpoint.schedule import EndpointSchedule
 from tailor.settings import Settings
 from tailor_airflow.config import load_settings, storage_path
@@ -41,6 +42,11 @@ def schedule() -> EndpointSchedule:
     return EndpointSchedule.from_env(conf.get("core", "default_timezone"))
 
 
+def scheduled_copies(settings: Settings, when: datetime) -> int:
+    """What the schedule asks for at `when`: `endpoint_copies` in working hours, else 0."""
+    return settings.endpoint_copies if schedule().copies_at(when) else 0
+
+
 def lease_holder(context: Context) -> str:
     return f"{context['dag'].dag_id}/{context['run_id']}"
 
@@ -59,26 +65,30 @@ class ScaleEndpointOperator(BaseOperator):
         self.reason = reason
 
     # -- what to ask for ----------------------------------------------------------------
-    def target(self, context: Context, settings: Settings, endpoint: Endpoint) -> int:
+    def target(self, context: Context, settings: Settings) -> int:
         if self.target_copies not in (None, "", "None"):
             return int(self.target_copies)
-        when = context["dag_run"].run_after or datetime.now(UTC)
-        return settings.endpoint_copies if schedule().copies_at(when) else 0
+        return scheduled_copies(settings, context["dag_run"].run_after or datetime.now(UTC))
 
     def execute(self, context: Context) -> dict[str, Any]:
         settings = load_settings()
-        endpoint = endpoint_for(settings)
-        return self.scale(context, settings, endpoint, self.target(context, settings, endpoint))
+        return self.scale(context, settings, endpoint_for(settings), self.target(context, settings))
 
     # -- doing it -----------------------------------------------------------------------
     def scale(
-        self, context: Context, settings: Settings, endpoint: Endpoint, target: int
+        self,
+        context: Context,
+        settings: Settings,
+        endpoint: Endpoint,
+        target: int,
+        seen: Observation | None = None,
     ) -> dict[str, Any]:
+        """Ask for `target` copies and defer until they serve; `seen`: a fresh observation."""
         if endpoint.max_copies == 0:
             raise AirflowSkipException(f"{endpoint.description}: nothing to scale")
         if target < 0 or (endpoint.max_copies is not None and target > endpoint.max_copies):
             raise ValueError(f"{endpoint.description} cannot serve {target} copies")
-        seen = endpoint.observe()
+        seen = seen or endpoint.observe()
         if target == 0:
             holders = lease_book(settings).live(excluding=lease_holder(context))
             if holders:
@@ -154,9 +164,10 @@ class WakeEndpointOperator(ScaleEndpointOperator):
         if endpoint.max_copies == 0:
             self.log.info("%s: nothing to wake", endpoint.description)
             return {"copies": 0, "changed": False}
-        current = endpoint.observe().copies or 0
+        seen = endpoint.observe()
         self.reason = self.reason or f"woken for {lease.holder}"
-        return self.scale(context, settings, endpoint, max(current, settings.endpoint_copies))
+        target = max(seen.copies or 0, settings.endpoint_copies)
+        return self.scale(context, settings, endpoint, target, seen)
 
 
 class RestoreEndpointOperator(ScaleEndpointOperator):
@@ -170,6 +181,7 @@ class RestoreEndpointOperator(ScaleEndpointOperator):
         if endpoint.max_copies == 0:
             self.log.info("%s: nothing to restore", endpoint.description)
             return {"copies": 0, "changed": False}
-        scheduled = settings.endpoint_copies if schedule().copies_at(datetime.now(UTC)) else 0
         self.reason = self.reason or f"schedule restored after {holder}"
-        return self.scale(context, settings, endpoint, scheduled)
+        return self.scale(
+            context, settings, endpoint, scheduled_copies(settings, datetime.now(UTC))
+        )
