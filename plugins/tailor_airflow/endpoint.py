@@ -177,14 +177,18 @@ class NothingDeployed:
         raise EndpointNotFound(f"{self.description}: run finetune first")
 
 
+def served_component(settings: Settings, current: dict[str, Any] | None) -> str | None:
+    """The inference component traffic goes to: the one promoted last, else the setting."""
+    return (current or {}).get("inference_component") or settings.inference_component_name
+
+
 def endpoint_for(settings: Settings) -> Endpoint:
     """The served model's endpoint; on aws the component promoted last, else the setting."""
     if settings.backend is Backend.LOCAL:
         return LocalEndpoint(settings)
     if settings.endpoint_kind == "legacy":
         return LegacyEndpoint(settings)
-    current = read_current(models_root(settings)) or {}
-    component = current.get("inference_component") or settings.inference_component_name
+    component = served_component(settings, read_current(models_root(settings)))
     if component:
         return InferenceComponentEndpoint(settings, component)
     return NothingDeployed(settings)

@@ -18,6 +18,7 @@ from tailor.finetune.registry import promote, read_current, write_lineage
 from tailor.settings import Backend, Settings
 from tailor_airflow.assets import MODEL
 from tailor_airflow.config import load_settings, models_root
+from tailor_airflow.endpoint import served_component
 from tailor_airflow.training_set import read_jsonl
 
 
@@ -35,7 +36,7 @@ def _answerers(settings: Settings, trained: dict[str, Any], current: dict[str, A
     from tailor_airflow.sagemaker_model import SageMakerModels
 
     models = SageMakerModels(settings)
-    served = (current or {}).get("inference_component") or settings.inference_component_name
+    served = served_component(settings, current)
 
     def remote(component: str):
         return lambda prompt: models.answer(component, prompt)
@@ -138,7 +139,7 @@ class DeployModelOperator(BaseOperator):
         """Traffic follows the registry's component name; the old component goes away."""
         from tailor_airflow.sagemaker_model import SageMakerModels
 
-        old = (previous or {}).get("inference_component") or settings.inference_component_name
+        old = served_component(settings, previous)
         if old and old != record["inference_component"]:
             SageMakerModels(settings).delete_component(old)
             self.log.info("Deleted the previous inference component %s", old)
