@@ -1,9 +1,12 @@
 """
 ### nightly_eval — answer the test set with every approach and score it
 
-**Schedule:** 01:00 every night (`TAILOR_EVAL_CRON`, `TAILOR_TIMEZONE`); no catchup, but
-`airflow backfill create` fills past dates. Results are keyed by the run's logical date
-(or its trigger time when a manual run has none): a rerun of a date replaces that date.
+**Schedule:** 01:00 every night (`TAILOR_EVAL_CRON`, `TAILOR_TIMEZONE`); with
+`TAILOR_EVAL_FOLLOW_ASSETS=1` also after every Knowledge Base sync or model promotion. No
+catchup, but `airflow backfill create` fills past dates. Results are keyed by the run's
+logical date (or its trigger time when a manual run has none): a rerun of a date replaces
+that date. A past date with stored answers is re-scored; without, it is answered by
+today's systems and every row records the Knowledge Base and model versions that answered.
 
 1. **prepare_cases** loads the test set; entries with missing fields or unknown products
    are reported and skipped.
@@ -11,17 +14,23 @@
 3. **answer** (one mapped task per approach): `rag` (retrieval + base model),
    `fine_tuned` (the endpoint, no context), `hybrid` (retrieval + the endpoint), `base`
    (base model, no context). Latency (retrieval/generation), tokens and chunk ids are kept
-   with every answer. An asleep endpoint marks its approaches unavailable; the rest score.
+   with every answer; on aws a task has a bounded pool of calls in flight with adaptive
+   retries. An asleep endpoint marks its approaches unavailable; the rest score.
 4. **restore_endpoint** (teardown) releases the lease and restores the scheduled state.
-5. **score** (mapped) computes BERTScore F1 per answer and writes the reference's
-   per-approach results file.
-6. **summarize** writes `summary_results.csv` (the reference's columns first), replaces the
-   date's partition of the evaluation history, and prints the results table.
-
-Status: embedded backend only; the judge panel, cost and regression check are not built yet.
+5. **bertscore** (mapped per approach) computes batched BERTScore F1.
+6. **panel** picks tonight's judges (aws: LEGACY or unavailable models are left out);
+   **judge** (mapped per judge) scores every answer independently, plus a positive and a
+   negative control per sampled question.
+7. **summarize** calibrates the judges (below the minimum control separation: excluded from
+   the panel mean), writes the per-approach results, `summary_results.csv` (the
+   reference's columns first, then CIs, p95, tokens, agreement, monthly cost 24/7 and with
+   the recorded endpoint hours), replaces the date's history partitions, prints the table.
+8. **check_regression** fails, and notifies, when an approach's panel score falls below
+   its trailing median by more than `regression_margin`.
 
 **Params**
 - `approaches` — which approaches to answer with.
+- `judges` — judge ids for this run (empty: the configured panel).
 - `sample_limit` — evaluate only the first N test cases (0: all).
 - `rescore_only` — score the answers stored for this date again instead of answering.
 """
@@ -31,17 +40,26 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from airflow.sdk import Param, dag, task
+from airflow.sdk import AssetOrTimeSchedule, Param, dag, task
 
+from tailor_airflow.assets import KNOWLEDGE_BASE, MODEL
 from tailor_airflow.dag_defaults import DEFAULT_ARGS, cron
+from tailor_airflow.notifiers import regression_notifiers
 from tailor_airflow.scaling import RestoreEndpointOperator, WakeEndpointOperator
 
 APPROACHES = ["rag", "fine_tuned", "hybrid", "base"]
+NIGHTLY = cron(os.environ.get("TAILOR_EVAL_CRON", "0 1 * * *"))
+# TAILOR_EVAL_FOLLOW_ASSETS=1: also evaluate after every Knowledge Base sync or promotion
+SCHEDULE = (
+    AssetOrTimeSchedule(timetable=NIGHTLY, assets=(KNOWLEDGE_BASE | MODEL))
+    if os.environ.get("TAILOR_EVAL_FOLLOW_ASSETS", "").lower() in ("1", "true", "yes")
+    else NIGHTLY
+)
 
 
 @dag(
     dag_id="nightly_eval",
-    schedule=cron(os.environ.get("TAILOR_EVAL_CRON", "0 1 * * *")),
+    schedule=SCHEDULE,
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
@@ -56,6 +74,15 @@ APPROACHES = ["rag", "fine_tuned", "hybrid", "base"]
             uniqueItems=True,
             title="Approaches",
             description="Approaches to evaluate: rag, fine_tuned, hybrid, base.",
+        ),
+        "judges": Param(
+            [],
+            type="array",
+            items={"type": "string", "minLength": 1},
+            uniqueItems=True,
+            title="Judges",
+            description="Judge ids for this run; empty: the configured panel (setting "
+            "'judges'; local: smollm2, gemma3; aws: Bedrock model ids).",
         ),
         "sample_limit": Param(
             0,
@@ -90,23 +117,44 @@ def nightly_eval():
         return answer_approach(approach, cases, evaluated_date(context), params["rescore_only"])
 
     @task
-    def score(approach: str, **context) -> str:
-        from tailor_airflow.evaluation import evaluated_date, score_approach
+    def bertscore(approach: str, **context) -> str:
+        from tailor_airflow.evaluation import bertscore_approach, evaluated_date
 
-        return score_approach(approach, evaluated_date(context))
+        return bertscore_approach(approach, evaluated_date(context))
 
     @task
-    def summarize(scored: list[str], run_id: str, **context) -> str:
+    def panel(params: dict[str, Any], **context) -> list[str]:
+        from tailor_airflow.evaluation import choose_judges, evaluated_date
+
+        return choose_judges(list(params["judges"]), evaluated_date(context))
+
+    @task(max_active_tis_per_dagrun=2)
+    def judge(judge: str, approaches: list[str], cases: list[dict], **context) -> str:
+        from tailor_airflow.evaluation import evaluated_date, judge_night
+
+        return judge_night(judge, list(approaches), cases, evaluated_date(context))
+
+    @task
+    def summarize(scored: list[str], judges: list[str], run_id: str, **context) -> list[str]:
         from tailor_airflow.evaluation import evaluated_date, summarize_night
 
-        return summarize_night(list(scored), evaluated_date(context), run_id)
+        summarize_night(list(scored), list(judges), evaluated_date(context), run_id)
+        return list(scored)
+
+    @task(retries=0, on_failure_callback=regression_notifiers())
+    def check_regression(approaches: list[str], **context) -> None:
+        from tailor_airflow.evaluation import check_regression as check
+        from tailor_airflow.evaluation import evaluated_date
+
+        check(approaches, evaluated_date(context))
 
     cases = prepare_cases()
     wake = WakeEndpointOperator(task_id="wake_endpoint")
     restore = RestoreEndpointOperator(task_id="restore_endpoint")
     answered = answer.partial(cases=cases).expand(approach=approaches())
     cases >> wake >> answered >> restore.as_teardown(setups=wake)
-    summarize(score.expand(approach=answered))
+    judged = judge.partial(approaches=answered, cases=cases).expand(judge=panel())
+    check_regression(summarize(bertscore.expand(approach=answered), judged))
 
 
 nightly_eval()

@@ -55,6 +55,7 @@ def test_calibration_excludes_judges_that_cannot_tell_right_from_wrong():
             "claude": ([0.9, 0.8, None], [0.1, 0.3]),
             "smollm": ([0.55, 0.6], [0.5, 0.55]),
             "mute": ([None], [None]),
+            "unchecked": ([], []),  # calibration switched off: kept
         },
         min_separation=0.2,
     )
@@ -62,6 +63,7 @@ def test_calibration_excludes_judges_that_cannot_tell_right_from_wrong():
     assert not calibration["claude"].excluded
     assert calibration["smollm"].separation == pytest.approx(0.05)
     assert calibration["smollm"].excluded and calibration["mute"].excluded
+    assert not calibration["unchecked"].excluded and calibration["unchecked"].separation is None
     excluded = {j for j, c in calibration.items() if c.excluded}
     assert panel_score({"claude": 0.8, "smollm": 0.1, "mute": None}, excluded) == 0.8
     assert panel_score({"claude": None, "smollm": 0.1}, excluded) is None

@@ -39,7 +39,13 @@ def synced(tmp_path, tailor_settings, airflow_db, dags, monkeypatch):
     cases.insert(0, {"product_name": "Halden Ghost", "question": "Is it real?", "answer": "No."})
     (root / "test_set.json").write_text(json.dumps(cases))
     port = free_port()
-    tailor_settings(data_root=str(root), local_endpoint_port=port, endpoint_poll_seconds=1)
+    tailor_settings(
+        data_root=str(root),
+        local_endpoint_port=port,
+        endpoint_poll_seconds=1,
+        judge_controls=2,
+        judge_min_separation=-1.0,  # keep both small judges, whatever tonight's controls say
+    )
     assert {ti.state for ti in dags["kb_sync"].test().get_task_instances()} == {"success"}
     server = LocalModelServer(root / "endpoint", port)
     yield root
@@ -61,25 +67,41 @@ def test_all_approaches_answer_score_and_replace_their_date(dags, synced):
     night = synced / "evaluations" / "2026-11-20"
     for approach in ("rag", "fine_tuned", "hybrid", "base"):
         rows = json.loads((night / f"{approach}.json").read_text())
-        assert len(rows) == 2 and REFERENCE_FIELDS <= set(rows[0])
+        assert len(rows) == 2 and REFERENCE_FIELDS | {"smollm2", "gemma3"} <= set(rows[0])
         assert rows[0]["input_text"] == "How much water does the BrewPro 3 water tank hold?"
         assert all(r["llm_response"] and 0 < r["bert_score"] <= 1 for r in rows)
-        assert all(r["llm_evaluator_score"] is None for r in rows)  # no judges yet: missing
+        for r in rows:  # both judges kept: the panel score is their mean
+            assert 0 <= r["smollm2"] <= 1 and 0 <= r["gemma3"] <= 1
+            mean = (r["smollm2"] + r["gemma3"]) / 2
+            assert r["llm_evaluator_score"] == pytest.approx(mean, abs=1e-6)
         assert all(r["inference_time"] > 0 and r["output_tokens"] > 0 for r in rows)
         assert bool(rows[0]["chunk_ids"]) == (approach in ("rag", "hybrid"))
     summary = list(csv.DictReader(io.StringIO((night / "summary_results.csv").read_text())))
     assert list(summary[0])[:4] == REFERENCE_COLUMNS
     assert [s["method"] for s in summary] == ["rag", "fine_tuned", "hybrid", "base"]
+    by_method = {s["method"]: s for s in summary}
+    assert float(by_method["rag"]["monthly_cost_24x7"]) == pytest.approx(345.6 + 198.0)
+    assert float(by_method["base"]["monthly_cost_24x7"]) == pytest.approx(198.0)
+    # the endpoint woke and slept for this run: its recorded hours price below 24/7
+    assert float(by_method["hybrid"]["monthly_cost_scheduled"]) < float(
+        by_method["hybrid"]["monthly_cost_24x7"]
+    )
+    judges = json.loads((night / "judges.json").read_text())
+    assert {c["judge"] for c in judges["calibration"]} == {"smollm2", "gemma3"}
+    assert not any(c["excluded"] for c in judges["calibration"])
     assert LocalModelServer(synced / "endpoint", 0).state() is None  # restored to off-hours
 
     answers_before = (night / "answers" / "rag.json").read_text()
-    assert set(run(dags["nightly_eval"], sample_limit=2, rescore_only=True,
+    assert set(run(dags["nightly_eval"], sample_limit=2, rescore_only=True, judges=["smollm2"],
                    approaches=["rag", "base"]).values()) == {"success"}  # fmt: skip
     assert (night / "answers" / "rag.json").read_text() == answers_before
+    rows = json.loads((night / "rag.json").read_text())
+    assert "gemma3" not in rows[0] and rows[0]["llm_evaluator_score"] == rows[0]["smollm2"]
 
     history = read_history(synced / "evaluations" / "history")
     assert sorted(history["method"]) == ["base", "rag"]  # the date was replaced, not appended
     assert set(history["date"]) == {"2026-11-20"} and history["kb_manifest"].notna().all()
+    assert set(history["model_version"]) == {"base"}
 
 
 def test_rescore_without_stored_answers_fails_clearly(dags, synced):

@@ -16,7 +16,11 @@ def llama3_prompt(user: str, system: str | None = None) -> str:
 
 
 def request_body(prompt: str, max_new_tokens: int = 256, temperature: float = 0.0) -> str:
-    parameters: dict[str, Any] = {"max_new_tokens": max_new_tokens, "stop": ["<|eot_id|>"]}
+    parameters: dict[str, Any] = {
+        "max_new_tokens": max_new_tokens,
+        "stop": ["<|eot_id|>"],
+        "details": True,  # TGI/LMI then report generated_tokens
+    }
     if temperature > 0:
         parameters.update(do_sample=True, temperature=temperature)
     return json.dumps({"inputs": llama3_prompt(prompt), "parameters": parameters})
@@ -30,3 +34,13 @@ def generated_text(body: bytes | str) -> str:
     if not isinstance(payload, dict) or "generated_text" not in payload:
         raise ValueError(f"unexpected model response: {str(payload)[:200]}")
     return str(payload["generated_text"]).strip()
+
+
+def generated_tokens(body: bytes | str) -> int | None:
+    """The generated-token count a container reports under `details`, if it does."""
+    payload = json.loads(body)
+    if isinstance(payload, list):
+        payload = payload[0]
+    details = payload.get("details") if isinstance(payload, dict) else None
+    count = (details or {}).get("generated_tokens")
+    return int(count) if isinstance(count, int) else None

@@ -7,10 +7,12 @@ Variable ``tailor_backend``; both can come from ``AIRFLOW_VAR_*`` environment va
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from tailor.prices import Prices
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,6 +24,18 @@ class Backend(StrEnum):
 
 class SettingsError(ValueError):
     """A missing or invalid setting; the message names it."""
+
+
+DEFAULT_JUDGES = {
+    # two local model families: SmolLM2 (digit probabilities), Gemma 3 (yes/no probability)
+    "local": ("smollm2", "gemma3"),
+    # three Bedrock families, called through Converse (cross-region inference profiles)
+    "aws": (
+        "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+        "us.amazon.nova-pro-v1:0",
+        "google.gemma-3-27b-it",
+    ),
+}
 
 
 def _as_uri(location: str) -> str:
@@ -53,7 +67,6 @@ class Settings:
     endpoint_timeout_minutes: int = 20
     lease_minutes: int = 240
     autoscale_from_zero: bool = False  # aws: an invocation at zero copies wakes the component
-    instance_price_per_hour: float = 7.09  # ml.g5.12xlarge on demand, as the reference
     local_endpoint_port: int = 8011
     model_cache_dir: str = str(REPO_ROOT / "data" / "model-cache")
     # fine-tuning
@@ -69,6 +82,19 @@ class Settings:
     )
     gate_margin: float = 0.02  # BERTScore F1 a candidate may lose and still be promoted
     gate_questions: int = 8  # held-out pairs, and as many test questions, per model
+    # nightly evaluation
+    rag_model_id: str = "us.meta.llama3-1-8b-instruct-v1:0"  # aws: Bedrock Converse (rag, base)
+    answer_prompt: str = ""  # default: the reference's prompt; must contain {question}
+    context_answer_prompt: str = ""  # default: the reference's; {context} and {question}
+    max_answer_tokens: int = 512  # aws; the local models answer in at most 96 tokens
+    judges: tuple[str, ...] = ()  # default: the backend's panel (see DEFAULT_JUDGES)
+    judge_retries: int = 2  # more tries for an unparseable reply, then the score is missing
+    judge_controls: int = 5  # questions per night that get a positive and a negative control
+    judge_min_separation: float = 0.1  # positive minus negative control mean, on 0-1
+    aws_concurrency: int = 8  # remote calls in flight per task
+    regression_margin: float = 0.05  # panel score below the trailing median by more: fail
+    regression_window: int = 7  # nights in the trailing median
+    prices: Prices = field(default_factory=Prices)  # every price in one table
 
     @classmethod
     def from_mapping(cls, mapping: dict[str, Any]) -> Settings:
@@ -82,6 +108,14 @@ class Settings:
             try:
                 if name == "backend":
                     value = Backend(value)
+                elif name == "prices":
+                    if not isinstance(value, dict):
+                        raise TypeError
+                    value = Prices.from_mapping(value)
+                elif isinstance(default, tuple):
+                    if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+                        raise TypeError
+                    value = tuple(value)
                 elif isinstance(default, bool):
                     if not isinstance(value, bool):
                         raise TypeError
@@ -89,7 +123,11 @@ class Settings:
                     value = int(value)
                 elif isinstance(default, float):
                     value = float(value)
-            except (TypeError, ValueError):
+            except ValueError as error:
+                if name == "prices":
+                    raise SettingsError(f"setting 'prices': {error}") from None
+                raise SettingsError(f"setting '{name}' has an invalid value {value!r}") from None
+            except TypeError:
                 raise SettingsError(f"setting '{name}' has an invalid value {value!r}") from None
             values[name] = value
         settings = cls(**values)
@@ -102,6 +140,13 @@ class Settings:
             settings = dataclasses.replace(settings, test_set_uri=f"{root}/test_set.json")
         if settings.endpoint_kind not in ("inference_components", "legacy"):
             raise SettingsError("endpoint_kind must be 'inference_components' or 'legacy'")
+        if not settings.judges:
+            settings = dataclasses.replace(settings, judges=DEFAULT_JUDGES[settings.backend])
+        for name, needed in (("answer_prompt", ["{question}"]),
+                             ("context_answer_prompt", ["{context}", "{question}"])):  # fmt: skip
+            template = getattr(settings, name)
+            if template and not all(n in template for n in needed):
+                raise SettingsError(f"setting '{name}' must contain {' and '.join(needed)}")
         if not 0 <= settings.chunk_overlap < settings.chunk_tokens:
             raise SettingsError("need 0 <= chunk_overlap < chunk_tokens")
         return settings

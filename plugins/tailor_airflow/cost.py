@@ -7,10 +7,30 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from tailor.endpoint.cost import copy_hours, endpoint_cost
+from tailor.endpoint.cost import EndpointCost, copy_hours, endpoint_cost
 from tailor.endpoint.events import load_events
+from tailor.settings import Settings
 from tailor_airflow.config import load_settings
 from tailor_airflow.scaling import endpoint_root
+
+
+def recorded_endpoint_cost(
+    settings: Settings, until: datetime, days: int = 30
+) -> tuple[EndpointCost, int] | None:
+    """Monthly hours and cost from the scaling events of the `days` before `until`, and how
+    many events that window holds; None when nothing was ever recorded."""
+    events = load_events(endpoint_root(settings) / "events")
+    if not events:
+        return None
+    start = until - timedelta(days=days)
+    before = [e for e in events if datetime.fromisoformat(e.at) < start]
+    initial = before[-1].to_copies if before else events[0].from_copies
+    changes = [(datetime.fromisoformat(e.at), e.to_copies) for e in events]
+    hours = copy_hours(changes, start, until, initial)
+    cost = endpoint_cost(
+        hours, start, until, settings.prices.instance_hour, settings.endpoint_copies
+    )
+    return cost, len([e for e in events if datetime.fromisoformat(e.at) >= start])
 
 
 def report_endpoint_cost(until: datetime, days: int = 30) -> dict[str, Any]:
@@ -18,19 +38,16 @@ def report_endpoint_cost(until: datetime, days: int = 30) -> dict[str, Any]:
     settings = load_settings()
     root = endpoint_root(settings)
     start = until - timedelta(days=days)
-    events = load_events(root / "events")
-    before = [e for e in events if datetime.fromisoformat(e.at) < start]
-    initial = before[-1].to_copies if before else (events[0].from_copies if events else 0)
-    changes = [(datetime.fromisoformat(e.at), e.to_copies) for e in events]
-    hours = copy_hours(changes, start, until, initial)
-    cost = endpoint_cost(
-        hours, start, until, settings.instance_price_per_hour, settings.endpoint_copies
-    )
+    recorded = recorded_endpoint_cost(settings, until, days)
+    if recorded is None:  # nothing recorded: the endpoint never changed (off, or always on)
+        recorded = endpoint_cost(0.0, start, until, settings.prices.instance_hour,
+                                 settings.endpoint_copies), 0  # fmt: skip
+    cost, events = recorded
     report = {
         "from": start.isoformat(),
         "until": until.isoformat(),
-        "events": len([e for e in events if datetime.fromisoformat(e.at) >= start]),
-        "price_per_hour": settings.instance_price_per_hour,
+        "events": events,
+        "price_per_hour": settings.prices.instance_hour,
         **asdict(cost),
         "share_of_always_on": round(cost.share_of_always_on, 4),
     }

@@ -1,9 +1,12 @@
 """nightly_eval's steps: cases, answers per approach, scores, the night's summary.
 
 Everything for one evaluated date lives under ``<data_root>/evaluations/<date>/``:
-``answers/<approach>.json`` (kept, so a date can be re-scored), ``<approach>.json`` (the
-reference's per-sample results) and ``summary_results.csv``; ``evaluations/history/``
-holds one Parquet partition per date. A rerun of a date replaces that date's files.
+``answers/<approach>.json`` (kept with the system snapshot, so a date can be re-scored),
+``scores/`` (BERTScore per approach, one file per judge), ``<approach>.json`` (the
+reference's per-sample results), ``judges.json`` (calibration, agreement) and
+``summary_results.csv``; ``evaluations/history/`` and ``history_judges/`` hold one Parquet
+partition per date. A rerun of a date replaces that date's files; every file is written
+atomically, so a killed worker leaves the previous complete version.
 """
 
 from __future__ import annotations
@@ -11,20 +14,26 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict
-from functools import cached_property
-from pathlib import Path
+from datetime import UTC, datetime
+from typing import Any
 
 from airflow.sdk import Context
 from airflow.sdk.exceptions import AirflowFailException
 
-from tailor.endpoint.observe import EndpointAsleep
-from tailor.evaluation.approaches import Answer, Approach, prompt_for
+from tailor.evaluation.answering import answer_all
+from tailor.evaluation.approaches import Approach
+from tailor.evaluation.cost import monthly_cost
+from tailor.evaluation.judging import answer_items, control_items, score_items
+from tailor.evaluation.metrics import regressed
+from tailor.evaluation.panel import agreement, calibration, judged_rows
 from tailor.finetune.registry import read_current
 from tailor.kb_sync import last_synced, load_snapshot
-from tailor.settings import Backend, Settings
+from tailor.settings import Settings
 from tailor.storage import write_atomic
 from tailor.testset import TestCase, load_test_set
 from tailor_airflow.config import kb_state_root, load_settings, models_root, storage_path
+from tailor_airflow.cost import recorded_endpoint_cost
+from tailor_airflow.judges import file_name, judge_scorer, preflight
 
 
 def evaluated_date(context: Context) -> str:
@@ -59,64 +68,20 @@ def prepare_cases(sample_limit: int) -> list[dict[str, str]]:
     return [asdict(case) for case in cases]
 
 
-class LocalAnswerer:
-    """Answers on the embedded backend: LanceDB retrieval, SmolLM2 in-process, the endpoint."""
-
-    def __init__(self, settings: Settings) -> None:
-        from tailor.local.server import LocalModelServer
-        from tailor_airflow.retrieval import knowledge_base
-
-        self.settings = settings
-        self.kb = knowledge_base(settings)
-        self.server = LocalModelServer(
-            settings.local_root / "endpoint", settings.local_endpoint_port
-        )
-
-    @cached_property
-    def base(self):
-        from tailor.local.generate import LocalGenerator
-        from tailor.local.models import base_model_dir
-
-        return LocalGenerator(
-            base_model_dir(Path(self.settings.model_cache_dir)), max_new_tokens=96
-        )
-
-    def answer(self, approach: Approach, case: TestCase) -> Answer:
-        started = time.perf_counter()
-        chunks = (
-            self.kb.retrieve(case.question, self.settings.top_k) if approach.uses_context else []
-        )
-        retrieval = round(time.perf_counter() - started, 4)
-        prompt = prompt_for(case.question, chunks)
-        answer = Answer(
-            input_text=case.question, ground_truth=case.answer, product_name=case.product_name,
-            llm_response=None, context="\n\n".join(c.text for c in chunks),
-            chunk_ids=[c.chunk_id for c in chunks], retrieval_seconds=retrieval,
-        )  # fmt: skip
-        if not approach.uses_endpoint:
-            generation = self.base.generate(prompt)
-            answer.llm_response = generation.text
-            answer.generation_seconds = generation.seconds
-            answer.input_tokens, answer.output_tokens = (
-                generation.input_tokens,
-                generation.output_tokens,
-            )
-            return answer
-        started = time.perf_counter()
-        try:
-            reply = self.server.chat([{"role": "user", "content": prompt}], max_tokens=96)
-        except EndpointAsleep as asleep:
-            answer.unavailable = f"endpoint asleep: {asleep}"
-            return answer
-        answer.generation_seconds = round(time.perf_counter() - started, 4)
-        answer.llm_response = reply["choices"][0]["message"]["content"].strip()
-        answer.input_tokens = reply["usage"]["prompt_tokens"]
-        answer.output_tokens = reply["usage"]["completion_tokens"]
-        return answer
+def system_snapshot(settings: Settings) -> dict[str, str | None]:
+    """The Knowledge Base and model versions answering now, kept with every answer file."""
+    manifest, _ = last_synced(kb_state_root(settings))
+    current = read_current(models_root(settings))
+    return {
+        "kb_manifest": manifest.hash if manifest else None,
+        "model_version": current["version"] if current else "base",
+    }
 
 
 def answer_approach(approach: str, cases: list[dict], date: str, rescore_only: bool) -> str:
-    """Answer every case with one approach and keep the answers for this date."""
+    """Answer every case with one approach and keep the answers, with the system snapshot."""
+    from tailor_airflow.answerers import answerer_for
+
     settings = load_settings()
     path = evaluations_root(settings) / date / "answers" / f"{approach}.json"
     if rescore_only:
@@ -124,57 +89,143 @@ def answer_approach(approach: str, cases: list[dict], date: str, rescore_only: b
             raise AirflowFailException(f"re-score only: no stored {approach} answers for {date}")
         print(f"Re-scoring the stored {approach} answers of {date}")
         return approach
-    if settings.backend is not Backend.LOCAL:
-        raise AirflowFailException("nightly_eval answers on the aws backend are not built yet")
-    answerer = LocalAnswerer(settings)
-    answers = [answerer.answer(Approach(approach), TestCase(**case)) for case in cases]
+    snapshot = system_snapshot(settings)
+    answerer, workers = answerer_for(settings)
+    answers = answer_all(answerer, Approach(approach), [TestCase(**c) for c in cases], workers)
     unavailable = {a.unavailable for a in answers if a.unavailable}
     if unavailable:
         print(f"{approach} unavailable for this night: {unavailable.pop()}")
-    write_atomic(path, json.dumps([a.to_dict() for a in answers], indent=2).encode())
+    stored = {**snapshot, "answers": [a.to_dict() for a in answers]}
+    write_atomic(path, json.dumps(stored, indent=2).encode())
     print(f"{approach}: {sum(a.llm_response is not None for a in answers)}/{len(answers)} answered")
     return approach
 
 
-def score_approach(approach: str, date: str) -> str:
-    """BERTScore every answer and write the reference's per-approach results file."""
+def stored_answers(night, approach: str) -> dict[str, Any]:
+    return json.loads((night / "answers" / f"{approach}.json").read_text())
+
+
+def bertscore_approach(approach: str, date: str) -> str:
+    """BERTScore F1 for every answer (None where there is no answer), batched."""
     from tailor.scoring import BertScorer
 
     settings = load_settings()
     night = evaluations_root(settings) / date
-    answers = json.loads((night / "answers" / f"{approach}.json").read_text())
+    answers = stored_answers(night, approach)["answers"]
     answered = [a for a in answers if a["llm_response"] is not None]
-    scores = BertScorer.for_settings(settings).f1(
+    scores = iter(BertScorer.for_settings(settings).f1(
         [a["llm_response"] for a in answered], [a["ground_truth"] for a in answered]
-    )
-    scored = iter(scores)  # in the order of the answered ones
-    rows = [
-        {**a, "bert_score": next(scored) if a["llm_response"] is not None else None,
-         "llm_evaluator_score": None}  # judges: not built yet; missing, never 0
-        for a in answers
-    ]  # fmt: skip
-    write_atomic(night / f"{approach}.json", json.dumps(rows, indent=2).encode())
+    ))  # fmt: skip
+    bert = [next(scores) if a["llm_response"] is not None else None for a in answers]
+    write_atomic(night / "scores" / "bertscore" / f"{approach}.json", json.dumps(bert).encode())
     return approach
 
 
-def summarize_night(approaches: list[str], date: str, run_id: str) -> str:
-    """summary_results.csv, this date's history partition, and the printed table."""
+def choose_judges(requested: list[str], date: str) -> list[str]:
+    """The judges that can sit tonight; the ones left out are reported and recorded."""
+    settings = load_settings()
+    judges, left_out = preflight(settings, requested or list(settings.judges))
+    for judge, why in left_out.items():
+        print(f"Judge {judge} left out: {why}")
+    write_atomic(evaluations_root(settings) / date / "scores" / "left_out_judges.json",
+                 json.dumps(left_out, indent=2).encode())  # fmt: skip
+    if not judges:
+        print("No judge can score tonight: llm_evaluator_score will be missing")
+    return judges
+
+
+def judge_night(judge: str, approaches: list[str], cases: list[dict], date: str) -> str:
+    """One judge scores every answer of the night and the calibration controls."""
+    settings = load_settings()
+    night = evaluations_root(settings) / date
+    items = [
+        item
+        for approach in approaches
+        for item in answer_items(approach, stored_answers(night, approach)["answers"])
+    ]
+    items += control_items(cases, settings.judge_controls, seed=date)  # fmt: skip
+    score, workers = judge_scorer(settings, judge)
+    started = time.perf_counter()
+    scores = score_items(score, items, workers)
+    missing = sum(v is None for v in scores.values())
+    print(f"{judge}: {len(items)} judgements in {time.perf_counter() - started:.1f} s, "
+          f"{missing} missing")  # fmt: skip
+    write_atomic(night / "scores" / "judges" / f"{file_name(judge)}.json",
+                 json.dumps({"judge": judge, "scores": scores}, indent=2).encode())  # fmt: skip
+    return judge
+
+
+def summarize_night(approaches: list[str], judges: list[str], date: str, run_id: str) -> str:
+    """Per-approach results, summary_results.csv, the history partitions, the printed table."""
     from tailor.evaluation.results import results_table, summarize, summary_csv, write_history
 
     settings = load_settings()
     root = evaluations_root(settings)
-    summaries = [
-        summarize(a, json.loads((root / date / f"{a}.json").read_text())) for a in approaches
-    ]
-    write_atomic(root / date / "summary_results.csv", summary_csv(summaries).encode())
-    manifest, _ = last_synced(kb_state_root(settings))
-    current = read_current(models_root(settings))
-    snapshot = {
-        "run_id": run_id,
-        "kb_manifest": manifest.hash if manifest else None,
-        "model_version": current["version"] if current else "base",
+    night = root / date
+    scores = {
+        judge: json.loads((night / "scores" / "judges" / f"{file_name(judge)}.json").read_text())[
+            "scores"
+        ]
+        for judge in judges
     }
-    write_history(root / "history", date, summaries, snapshot)
-    table = results_table(summaries)
-    print(f"Evaluation of {date} ({snapshot}):\n{table}\nResults: {root / date}")
-    return table
+    calibrated = calibration(scores, settings.judge_min_separation)
+    excluded = {judge for judge, c in calibrated.items() if c.excluded}
+    recorded = recorded_endpoint_cost(settings, datetime.fromisoformat(date).replace(tzinfo=UTC))
+    endpoint_hours = recorded[0].monthly_hours if recorded else None  # None: only the 24/7 figure
+    summaries, rows_written = [], {}
+    for approach in approaches:
+        stored = stored_answers(night, approach)
+        bert = json.loads((night / "scores" / "bertscore" / f"{approach}.json").read_text())
+        rows = judged_rows(approach, stored["answers"], bert, scores, excluded)
+        write_atomic(night / f"{approach}.json", json.dumps(rows, indent=2).encode())
+        rows_written[approach] = rows
+        summary = summarize(approach, rows)
+        summary["judge_agreement"] = agreement(scores, f"{approach}:")
+        summary.update(monthly_cost(approach, settings.prices, endpoint_hours=endpoint_hours,
+                                    endpoint_copies=settings.endpoint_copies))  # fmt: skip
+        summary.update(kb_manifest=stored["kb_manifest"], model_version=stored["model_version"])
+        summaries.append(summary)
+    write_atomic(night / "summary_results.csv", summary_csv(summaries).encode())
+    judge_rows = [
+        {"judge": c.judge, "positive_mean": c.positive_mean, "negative_mean": c.negative_mean,
+         "separation": c.separation, "excluded": c.excluded}
+        for c in calibrated.values()
+    ]  # fmt: skip
+    write_atomic(night / "judges.json", json.dumps(
+        {"calibration": judge_rows, "agreement": agreement(scores),
+         "min_separation": settings.judge_min_separation}, indent=2).encode())  # fmt: skip
+    write_history(root / "history", date, summaries, {"run_id": run_id})
+    if judge_rows:
+        write_history(root / "history_judges", date, judge_rows, {"run_id": run_id})
+    print(f"Evaluation of {date}:\n{results_table(summaries)}")
+    for c in calibrated.values():
+        print(f"Judge {c.judge}: controls {c.positive_mean} vs {c.negative_mean}, separation "
+              f"{c.separation} -> {'EXCLUDED' if c.excluded else 'kept'} "
+              f"(min {settings.judge_min_separation})")  # fmt: skip
+    print(f"Results: {night}")
+    return results_table(summaries)
+
+
+def check_regression(approaches: list[str], date: str) -> None:
+    """Fail when an approach's panel score fell below its trailing median by the margin."""
+    from tailor.evaluation.results import read_history
+
+    settings = load_settings()
+    history = read_history(evaluations_root(settings) / "history")
+    regressions = []
+    for approach in approaches:
+        mine = history[history["method"] == approach] if len(history) else history
+        today = mine[mine["date"] == date]["avg_llm_evaluator_score"].dropna() if len(mine) else []
+        if not len(today):
+            print(f"{approach}: no panel score tonight; nothing to compare")
+            continue
+        before = mine[mine["date"] < date]["avg_llm_evaluator_score"].dropna().tolist()
+        worse, baseline = regressed(
+            before, float(today.iloc[0]), settings.regression_margin, settings.regression_window
+        )
+        print(f"{approach}: panel {float(today.iloc[0]):.4f} vs trailing median {baseline}")
+        if worse:
+            regressions.append(f"{approach} {float(today.iloc[0]):.4f} < {baseline:.4f} - "
+                               f"{settings.regression_margin}")  # fmt: skip
+    if regressions:
+        raise AirflowFailException(f"panel score regressed on {date}: {'; '.join(regressions)}")

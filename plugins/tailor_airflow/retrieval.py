@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from airflow.providers.amazon.aws.hooks.bedrock import BedrockAgentRuntimeHook
+from botocore.config import Config
 
 from tailor.retrieval import KnowledgeBase, RetrievedChunk, chunk_from_bedrock
 from tailor.settings import Backend, Settings
@@ -11,9 +12,17 @@ from tailor.settings import Backend, Settings
 class BedrockKnowledgeBase:
     """A Bedrock Knowledge Base, queried through the provider's runtime hook."""
 
-    def __init__(self, knowledge_base_id: str, aws_conn_id: str | None, region_name: str | None):
+    def __init__(
+        self,
+        knowledge_base_id: str,
+        aws_conn_id: str | None,
+        region_name: str | None,
+        config: Config | None = None,
+    ):
         self.knowledge_base_id = knowledge_base_id
-        self.hook = BedrockAgentRuntimeHook(aws_conn_id=aws_conn_id, region_name=region_name)
+        self.hook = BedrockAgentRuntimeHook(
+            aws_conn_id=aws_conn_id, region_name=region_name, config=config
+        )
 
     def retrieve(self, query: str, top_k: int = 3) -> list[RetrievedChunk]:
         response = self.hook.conn.retrieve(

@@ -8,6 +8,7 @@ provider's hooks.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
@@ -15,7 +16,7 @@ from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
 from botocore.exceptions import ClientError
 
 from tailor.endpoint.observe import EndpointAsleep, is_no_capacity
-from tailor.llama import generated_text, request_body
+from tailor.llama import generated_text, generated_tokens, request_body
 from tailor.settings import Settings
 from tailor_airflow.aws_errors import describe_or_none, error_matches
 
@@ -168,22 +169,37 @@ class SageMakerModels:
             self.client.delete_model(ModelName=name)
         return True
 
-    def answer(self, component: str, prompt: str, max_new_tokens: int = 256) -> str:
-        """One answer from a component; no copies raises EndpointAsleep, not a model error."""
-        runtime = AwsBaseHook(
+    @cached_property
+    def runtime(self):
+        """sagemaker-runtime with adaptive retries: evaluation calls it from a thread pool."""
+        from tailor_airflow.judges import ADAPTIVE_RETRIES
+
+        return AwsBaseHook(
             aws_conn_id=self.settings.aws_conn_id,
             region_name=self.settings.region_name,
             client_type="sagemaker-runtime",
+            config=ADAPTIVE_RETRIES,
         ).conn
+
+    def generate(
+        self, component: str | None, prompt: str, max_new_tokens: int = 256
+    ) -> tuple[str, int | None]:
+        """An answer and its generated-token count from a component (or a legacy endpoint's
+        one model); no copies raises EndpointAsleep, not a model error."""
+        target = {"InferenceComponentName": component} if component else {}
         try:
-            response = runtime.invoke_endpoint(
+            response = self.runtime.invoke_endpoint(
                 EndpointName=self.endpoint,
-                InferenceComponentName=component,
                 ContentType="application/json",
                 Body=request_body(prompt, max_new_tokens),
+                **target,
             )
         except ClientError as err:
             if error_matches(err, is_no_capacity):
                 raise EndpointAsleep(f"{component} has no copies: the endpoint is asleep") from err
             raise
-        return generated_text(response["Body"].read())
+        body = response["Body"].read()
+        return generated_text(body), generated_tokens(body)
+
+    def answer(self, component: str, prompt: str, max_new_tokens: int = 256) -> str:
+        return self.generate(component, prompt, max_new_tokens)[0]

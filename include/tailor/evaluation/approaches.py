@@ -35,11 +35,14 @@ CONTEXT_PROMPT = (
 )
 
 
-def prompt_for(question: str, chunks: list[RetrievedChunk]) -> str:
+def prompt_for(
+    question: str, chunks: list[RetrievedChunk], template: str = "", context_template: str = ""
+) -> str:
+    """The reference's prompts unless the settings give templates of their own."""
     if not chunks:
-        return PROMPT.format(question=question)
+        return (template or PROMPT).format(question=question)
     context = "\n\n".join(chunk.text for chunk in chunks)
-    return CONTEXT_PROMPT.format(context=context, question=question)
+    return (context_template or CONTEXT_PROMPT).format(context=context, question=question)
 
 
 @dataclass

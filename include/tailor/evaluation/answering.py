@@ -1,0 +1,82 @@
+"""Answering a test case with one approach, the same way on every backend.
+
+A backend supplies its knowledge base and two generators, the base model and the endpoint;
+this module times retrieval and generation and keeps what the results need. Remote
+backends answer a task's cases in a bounded thread pool: the work is waiting on the network.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from tailor.endpoint.observe import EndpointAsleep
+from tailor.evaluation.approaches import Answer, Approach, prompt_for
+from tailor.retrieval import KnowledgeBase
+from tailor.testset import TestCase
+
+
+@dataclass(frozen=True)
+class Generation:
+    text: str
+    input_tokens: int | None
+    output_tokens: int | None
+    seconds: float
+
+
+Generator = Callable[[str], Generation]
+
+
+class Answerer:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        base: Generator,
+        endpoint: Generator,
+        top_k: int = 3,
+        template: str = "",
+        context_template: str = "",
+    ) -> None:
+        self.kb, self.base, self.endpoint = kb, base, endpoint
+        self.top_k, self.template, self.context_template = top_k, template, context_template
+
+    def answer(self, approach: Approach, case: TestCase) -> Answer:
+        started = time.perf_counter()
+        chunks = self.kb.retrieve(case.question, self.top_k) if approach.uses_context else []
+        answer = Answer(
+            input_text=case.question, ground_truth=case.answer, product_name=case.product_name,
+            llm_response=None, context="\n\n".join(c.text for c in chunks),
+            chunk_ids=[c.chunk_id for c in chunks],
+            retrieval_seconds=round(time.perf_counter() - started, 4),
+        )  # fmt: skip
+        prompt = prompt_for(case.question, chunks, self.template, self.context_template)
+        generate = self.endpoint if approach.uses_endpoint else self.base
+        try:
+            generation = generate(prompt)
+        except EndpointAsleep as asleep:
+            answer.unavailable = f"endpoint asleep: {asleep}"
+            return answer
+        answer.llm_response = generation.text
+        answer.generation_seconds = generation.seconds
+        answer.input_tokens = generation.input_tokens
+        answer.output_tokens = generation.output_tokens
+        return answer
+
+
+def answer_all(
+    answerer: Answerer, approach: Approach, cases: Sequence[TestCase], workers: int = 1
+) -> list[Answer]:
+    """Every case answered, in the test set's order; `workers` calls in flight at most."""
+    if workers <= 1:
+        return [answerer.answer(approach, case) for case in cases]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda case: answerer.answer(approach, case), cases))
+
+
+def timed(call: Callable[[], tuple[str, int | None, int | None]]) -> Generation:
+    """A Generation from a call returning (text, input tokens, output tokens)."""
+    started = time.perf_counter()
+    text, tokens_in, tokens_out = call()
+    return Generation(text, tokens_in, tokens_out, round(time.perf_counter() - started, 4))

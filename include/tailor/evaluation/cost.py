@@ -1,0 +1,59 @@
+"""Monthly cost per approach, with the reference's usage assumptions.
+
+The reference assumes 1,000 users x 10 requests a day x 30 days, 2,000 input and 1,000
+output tokens a request, and a 24/7 endpoint. Tailor prices the endpoint twice: 24/7 as the
+reference, and with the hours `endpoint_schedule` recorded (scale to zero off-hours).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tailor.endpoint.cost import HOURS_PER_MONTH
+from tailor.prices import Prices
+
+
+@dataclass(frozen=True)
+class Usage:
+    users: int = 1000
+    requests_per_user_per_day: int = 10
+    days: int = 30
+    input_tokens: float = 2000
+    output_tokens: float = 1000
+
+    @property
+    def requests(self) -> int:
+        return self.users * self.requests_per_user_per_day * self.days
+
+
+def monthly_cost(
+    approach: str,
+    prices: Prices,
+    usage: Usage = Usage(),
+    endpoint_hours: float | None = None,
+    endpoint_copies: int = 1,
+) -> dict[str, float | None]:
+    """The approach's monthly cost in dollars: 24/7, and with recorded endpoint hours.
+
+    rag/base pay Bedrock tokens (rag also the vector store); fine_tuned/hybrid pay the
+    endpoint's instance hours and the amortised fine-tuning (hybrid also the vector store).
+    """
+    vector_store = prices.opensearch_ocus * prices.opensearch_ocu_hour * HOURS_PER_MONTH
+    tokens = usage.requests * (
+        usage.input_tokens / 1000 * prices.bedrock_input_per_1k_tokens
+        + usage.output_tokens / 1000 * prices.bedrock_output_per_1k_tokens
+    )
+    training = prices.training_minutes_per_month / 60 * prices.training_instance_hour
+    uses_context = approach in ("rag", "hybrid")
+    fixed = vector_store if uses_context else 0.0
+    if approach in ("rag", "base"):
+        total = round(fixed + tokens, 2)
+        return {"monthly_cost_24x7": total, "monthly_cost_scheduled": total}
+    always_on = HOURS_PER_MONTH * endpoint_copies * prices.instance_hour
+    scheduled = None if endpoint_hours is None else endpoint_hours * prices.instance_hour
+    return {
+        "monthly_cost_24x7": round(fixed + training + always_on, 2),
+        "monthly_cost_scheduled": (
+            None if scheduled is None else round(fixed + training + scheduled, 2)
+        ),
+    }

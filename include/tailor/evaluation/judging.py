@@ -1,0 +1,131 @@
+"""What a judge is asked, and which answers it is asked about.
+
+Every judgement is independent: one question, its reference answer and one candidate; no
+answers side by side in fixed positions. Besides the night's answers, each judge scores
+controls for a sample of questions: the reference answer itself (positive) and another
+product's reference answer (negative). Their separation says whether the judge can tell
+right from wrong tonight.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+MAX_CHARS = 1500  # of each answer shown to a judge: long answers would swamp small models
+
+INSTRUCTION = (
+    "You grade answers to customer questions about products. Compare the candidate answer "
+    "with the reference answer: does it answer the question with the same facts?"
+)
+
+# Few-shot examples for the local judges (about a product outside any catalog).
+EXAMPLES = [
+    ("How long does the Breeze toaster take to warm up?",
+     "It is ready after 30 seconds of warm-up.",
+     "The Breeze toaster needs about 30 seconds to warm up.", 9),
+    ("What voltage does the Breeze toaster use?",
+     "It runs on 230 V mains only.",
+     "Clean the crumb tray every week with a dry cloth.", 1),
+    ("How many slots does the Breeze toaster have?",
+     "Four wide slots with independent controls.",
+     "It has several slots.", 4),
+    ("How heavy is the Breeze fan?",
+     "The fan weighs 4.2 kg.",
+     "Keep the fan away from water and children.", 0),
+]  # fmt: skip
+AGREES = 7  # an example scored this or higher is labelled "Yes" for the agreement judge
+
+
+def clip(text: str) -> str:
+    return text if len(text) <= MAX_CHARS else text[:MAX_CHARS] + " ..."
+
+
+def example_block(question: str, reference: str, candidate: str) -> str:
+    return (
+        f"Question: {question}\nReference answer: {clip(reference)}\n"
+        f"Candidate answer: {clip(candidate)}\n"
+    )
+
+
+def digit_prompt(question: str, reference: str, candidate: str) -> str:
+    """Few-shot prompt ending in 'Score: '; the next token's digit probabilities are the score.
+
+    The trailing space matters: SmolLM2's and Gemma's tokenizers give the space its own token.
+    """
+    shots = "".join(example_block(q, r, c) + f"Score: {s}\n\n" for q, r, c, s in EXAMPLES)
+    return (
+        f"{INSTRUCTION} Score from 0 (wrong or unrelated) to 9 (same facts).\n\n"
+        f"{shots}{example_block(question, reference, candidate)}Score: "
+    )
+
+
+def agreement_prompt(question: str, reference: str, candidate: str) -> str:
+    """Few-shot prompt ending in 'Same facts:'; P(Yes) / (P(Yes) + P(No)) is the score."""
+    shots = "".join(
+        example_block(q, r, c) + f"Same facts: {'Yes' if s >= AGREES else 'No'}\n\n"
+        for q, r, c, s in EXAMPLES
+    )
+    return f"{INSTRUCTION}\n\n{shots}{example_block(question, reference, candidate)}Same facts:"
+
+
+def structured_prompt(question: str, reference: str, candidate: str) -> str:
+    """For chat judges: a JSON reply with an integer score from 0 to 10."""
+    return (
+        f"{INSTRUCTION}\n\n{example_block(question, reference, candidate)}\n"
+        "Score the candidate from 0 (wrong or unrelated) to 10 (correct and complete). "
+        'Reply with JSON only, e.g. {"score": 7, "reason": "..."}.'
+    )
+
+
+@dataclass(frozen=True)
+class Item:
+    """One judgement to make; `key` says where its score goes."""
+
+    key: str  # "<approach>:<index>" or "control:positive:<index>" / "control:negative:<index>"
+    question: str
+    reference: str
+    candidate: str
+
+
+def answer_items(approach: str, rows: list[dict]) -> list[Item]:
+    return [
+        Item(f"{approach}:{i}", r["input_text"], r["ground_truth"], r["llm_response"])
+        for i, r in enumerate(rows)
+        if r.get("llm_response") is not None
+    ]
+
+
+def control_items(cases: list[dict], sample: int, seed: str) -> list[Item]:
+    """Positive and negative controls for up to `sample` questions (seeded by the date).
+
+    The negative control is the reference answer of a question about another product, or,
+    when the cases cover one product only, of another question about it.
+    """
+    rng = random.Random(seed)
+    chosen = rng.sample(range(len(cases)), min(sample, len(cases)))
+    items = []
+    for i in chosen:
+        case = cases[i]
+        items.append(Item(f"control:positive:{i}", case["question"], case["answer"],
+                          case["answer"]))  # fmt: skip
+        others = [c for c in cases if c["product_name"] != case["product_name"]] or [
+            c for c in cases if c["answer"] != case["answer"]
+        ]
+        if others:
+            other = rng.choice(others)
+            items.append(Item(f"control:negative:{i}", case["question"], case["answer"],
+                              other["answer"]))  # fmt: skip
+    return items
+
+
+def score_items(
+    score: Callable[[Item], float | None], items: Sequence[Item], workers: int = 1
+) -> dict[str, float | None]:
+    """Each item scored on its own; `workers` judgements in flight at most (remote judges)."""
+    if workers <= 1:
+        return {item.key: score(item) for item in items}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return dict(zip([i.key for i in items], pool.map(score, items), strict=True))

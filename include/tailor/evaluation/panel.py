@@ -1,0 +1,63 @@
+"""The judge panel's night: calibration from the controls, per-answer panel scores, agreement.
+
+Judges' scores arrive keyed by item (``<approach>:<index>``, ``control:positive:<index>``,
+``control:negative:<index>``), one mapping per judge, as the judge tasks stored them.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Any
+
+from tailor.evaluation.metrics import Calibration, Score, calibrate, panel_score, spearman
+
+JudgeScores = dict[str, dict[str, Score]]  # judge -> item key -> score
+
+
+def calibration(scores: JudgeScores, min_separation: float) -> dict[str, Calibration]:
+    """Each judge's control separation; judges below `min_separation` are excluded."""
+    controls = {
+        judge: (
+            [s for key, s in by_key.items() if key.startswith("control:positive:")],
+            [s for key, s in by_key.items() if key.startswith("control:negative:")],
+        )
+        for judge, by_key in scores.items()
+    }
+    return calibrate(controls, min_separation)
+
+
+def judged_rows(
+    approach: str,
+    answers: list[dict[str, Any]],
+    bert: list[Score],
+    scores: JudgeScores,
+    excluded: set[str],
+) -> list[dict[str, Any]]:
+    """The reference's per-sample rows: answer fields, bert_score, one field per judge and
+    llm_evaluator_score (the mean of the trusted judges that scored; None if none did)."""
+    rows = []
+    for index, (answer, bert_score) in enumerate(zip(answers, bert, strict=True)):
+        key = f"{approach}:{index}"
+        by_judge = {judge: by_key.get(key) for judge, by_key in scores.items()}
+        rows.append({
+            **answer,
+            "bert_score": bert_score,
+            **by_judge,
+            "llm_evaluator_score": panel_score(by_judge, excluded),
+        })  # fmt: skip
+    return rows
+
+
+def agreement(scores: JudgeScores, prefix: str = "") -> float | None:
+    """Mean pairwise rank correlation between judges over the answers they all saw
+    (item keys starting with `prefix`; controls excluded); None when undefined."""
+    keys = sorted(
+        {k for by_key in scores.values() for k in by_key
+         if k.startswith(prefix) and not k.startswith("control:")}
+    )  # fmt: skip
+    pairs = [
+        spearman([scores[a].get(k) for k in keys], [scores[b].get(k) for k in keys])
+        for a, b in combinations(sorted(scores), 2)
+    ]
+    defined = [p for p in pairs if p is not None]
+    return round(sum(defined) / len(defined), 6) if defined else None

@@ -1,0 +1,89 @@
+"""The backend's parts for answering: knowledge base, base model and endpoint.
+
+local: LanceDB retrieval, SmolLM2 in this process, the `transformers serve` endpoint.
+aws: Bedrock Knowledge Base retrieval, Bedrock Converse for the base model, the SageMaker
+inference component promoted last (or the configured one), all through the provider's
+hooks with adaptive retries.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from airflow.providers.amazon.aws.hooks.bedrock import BedrockRuntimeHook
+
+from tailor.evaluation.answering import Answerer, Generation, timed
+from tailor.finetune.registry import read_current
+from tailor.settings import Backend, Settings
+from tailor_airflow.config import models_root
+from tailor_airflow.endpoint import served_component
+from tailor_airflow.judges import ADAPTIVE_RETRIES
+from tailor_airflow.retrieval import BedrockKnowledgeBase, knowledge_base
+
+LOCAL_MAX_TOKENS = 96  # SmolLM2 on two CPU cores: ~1 s per 30 tokens
+
+
+def answerer_for(settings: Settings) -> tuple[Answerer, int]:
+    """The backend's Answerer and how many cases a task answers at once."""
+    make = local_answerer if settings.backend is Backend.LOCAL else aws_answerer
+    workers = 1 if settings.backend is Backend.LOCAL else settings.aws_concurrency
+    return make(settings), workers
+
+
+def local_answerer(settings: Settings) -> Answerer:
+    from tailor.local.generate import LocalGenerator
+    from tailor.local.models import base_model_dir
+    from tailor.local.server import LocalModelServer
+
+    server = LocalModelServer(settings.local_root / "endpoint", settings.local_endpoint_port)
+    base = LocalGenerator(base_model_dir(Path(settings.model_cache_dir)), LOCAL_MAX_TOKENS)
+
+    def endpoint(prompt: str) -> Generation:
+        def call():
+            reply = server.chat([{"role": "user", "content": prompt}], max_tokens=LOCAL_MAX_TOKENS)
+            usage = reply["usage"]
+            text = reply["choices"][0]["message"]["content"].strip()
+            return text, usage["prompt_tokens"], usage["completion_tokens"]
+
+        return timed(call)
+
+    return _answerer(settings, knowledge_base(settings), base.generate, endpoint)
+
+
+def aws_answerer(settings: Settings) -> Answerer:
+    from tailor_airflow.sagemaker_model import SageMakerModels
+
+    (kb_id,) = settings.require("knowledge_base_id")
+    kb = BedrockKnowledgeBase(kb_id, settings.aws_conn_id, settings.region_name, ADAPTIVE_RETRIES)
+    runtime = BedrockRuntimeHook(
+        aws_conn_id=settings.aws_conn_id, region_name=settings.region_name, config=ADAPTIVE_RETRIES
+    )
+    models = SageMakerModels(settings)
+    component = served_component(settings, read_current(models_root(settings)))
+
+    def base(prompt: str) -> Generation:
+        def call():
+            response = runtime.conn.converse(
+                modelId=settings.rag_model_id,
+                messages=[{"role": "user", "content": [{"text": prompt}]}],
+                inferenceConfig={"maxTokens": settings.max_answer_tokens, "temperature": 0.0},
+            )
+            text = "".join(p.get("text", "") for p in response["output"]["message"]["content"])
+            usage = response.get("usage", {})
+            return text.strip(), usage.get("inputTokens"), usage.get("outputTokens")
+
+        return timed(call)
+
+    def endpoint(prompt: str) -> Generation:
+        def call():
+            text, tokens = models.generate(component, prompt, settings.max_answer_tokens)
+            return text, None, tokens  # the container does not report prompt tokens
+
+        return timed(call)
+
+    return _answerer(settings, kb, base, endpoint)
+
+
+def _answerer(settings: Settings, kb, base, endpoint) -> Answerer:
+    return Answerer(kb, base, endpoint, settings.top_k, settings.answer_prompt,
+                    settings.context_answer_prompt)  # fmt: skip

@@ -1,0 +1,105 @@
+"""The judge panel: which judges can sit tonight, and each judge's scoring call.
+
+Local judges are SmolLM2 (digit probabilities) and Gemma 3 (yes/no probability). On aws a
+judge is a Bedrock model called through Converse; a model that is LEGACY or unavailable to
+the account is reported and left out before the night starts, not turned into missing scores.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from airflow.providers.amazon.aws.hooks.bedrock import BedrockHook, BedrockRuntimeHook
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from tailor.evaluation.judging import Item, structured_prompt
+from tailor.evaluation.metrics import parse_judge_score
+from tailor.settings import Backend, Settings
+
+# Throttling is expected when a pool of calls meets Bedrock's quotas: botocore's adaptive
+# mode retries with backoff and rate-limits the client instead of failing the task.
+ADAPTIVE_RETRIES = Config(retries={"mode": "adaptive", "max_attempts": 10})
+LOCAL_JUDGES = ("smollm2", "gemma3")
+_PROFILE = re.compile(r"^(us|eu|apac|au|jp|ca|us-gov|global)\.")
+
+
+def file_name(judge: str) -> str:
+    """A judge id as a file name (model ids hold ':' and '/')."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", judge)
+
+
+def foundation_model_id(model_id: str) -> str:
+    """The model behind a cross-region inference profile id ("us.amazon.nova-pro-v1:0")."""
+    return _PROFILE.sub("", model_id)
+
+
+def preflight(settings: Settings, requested: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The judges that can score tonight, and why each other one was left out."""
+    left_out: dict[str, str] = {}
+    if settings.backend is Backend.LOCAL:
+        for judge in requested:
+            if judge not in LOCAL_JUDGES:
+                left_out[judge] = f"not a local judge (local judges: {', '.join(LOCAL_JUDGES)})"
+        return [j for j in requested if j not in left_out], left_out
+    bedrock = BedrockHook(aws_conn_id=settings.aws_conn_id, region_name=settings.region_name)
+    for judge in requested:
+        try:
+            details = bedrock.conn.get_foundation_model(modelIdentifier=foundation_model_id(judge))[
+                "modelDetails"
+            ]
+        except ClientError as error:
+            left_out[judge] = f"unavailable: {error.response['Error'].get('Message', error)}"
+            continue
+        status = details.get("modelLifecycle", {}).get("status")
+        if status != "ACTIVE":
+            left_out[judge] = f"lifecycle status {status}"
+    return [j for j in requested if j not in left_out], left_out
+
+
+class BedrockJudge:
+    """A Bedrock model asked for a JSON score; unparseable replies are asked again."""
+
+    def __init__(self, settings: Settings, model_id: str) -> None:
+        self.model_id = model_id
+        self.retries = settings.judge_retries
+        self.hook = BedrockRuntimeHook(
+            aws_conn_id=settings.aws_conn_id,
+            region_name=settings.region_name,
+            config=ADAPTIVE_RETRIES,
+        )
+
+    def score(self, item: Item) -> float | None:
+        prompt = structured_prompt(item.question, item.reference, item.candidate)
+        for attempt in range(1 + self.retries):
+            response = self.hook.conn.converse(
+                modelId=self.model_id,
+                messages=[{"role": "user", "content": [{"text": prompt}]}],
+                # greedy first; a retry samples, so it does not repeat the same bad reply
+                inferenceConfig={"maxTokens": 200, "temperature": 0.0 if not attempt else 0.7},
+            )
+            text = "".join(
+                part.get("text", "") for part in response["output"]["message"]["content"]
+            )
+            score = parse_judge_score(text)
+            if score is not None:
+                return score
+            print(f"{self.model_id}: unparseable reply (try {attempt + 1}): {text[:120]!r}")
+        return None
+
+
+def judge_scorer(settings: Settings, judge: str) -> tuple[Callable[[Item], float | None], int]:
+    """The judge's scoring call, and how many calls it may have in flight."""
+    if settings.backend is Backend.AWS:
+        return BedrockJudge(settings, judge).score, settings.aws_concurrency
+    from tailor.local.judge import AgreementJudge, DigitJudge
+    from tailor.local.models import base_model_dir, gemma_dir
+
+    cache = Path(settings.model_cache_dir)
+    if judge == "smollm2":
+        return DigitJudge(base_model_dir(cache), chat=True).score, 1
+    if judge == "gemma3":
+        return AgreementJudge(gemma_dir(cache), chat=False).score, 1
+    raise ValueError(f"unknown local judge {judge!r}")
