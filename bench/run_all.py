@@ -6,7 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHES = ["dag_parse.py", "kb_sync_bench.py", "endpoint_bench.py", "finetune_bench.py"]
+BENCHES = [
+    "dag_parse.py",
+    "kb_sync_bench.py",
+    "endpoint_bench.py",
+    "finetune_bench.py",
+    "eval_orchestration.py",
+    "eval_local.py",
+]
 
 if __name__ == "__main__":
     here = Path(__file__).resolve().parent

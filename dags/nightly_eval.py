@@ -43,7 +43,7 @@ from typing import Any
 from airflow.sdk import AssetOrTimeSchedule, Param, dag, task
 
 from tailor_airflow.assets import KNOWLEDGE_BASE, MODEL
-from tailor_airflow.dag_defaults import DEFAULT_ARGS, cron
+from tailor_airflow.dag_defaults import DEFAULT_ARGS, EVAL_TASK_SLOTS, cron
 from tailor_airflow.notifiers import regression_notifiers
 from tailor_airflow.scaling import RestoreEndpointOperator, WakeEndpointOperator
 
@@ -110,7 +110,7 @@ def nightly_eval():
     def approaches(params: dict[str, Any]) -> list[str]:
         return list(params["approaches"])
 
-    @task(max_active_tis_per_dagrun=2)
+    @task(max_active_tis_per_dagrun=EVAL_TASK_SLOTS)
     def answer(approach: str, cases: list[dict], params: dict[str, Any], **context) -> str:
         from tailor_airflow.evaluation import answer_approach, evaluated_date
 
@@ -128,7 +128,7 @@ def nightly_eval():
 
         return choose_judges(list(params["judges"]), evaluated_date(context))
 
-    @task(max_active_tis_per_dagrun=2)
+    @task(max_active_tis_per_dagrun=EVAL_TASK_SLOTS)
     def judge(judge: str, approaches: list[str], cases: list[dict], **context) -> str:
         from tailor_airflow.evaluation import evaluated_date, judge_night
 
@@ -141,7 +141,7 @@ def nightly_eval():
         summarize_night(list(scored), list(judges), evaluated_date(context), run_id)
         return list(scored)
 
-    @task(retries=0, on_failure_callback=regression_notifiers())
+    @task(on_failure_callback=regression_notifiers())  # fails without retries: AirflowFailException
     def check_regression(approaches: list[str], **context) -> None:
         from tailor_airflow.evaluation import check_regression as check
         from tailor_airflow.evaluation import evaluated_date

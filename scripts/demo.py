@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -85,6 +86,10 @@ def main() -> int:
     )
 
 
+def number(value) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
 def evaluation_demo(settings, log_dir: Path, sample_limit: int = 8) -> int:
     """nightly_eval on the first test cases, ending with the reference's results table."""
     from tailor.evaluation.results import results_table, summarize
@@ -94,12 +99,32 @@ def evaluation_demo(settings, log_dir: Path, sample_limit: int = 8) -> int:
     if not ok:
         return failed("nightly_eval", seconds, log)
     root = settings.local_root / "evaluations"
-    night = max((p for p in root.iterdir() if p.name != "history"), key=lambda p: p.stat().st_mtime)
+    dates = [p for p in root.iterdir() if p.name[:1].isdigit()]
+    night = max(dates, key=lambda p: p.stat().st_mtime)
     approaches = ["rag", "fine_tuned", "hybrid", "base"]
     summaries = [summarize(a, json.loads((night / f"{a}.json").read_text())) for a in approaches]
     print(f"  nightly_eval finished in {seconds:.0f} s (Airflow run log: {log})\n")
     print("  " + results_table(summaries).replace("\n", "\n  "))
-    print(f"\n  Results          : {night} (summary_results.csv, one JSON per approach)")
+    judges = json.loads((night / "judges.json").read_text())
+    print()
+    for c in judges["calibration"]:
+        verdict = "EXCLUDED from the panel" if c["excluded"] else "kept"
+        print(f"  Judge {c['judge']:8s}: right answer {number(c['positive_mean'])}, wrong answer "
+              f"{number(c['negative_mean'])}, separation {number(c['separation'])} "
+              f"(min {judges['min_separation']}) -> {verdict}")  # fmt: skip
+    with (night / "summary_results.csv").open() as file:
+        for row in csv.DictReader(file):
+            line = (
+                f"  Monthly cost {row['method']:10s}: ${float(row['monthly_cost_24x7']):,.0f} 24/7"
+            )
+            if row["method"] in ("fine_tuned", "hybrid") and row["monthly_cost_scheduled"]:
+                line += (
+                    f", ${float(row['monthly_cost_scheduled']):,.0f} with recorded endpoint hours"
+                )
+            print(line)
+    print(
+        f"\n  Results          : {night} (summary_results.csv, judges.json, one JSON per approach)"
+    )
     return 0
 
 

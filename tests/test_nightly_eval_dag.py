@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import shutil
 from datetime import UTC, datetime
 
@@ -12,7 +13,7 @@ import pytest
 from conftest import REPO, SAMPLE_CATALOG, SAMPLE_TEST_SET
 from test_local_endpoint import free_port
 
-from tailor.evaluation.results import REFERENCE_COLUMNS, read_history
+from tailor.evaluation.results import REFERENCE_COLUMNS, read_history, write_history
 from tailor.local.server import LocalModelServer
 
 NIGHT = datetime(2026, 11, 20, 1, tzinfo=UTC)
@@ -61,7 +62,7 @@ def run(dag, **conf) -> dict[str, str]:
     return states
 
 
-def test_all_approaches_answer_score_and_replace_their_date(dags, synced):
+def test_all_approaches_answer_score_and_replace_their_date(dags, synced, caplog):
     states = run(dags["nightly_eval"], sample_limit=2)
     assert set(states.values()) == {"success"}, states
     night = synced / "evaluations" / "2026-11-20"
@@ -91,16 +92,25 @@ def test_all_approaches_answer_score_and_replace_their_date(dags, synced):
     assert not any(c["excluded"] for c in judges["calibration"])
     assert LocalModelServer(synced / "endpoint", 0).state() is None  # restored to off-hours
 
+    # three earlier nights where rag's panel scored far higher: tonight is a regression
+    for day in ("2026-11-17", "2026-11-18", "2026-11-19"):
+        write_history(synced / "evaluations" / "history", day,
+                      [{"method": "rag", "avg_llm_evaluator_score": 0.99}], {})  # fmt: skip
     answers_before = (night / "answers" / "rag.json").read_text()
-    assert set(run(dags["nightly_eval"], sample_limit=2, rescore_only=True, judges=["smollm2"],
-                   approaches=["rag", "base"]).values()) == {"success"}  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        states = run(dags["nightly_eval"], sample_limit=2, rescore_only=True, judges=["smollm2"],
+                     approaches=["rag", "base"])  # fmt: skip
+    assert states.pop("check_regression") == "failed"
+    assert set(states.values()) == {"success"}, states
+    assert "Tailor regression" in caplog.text and "rag" in caplog.text  # the notifier fired
     assert (night / "answers" / "rag.json").read_text() == answers_before
     rows = json.loads((night / "rag.json").read_text())
     assert "gemma3" not in rows[0] and rows[0]["llm_evaluator_score"] == rows[0]["smollm2"]
 
     history = read_history(synced / "evaluations" / "history")
+    history = history[history["date"] == "2026-11-20"]
     assert sorted(history["method"]) == ["base", "rag"]  # the date was replaced, not appended
-    assert set(history["date"]) == {"2026-11-20"} and history["kb_manifest"].notna().all()
+    assert history["kb_manifest"].notna().all()
     assert set(history["model_version"]) == {"base"}
 
 

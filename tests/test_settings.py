@@ -31,6 +31,12 @@ def test_local_paths_become_file_uris_and_aws_keeps_s3():
         ({"fail_on_failed_documents": "yes"}, "'fail_on_failed_documents'"),
         ({"knowledge_base": "x"}, "unknown Tailor setting"),
         ({"chunk_tokens": 100, "chunk_overlap": 100}, "chunk_overlap < chunk_tokens"),
+        ({"prices": {"instance_hour": "cheap"}}, "price 'instance_hour' must be a number"),
+        ({"prices": {"gpu_hour": 1.0}}, "unknown price\\(s\\): gpu_hour"),
+        ({"prices": 7.09}, "'prices' has an invalid value"),
+        ({"judges": "smollm2"}, "'judges' has an invalid value"),
+        ({"answer_prompt": "Answer please"}, "'answer_prompt' must contain {question}"),
+        ({"context_answer_prompt": "{question}"}, "must contain {context} and {question}"),
     ],
 )
 def test_invalid_settings_are_named(mapping, message):
@@ -43,3 +49,12 @@ def test_require_names_every_missing_aws_setting():
     assert settings.require("knowledge_base_id") == ("KB1",)
     with pytest.raises(SettingsError, match="needs setting\\(s\\) data_source_id"):
         settings.require("knowledge_base_id", "data_source_id")
+
+
+def test_judges_default_per_backend_and_prices_override_one_table():
+    assert Settings.from_mapping({}).judges == ("smollm2", "gemma3")
+    aws = Settings.from_mapping({"backend": "aws", "judges": ["a.model-v1:0", "b.model-v1:0"]})
+    assert aws.judges == ("a.model-v1:0", "b.model-v1:0")
+    assert len(Settings.from_mapping({"backend": "aws"}).judges) == 3
+    priced = Settings.from_mapping({"prices": {"instance_hour": 5}})
+    assert priced.prices.instance_hour == 5.0 and priced.prices.opensearch_ocu_hour == 0.24

@@ -95,6 +95,7 @@ class Settings:
     regression_margin: float = 0.05  # panel score below the trailing median by more: fail
     regression_window: int = 7  # nights in the trailing median
     prices: Prices = field(default_factory=Prices)  # every price in one table
+    cost_from_measured_tokens: bool = False  # else the reference's 2,000 in + 1,000 out
 
     @classmethod
     def from_mapping(cls, mapping: dict[str, Any]) -> Settings:

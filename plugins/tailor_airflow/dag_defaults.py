@@ -14,6 +14,10 @@ DEFAULT_ARGS = {
     "retry_delay": timedelta(minutes=2),
 }
 
+# nightly_eval's mapped answer and judge tasks running at once in one run: three keeps the
+# approaches' remote calls overlapping on aws and fits two local models in memory
+EVAL_TASK_SLOTS = int(os.environ.get("TAILOR_EVAL_TASK_SLOTS", "3"))
+
 
 def cron(expression: str) -> CronTriggerTimetable:
     """A cron schedule in ``TAILOR_TIMEZONE`` (default: Airflow's core.default_timezone)."""

@@ -22,7 +22,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from tailor.evaluation.answering import answer_all
 from tailor.evaluation.approaches import Approach
-from tailor.evaluation.cost import monthly_cost
+from tailor.evaluation.cost import Usage, monthly_cost
 from tailor.evaluation.judging import answer_items, control_items, score_items
 from tailor.evaluation.metrics import regressed
 from tailor.evaluation.panel import agreement, calibration, judged_rows
@@ -181,8 +181,8 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
         rows_written[approach] = rows
         summary = summarize(approach, rows)
         summary["judge_agreement"] = agreement(scores, f"{approach}:")
-        summary.update(monthly_cost(approach, settings.prices, endpoint_hours=endpoint_hours,
-                                    endpoint_copies=settings.endpoint_copies))  # fmt: skip
+        summary.update(monthly_cost(approach, settings.prices, usage_for(settings, summary),
+                                    endpoint_hours, settings.endpoint_copies))  # fmt: skip
         summary.update(kb_manifest=stored["kb_manifest"], model_version=stored["model_version"])
         summaries.append(summary)
     write_atomic(night / "summary_results.csv", summary_csv(summaries).encode())
@@ -204,6 +204,14 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
               f"(min {settings.judge_min_separation})")  # fmt: skip
     print(f"Results: {night}")
     return results_table(summaries)
+
+
+def usage_for(settings: Settings, summary: dict[str, Any]) -> Usage:
+    """The reference's usage, with tonight's mean tokens if the settings ask for them."""
+    tokens_in, tokens_out = summary["avg_input_tokens"], summary["avg_output_tokens"]
+    if settings.cost_from_measured_tokens and tokens_in and tokens_out:
+        return Usage(input_tokens=tokens_in, output_tokens=tokens_out)
+    return Usage()
 
 
 def check_regression(approaches: list[str], date: str) -> None:

@@ -1,0 +1,76 @@
+"""nightly_eval on the embedded backend, for real: seconds per answer and per night.
+
+Syncs the sample catalog, then runs nightly_eval over the first SAMPLES test cases with
+all four approaches and both local judges. Prints each approach's mean seconds per answer
+(retrieval + generation), each task's duration and the whole run's wall time. Local
+quality is small-model quality; these are CPU figures for two cores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+WORK = Path(tempfile.mkdtemp(prefix="tailor-bench-eval-"))
+SAMPLES = 8
+os.environ.update(
+    {
+        "AIRFLOW_HOME": str(WORK / "airflow"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW_VAR_TAILOR_SETTINGS": json.dumps(
+            {"data_root": str(WORK / "data"), "local_endpoint_port": 8019}
+        ),
+        "HF_HUB_OFFLINE": "1",
+    }
+)
+
+
+def main() -> None:
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True
+    )
+    (WORK / "data" / "catalog").mkdir(parents=True)
+    shutil.copy(REPO / "sample_data" / "product_catalog.txt", WORK / "data" / "catalog")
+    shutil.copy(REPO / "sample_data" / "test_set.json", WORK / "data" / "test_set.json")
+
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    bag.get_dag("kb_sync").test()
+    night = datetime(2026, 11, 20, 1, tzinfo=UTC)
+    started = time.perf_counter()
+    run = bag.get_dag("nightly_eval").test(logical_date=night, run_conf={"sample_limit": SAMPLES})
+    wall = time.perf_counter() - started
+    tis = run.get_task_instances()
+    failed = [ti.task_id for ti in tis if ti.state != "success"]
+    print(f"nightly_eval, {SAMPLES} questions x 4 approaches, 2 local judges: "
+          f"{wall:.0f} s wall (in-process, tasks one after another){' FAILED ' + str(failed) if failed else ''}")  # fmt: skip
+    results = WORK / "data" / "evaluations" / "2026-11-20"
+    for approach in ("rag", "fine_tuned", "hybrid", "base"):
+        rows = json.loads((results / f"{approach}.json").read_text())
+        seconds = [r["inference_time"] for r in rows if r["llm_response"] is not None]
+        retrieval = [r["retrieval_seconds"] for r in rows if r["llm_response"] is not None]
+        print(f"  {approach:10s}: {sum(seconds) / len(seconds):5.2f} s per answer "
+              f"(retrieval {sum(retrieval) / len(retrieval):.3f} s), {len(seconds)} answers")  # fmt: skip
+    durations: dict[str, float] = {}
+    for ti in tis:
+        if ti.end_date and ti.start_date:
+            durations[ti.task_id] = (
+                durations.get(ti.task_id, 0.0) + (ti.end_date - ti.start_date).total_seconds()
+            )
+    print("  task seconds (mapped tasks summed): " + ", ".join(
+        f"{task} {seconds:.0f}" for task, seconds in durations.items()))  # fmt: skip
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

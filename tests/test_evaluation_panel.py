@@ -1,0 +1,113 @@
+"""The judge panel's night and the monthly cost, with fixed inputs and expected numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from tailor.evaluation.approaches import prompt_for
+from tailor.evaluation.cost import Usage, monthly_cost
+from tailor.evaluation.judging import (
+    Item,
+    answer_items,
+    control_items,
+    digit_prompt,
+    score_items,
+    structured_prompt,
+)
+from tailor.evaluation.panel import agreement, calibration, judged_rows
+from tailor.prices import Prices
+from tailor.retrieval import RetrievedChunk
+
+CASES = [
+    {"product_name": "A", "question": "qa1", "answer": "ans-a1"},
+    {"product_name": "A", "question": "qa2", "answer": "ans-a2"},
+    {"product_name": "B", "question": "qb1", "answer": "ans-b1"},
+]
+
+
+def test_every_judgement_shows_one_candidate_with_its_question_and_reference():
+    rows = [{"input_text": "q1", "ground_truth": "r1", "llm_response": "c1"},
+            {"input_text": "q2", "ground_truth": "r2", "llm_response": None}]  # fmt: skip
+    items = answer_items("rag", rows)
+    assert items == [Item("rag:0", "q1", "r1", "c1")]  # no answer, nothing to judge
+    for prompt in (digit_prompt("q1", "r1", "c1"), structured_prompt("q1", "r1", "c1")):
+        tail = prompt.split("Question: q1")[-1]
+        assert "Reference answer: r1" in tail and "Candidate answer: c1" in tail
+    assert digit_prompt("q", "r", "c").endswith("Score: ")
+    assert len(digit_prompt("q", "r" * 5000, "c")) < 5000  # long answers are clipped
+
+
+def test_controls_pair_each_sampled_question_with_its_answer_and_a_wrong_one():
+    items = control_items(CASES, sample=3, seed="2026-11-20")
+    assert items == control_items(CASES, sample=3, seed="2026-11-20")  # seeded by the date
+    by_key = {i.key: i for i in items}
+    for index, case in enumerate(CASES):
+        positive = by_key[f"control:positive:{index}"]
+        negative = by_key[f"control:negative:{index}"]
+        assert positive.candidate == positive.reference == case["answer"]
+        assert negative.candidate != case["answer"]
+    assert by_key["control:negative:2"].candidate in ("ans-a1", "ans-a2")  # another product
+    assert by_key["control:negative:0"].candidate == "ans-b1"
+    one_product = control_items(CASES[:2], sample=1, seed="x")
+    assert one_product[1].candidate != one_product[0].candidate  # another question's answer
+
+
+def test_scores_keep_item_order_in_a_pool():
+    items = [Item(f"rag:{i}", "q", "r", str(i)) for i in range(20)]
+    scores = score_items(lambda item: int(item.candidate) / 20, items, workers=4)
+    assert list(scores) == [item.key for item in items]
+    assert scores["rag:7"] == 0.35
+
+
+SCORES = {
+    "good": {"rag:0": 0.9, "rag:1": 0.2, "rag:2": 0.6, "base:0": 0.1,
+             "control:positive:0": 0.9, "control:negative:0": 0.1},
+    "weak": {"rag:0": 0.5, "rag:1": 0.4, "rag:2": None, "base:0": 0.5,
+             "control:positive:0": 0.5, "control:negative:0": 0.48},
+}  # fmt: skip
+
+
+def test_rows_carry_each_judge_and_the_trusted_panel_mean():
+    calibrated = calibration(SCORES, min_separation=0.1)
+    assert calibrated["good"].separation == pytest.approx(0.8)
+    assert calibrated["weak"].excluded and not calibrated["good"].excluded
+    answers = [{"input_text": f"q{i}", "llm_response": f"a{i}"} for i in range(3)]
+    rows = judged_rows("rag", answers, [0.8, 0.7, 0.6], SCORES, {"weak"})
+    assert [r["llm_evaluator_score"] for r in rows] == [0.9, 0.2, 0.6]  # weak excluded
+    assert rows[2]["weak"] is None and rows[0]["weak"] == 0.5 and rows[1]["bert_score"] == 0.7
+    rows = judged_rows("rag", answers, [0.8, 0.7, 0.6], SCORES, set())
+    assert [r["llm_evaluator_score"] for r in rows] == [0.7, 0.3, 0.6]  # missing left out
+
+
+def test_agreement_is_rank_correlation_over_answers_not_controls():
+    assert agreement(SCORES, "rag:") is None  # two complete pairs only
+    three = {"x": {"rag:0": 0.1, "rag:1": 0.5, "rag:2": 0.9, "control:positive:0": 1.0},
+             "y": {"rag:0": 0.2, "rag:1": 0.3, "rag:2": 0.4, "control:positive:0": 0.0}}  # fmt: skip
+    assert agreement(three) == 1.0
+    three["y"]["rag:2"] = 0.0
+    assert agreement(three, "rag:") == -0.5
+
+
+def test_monthly_cost_follows_the_reference_assumptions():
+    prices = Prices()
+    assert Usage().requests == 300_000
+    rag = monthly_cost("rag", prices)
+    assert rag["monthly_cost_24x7"] == pytest.approx(345.6 + 198.0)  # 2 OCUs + tokens
+    assert monthly_cost("base", prices)["monthly_cost_24x7"] == pytest.approx(198.0)
+    fine = monthly_cost("fine_tuned", prices, endpoint_hours=260.0)
+    assert fine["monthly_cost_24x7"] == pytest.approx(5104.8 + 3.545, abs=0.01)  # 720 h + training
+    assert fine["monthly_cost_scheduled"] == pytest.approx(260 * 7.09 + 3.545, abs=0.01)
+    hybrid = monthly_cost("hybrid", prices)
+    assert hybrid["monthly_cost_24x7"] == pytest.approx(345.6 + 5104.8 + 3.545, abs=0.01)
+    assert hybrid["monthly_cost_scheduled"] is None  # no recorded hours: only the 24/7 figure
+    measured = monthly_cost("base", prices, Usage(input_tokens=500, output_tokens=100))
+    assert measured["monthly_cost_24x7"] == pytest.approx(300_000 * 0.6 * 0.00022)
+
+
+def test_prompt_templates_are_configurable():
+    chunk = RetrievedChunk("c1", "A", "context text", 0.5)
+    assert prompt_for("q?", []) == "Answer the customer's question: q?"
+    assert prompt_for("q?", [chunk], context_template="C={context} Q={question}") == (
+        "C=context text Q=q?"
+    )
+    assert prompt_for("q?", [], template="Q: {question}") == "Q: q?"
