@@ -52,15 +52,17 @@ def main() -> None:
     wall = time.perf_counter() - started
     tis = run.get_task_instances()
     failed = [ti.task_id for ti in tis if ti.state != "success"]
-    print(f"nightly_eval, {SAMPLES} questions x 4 approaches, 2 local judges: "
-          f"{wall:.0f} s wall (in-process, tasks one after another){' FAILED ' + str(failed) if failed else ''}")  # fmt: skip
+    outcome = f" FAILED {failed}" if failed else ""
+    print(f"nightly_eval, {SAMPLES} questions x 4 approaches, 2 local judges: {wall:.0f} s wall "
+          f"(in-process, tasks one after another){outcome}")  # fmt: skip
     results = WORK / "data" / "evaluations" / "2026-11-20"
     for approach in ("rag", "fine_tuned", "hybrid", "base"):
         rows = json.loads((results / f"{approach}.json").read_text())
         seconds = [r["inference_time"] for r in rows if r["llm_response"] is not None]
         retrieval = [r["retrieval_seconds"] for r in rows if r["llm_response"] is not None]
-        print(f"  {approach:10s}: {sum(seconds) / len(seconds):5.2f} s per answer "
-              f"(retrieval {sum(retrieval) / len(retrieval):.3f} s), {len(seconds)} answers")  # fmt: skip
+        mean, fetch = sum(seconds) / len(seconds), sum(retrieval) / len(retrieval)
+        print(f"  {approach:10s}: {mean:5.2f} s per answer (retrieval {fetch:.3f} s), "
+              f"{len(seconds)} answers")  # fmt: skip
     durations: dict[str, float] = {}
     for ti in tis:
         if ti.end_date and ti.start_date:

@@ -112,9 +112,10 @@ def nightly_eval():
 
     @task(max_active_tis_per_dagrun=EVAL_TASK_SLOTS)
     def answer(approach: str, cases: list[dict], params: dict[str, Any], **context) -> str:
-        from tailor_airflow.evaluation import answer_approach, evaluated_date
+        from tailor_airflow.evaluation import answer_approach, attempt_key, evaluated_date
 
-        return answer_approach(approach, cases, evaluated_date(context), params["rescore_only"])
+        date, attempt = evaluated_date(context), attempt_key(context)
+        return answer_approach(approach, cases, date, params["rescore_only"], attempt)
 
     @task
     def bertscore(approach: str, **context) -> str:

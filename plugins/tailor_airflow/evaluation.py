@@ -42,6 +42,12 @@ def evaluated_date(context: Context) -> str:
     return (run.logical_date or run.run_after).date().isoformat()
 
 
+def attempt_key(context: Context) -> str:
+    """This run, and how often it was cleared: task retries share it, a rerun does not."""
+    run = context["dag_run"]
+    return f"{run.run_id}#{run.clear_number or 0}"
+
+
 def evaluations_root(settings: Settings):
     return storage_path(settings, settings.data_root) / "evaluations"
 
@@ -78,8 +84,14 @@ def system_snapshot(settings: Settings) -> dict[str, str | None]:
     }
 
 
-def answer_approach(approach: str, cases: list[dict], date: str, rescore_only: bool) -> str:
-    """Answer every case with one approach and keep the answers, with the system snapshot."""
+def answer_approach(
+    approach: str, cases: list[dict], date: str, rescore_only: bool, attempt: str
+) -> str:
+    """Answer every case with one approach and keep the answers, with the system snapshot.
+
+    A task retry within the same run attempt (a killed worker) keeps the answers it already
+    stored; a rerun or a cleared run answers again.
+    """
     from tailor_airflow.answerers import answerer_for
 
     settings = load_settings()
@@ -89,13 +101,16 @@ def answer_approach(approach: str, cases: list[dict], date: str, rescore_only: b
             raise AirflowFailException(f"re-score only: no stored {approach} answers for {date}")
         print(f"Re-scoring the stored {approach} answers of {date}")
         return approach
+    if path.exists() and json.loads(path.read_text()).get("attempt") == attempt:
+        print(f"{approach}: answered earlier in this run; resuming from the stored answers")
+        return approach
     snapshot = system_snapshot(settings)
     answerer, workers = answerer_for(settings)
     answers = answer_all(answerer, Approach(approach), [TestCase(**c) for c in cases], workers)
     unavailable = {a.unavailable for a in answers if a.unavailable}
     if unavailable:
         print(f"{approach} unavailable for this night: {unavailable.pop()}")
-    stored = {**snapshot, "answers": [a.to_dict() for a in answers]}
+    stored = {**snapshot, "attempt": attempt, "answers": [a.to_dict() for a in answers]}
     write_atomic(path, json.dumps(stored, indent=2).encode())
     print(f"{approach}: {sum(a.llm_response is not None for a in answers)}/{len(answers)} answered")
     return approach
@@ -157,7 +172,14 @@ def judge_night(judge: str, approaches: list[str], cases: list[dict], date: str)
 
 def summarize_night(approaches: list[str], judges: list[str], date: str, run_id: str) -> str:
     """Per-approach results, summary_results.csv, the history partitions, the printed table."""
-    from tailor.evaluation.results import results_table, summarize, summary_csv, write_history
+    from tailor.evaluation.results import (
+        read_history,
+        records,
+        results_table,
+        summarize,
+        summary_csv,
+        write_history,
+    )
 
     settings = load_settings()
     root = evaluations_root(settings)
@@ -197,12 +219,16 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
     write_history(root / "history", date, summaries, {"run_id": run_id})
     if judge_rows:
         write_history(root / "history_judges", date, judge_rows, {"run_id": run_id})
+    from tailor.evaluation.report import write_report
+
+    report = write_report(night, date, summaries, judge_rows,
+                          records(read_history(root / "history")))  # fmt: skip
     print(f"Evaluation of {date}:\n{results_table(summaries)}")
     for c in calibrated.values():
         print(f"Judge {c.judge}: controls {c.positive_mean} vs {c.negative_mean}, separation "
               f"{c.separation} -> {'EXCLUDED' if c.excluded else 'kept'} "
               f"(min {settings.judge_min_separation})")  # fmt: skip
-    print(f"Results: {night}")
+    print(f"Results: {night}\nReport: {report} (chart: {night / 'report.png'})")
     return results_table(summaries)
 
 

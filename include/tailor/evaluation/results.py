@@ -78,8 +78,8 @@ def write_history(root: Any, date: str, summaries: list[dict[str, Any]], extra: 
     write_atomic(root / f"date={date}" / "summary.parquet", buffer.getvalue())
 
 
-def read_history(root: Any):
-    """Every night's rows as one DataFrame, ordered by date and method."""
+def read_history(root: Any, sort_by: tuple[str, ...] = ("date", "method")):
+    """Every night's rows as one DataFrame, ordered by date and method (or `sort_by`)."""
     import pandas as pd
 
     if not root.exists():
@@ -91,4 +91,14 @@ def read_history(root: Any):
     ]
     if not parts:
         return pd.DataFrame()
-    return pd.concat(parts, ignore_index=True).sort_values(["date", "method"], ignore_index=True)
+    return pd.concat(parts, ignore_index=True).sort_values(list(sort_by), ignore_index=True)
+
+
+def records(frame) -> list[dict[str, Any]]:
+    """DataFrame rows as JSON-ready dicts: NaN becomes None."""
+    if frame is None or not len(frame):
+        return []
+    return [
+        {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+        for row in frame.astype(object).to_dict(orient="records")
+    ]

@@ -1,0 +1,141 @@
+"""Vega-Lite charts of the evaluation history, shared by the UI page and the nightly report.
+
+Each chart is a plain Vega-Lite spec with its data inline: the page renders it with
+vega-embed (served by the plugin, nothing from the internet), the report as a PNG.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Rows = list[dict[str, Any]]
+COLORS = {"domain": ["rag", "fine_tuned", "hybrid", "base"],
+          "range": ["#1f77b4", "#d62728", "#2ca02c", "#7f7f7f"]}  # fmt: skip
+
+
+def _x() -> dict[str, Any]:
+    return {"field": "date", "type": "temporal", "title": "night", "axis": {"format": "%b %d"}}
+
+
+def _markers(markers: Rows) -> list[dict[str, Any]]:
+    """Knowledge Base syncs and model promotions as dashed rules on the time axis."""
+    if not markers:
+        return []
+    return [{
+        "data": {"values": markers},
+        "mark": {"type": "rule", "strokeDash": [4, 4]},
+        "encoding": {
+            "x": _x(),
+            "color": {"field": "kind", "type": "nominal", "title": "event",
+                      "scale": {"domain": ["kb_sync", "model_promotion"],
+                                "range": ["#9467bd", "#ff7f0e"]}},
+            "tooltip": [{"field": "kind"}, {"field": "date"}, {"field": "label"}],
+        },
+    }]  # fmt: skip
+
+
+def score_chart(history: Rows, markers: Rows, score: str, low: str, high: str, title: str):
+    """An approach's nightly score with its 95% confidence band, plus event markers."""
+    rows = [r for r in history if r.get(score) is not None]
+    color = {"field": "method", "type": "nominal", "title": "approach", "scale": COLORS}
+    layers = [
+        {"mark": {"type": "area", "opacity": 0.2},
+         "encoding": {"x": _x(), "y": {"field": low, "type": "quantitative"},
+                      "y2": {"field": high}, "color": color}},
+        {"mark": {"type": "line", "point": True},
+         "encoding": {"x": _x(), "y": {"field": score, "type": "quantitative", "title": title,
+                                       "scale": {"zero": False}},
+                      "color": color,
+                      "tooltip": [{"field": "date"}, {"field": "method"},
+                                  {"field": score, "format": ".4f"},
+                                  {"field": low, "format": ".4f"},
+                                  {"field": high, "format": ".4f"}]}},
+    ]  # fmt: skip
+    return _layered(title, rows, layers, markers)
+
+
+def line_chart(history: Rows, markers: Rows, field: str, title: str, fmt: str = ".2f"):
+    rows = [r for r in history if r.get(field) is not None]
+    layers = [{
+        "mark": {"type": "line", "point": True},
+        "encoding": {"x": _x(),
+                     "y": {"field": field, "type": "quantitative", "title": title},
+                     "color": {"field": "method", "type": "nominal", "title": "approach",
+                               "scale": COLORS},
+                     "tooltip": [{"field": "date"}, {"field": "method"},
+                                 {"field": field, "format": fmt}]},
+    }]  # fmt: skip
+    return _layered(title, rows, layers, markers)
+
+
+def cost_chart(history: Rows):
+    """Monthly cost per approach: 24/7 (dashed) and with the recorded endpoint hours."""
+    rows = []
+    for r in history:
+        for field, basis in (("monthly_cost_24x7", "24/7"),
+                             ("monthly_cost_scheduled", "recorded hours")):  # fmt: skip
+            if r.get(field) is not None:
+                rows.append({"date": r["date"], "method": r["method"], "basis": basis,
+                             "cost": r[field]})  # fmt: skip
+    layers = [{
+        "mark": {"type": "line", "point": True},
+        "encoding": {"x": _x(),
+                     "y": {"field": "cost", "type": "quantitative", "title": "$ per month"},
+                     "color": {"field": "method", "type": "nominal", "title": "approach",
+                               "scale": COLORS},
+                     "strokeDash": {"field": "basis", "type": "nominal", "title": "endpoint"},
+                     "tooltip": [{"field": "date"}, {"field": "method"}, {"field": "basis"},
+                                 {"field": "cost", "format": "$,.0f"}]},
+    }]  # fmt: skip
+    return _layered("Monthly cost", rows, layers, [])
+
+
+def calibration_chart(judges: Rows):
+    """Each judge's nightly control separation; excluded nights drawn hollow."""
+    rows = [r for r in judges if r.get("separation") is not None]
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": "Judge calibration (positive minus negative control)",
+        "width": "container", "height": 220,
+        "data": {"values": rows},
+        "mark": {"type": "line", "point": {"filled": False, "size": 60}},
+        "encoding": {
+            "x": _x(),
+            "y": {"field": "separation", "type": "quantitative", "title": "separation"},
+            "color": {"field": "judge", "type": "nominal"},
+            "shape": {"field": "excluded", "type": "nominal", "title": "excluded"},
+            "tooltip": [{"field": "date"}, {"field": "judge"},
+                        {"field": "separation", "format": ".3f"}, {"field": "excluded"}],
+        },
+    }  # fmt: skip
+
+
+def _layered(title: str, rows: Rows, layers: list, markers: Rows) -> dict[str, Any]:
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": title,
+        "width": "container",
+        "height": 220,
+        "data": {"values": rows},
+        "layer": layers + _markers(markers),
+        "resolve": {"scale": {"color": "independent"}},
+    }
+
+
+def all_charts(history: Rows, judges: Rows, markers: Rows) -> dict[str, dict[str, Any]]:
+    return {
+        "bertscore": score_chart(
+            history, markers, "avg_bert_score", "bert_ci_low", "bert_ci_high", "BERTScore F1"
+        ),  # fmt: skip
+        "panel": score_chart(
+            history,
+            markers,
+            "avg_llm_evaluator_score",
+            "llm_evaluator_ci_low",
+            "llm_evaluator_ci_high",
+            "Judge panel score",
+        ),  # fmt: skip
+        "latency": line_chart(history, markers, "p95_inference_time", "p95 latency (s)"),
+        "cost": cost_chart(history),
+        "calibration": calibration_chart(judges),
+    }

@@ -1,0 +1,67 @@
+"""What the Tailor page shows, from the files nightly_eval, kb_sync and finetune keep.
+
+Reads only: the evaluation history (one Parquet partition per night), the judges'
+calibration history, Knowledge Base sync records and model lineage files.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tailor.evaluation.charts import all_charts
+from tailor.evaluation.results import read_history, records
+
+
+def markers(kb_state_root: Any, models_root: Any) -> list[dict[str, Any]]:
+    """Knowledge Base syncs and model promotions, dated, for the time axis."""
+    events = []
+    syncs = kb_state_root / "syncs"
+    if syncs.exists():
+        for path in syncs.iterdir():
+            if path.name.endswith(".json"):
+                record = json.loads(path.read_text())
+                events.append({"kind": "kb_sync", "date": record["synced_at"][:10],
+                               "label": record.get("plan", {}).get("reason", "")})  # fmt: skip
+    if models_root.exists():
+        for folder in models_root.iterdir():
+            lineage = folder / "lineage.json"
+            if folder.is_dir() and lineage.exists():
+                record = json.loads(lineage.read_text())
+                if record.get("promoted") and record.get("deployed_at"):
+                    events.append({"kind": "model_promotion", "date": record["deployed_at"][:10],
+                                   "label": record["version"]})  # fmt: skip
+    return sorted(events, key=lambda e: (e["date"], e["kind"]))
+
+
+def in_range(rows: list[dict[str, Any]], start: str | None, end: str | None) -> list[dict]:
+    return [r for r in rows if (not start or r["date"] >= start) and (not end or r["date"] <= end)]
+
+
+def dashboard(
+    evaluations_root: Any,
+    kb_state_root: Any,
+    models_root: Any,
+    start: str | None = None,
+    end: str | None = None,
+) -> dict[str, Any]:
+    """History, latest night, calibration and markers in [start, end] (ISO dates)."""
+    history = in_range(records(read_history(evaluations_root / "history")), start, end)
+    judges = in_range(
+        records(read_history(evaluations_root / "history_judges", ("date", "judge"))), start, end
+    )
+    events = in_range(markers(kb_state_root, models_root), start, end)
+    latest_date = max((r["date"] for r in history), default=None)
+    latest = [r for r in history if r["date"] == latest_date]
+    return {
+        "empty": not history,
+        "range": {"start": start, "end": end},
+        "dates": sorted({r["date"] for r in history}),
+        "latest": {
+            "date": latest_date,
+            "summary": latest,
+            "judges": [j for j in judges if j["date"] == latest_date],
+        },
+        "markers": events,
+        "charts": all_charts(history, judges, events),
+    }

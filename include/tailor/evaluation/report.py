@@ -1,0 +1,111 @@
+"""The night's self-contained HTML report and its PNG chart, next to summary_results.csv.
+
+The HTML embeds its images (base64) and no scripts, so it opens anywhere, offline, and
+can be attached to an e-mail or a ticket as it is.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from typing import Any
+
+from tailor.evaluation.charts import COLORS, score_chart
+from tailor.evaluation.results import REFERENCE_COLUMNS
+from tailor.storage import write_atomic
+
+EXTRA_COLUMNS = ["bert_ci_low", "bert_ci_high", "llm_evaluator_ci_low", "llm_evaluator_ci_high",
+                 "p95_inference_time", "avg_input_tokens", "avg_output_tokens",
+                 "judge_agreement", "monthly_cost_24x7", "monthly_cost_scheduled",
+                 "answered", "samples"]  # fmt: skip
+
+
+def tonight_chart(summaries: list[dict[str, Any]], date: str) -> dict[str, Any]:
+    """Tonight's BERTScore and panel score per approach, with 95% intervals."""
+    rows = []
+    for s in summaries:
+        for metric, mean, low, high in (
+            ("BERTScore F1", "avg_bert_score", "bert_ci_low", "bert_ci_high"),
+            ("panel score", "avg_llm_evaluator_score", "llm_evaluator_ci_low",
+             "llm_evaluator_ci_high"),
+        ):  # fmt: skip
+            if s.get(mean) is not None:
+                rows.append({"method": s["method"], "metric": metric, "mean": s[mean],
+                             "low": s.get(low), "high": s.get(high)})  # fmt: skip
+    bars = {"mark": "bar", "encoding": {
+        "x": {"field": "method", "type": "nominal", "title": None, "sort": COLORS["domain"]},
+        "y": {"field": "mean", "type": "quantitative", "title": "score"},
+        "color": {"field": "method", "type": "nominal", "scale": COLORS, "legend": None}}}
+    errors = {"mark": {"type": "rule", "strokeWidth": 2}, "encoding": {
+        "x": {"field": "method", "type": "nominal", "sort": COLORS["domain"]},
+        "y": {"field": "low", "type": "quantitative"}, "y2": {"field": "high"}}}  # fmt: skip
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": f"Tailor nightly evaluation {date} (95% intervals)",
+        "data": {"values": rows},
+        "facet": {"column": {"field": "metric", "type": "nominal", "title": None}},
+        "spec": {"width": 260, "height": 200, "layer": [bars, errors]},
+        "resolve": {"scale": {"y": "independent"}},
+    }
+
+
+def _png(spec: dict[str, Any]) -> bytes:
+    import vl_convert
+
+    return vl_convert.vegalite_to_png(spec, scale=2)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4f}"
+    return html.escape(str(value))
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_cell(r.get(c))}</td>" for c in columns) + "</tr>" for r in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def write_report(
+    night: Any,
+    date: str,
+    summaries: list[dict[str, Any]],
+    calibration: list[dict[str, Any]],
+    history: list[dict[str, Any]],
+) -> Any:
+    """Write report.png and report.html into the night's folder; returns the HTML's path."""
+    tonight = _png(tonight_chart(summaries, date))
+    write_atomic(night / "report.png", tonight)
+    images = [tonight]
+    if len({r["date"] for r in history}) > 1:
+        images.append(_png({**score_chart(history, [], "avg_bert_score", "bert_ci_low",
+                                          "bert_ci_high", "BERTScore F1 over time"),
+                            "width": 560}))  # fmt: skip
+    figures = "".join(
+        f'<img alt="chart" src="data:image/png;base64,{base64.b64encode(i).decode()}">'
+        for i in images
+    )
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Tailor evaluation {date}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em;color:#222}}
+table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;
+text-align:right}}th{{background:#f4f4f4}}img{{max-width:100%;display:block;margin:1em 0}}</style>
+</head><body>
+<h1>Tailor nightly evaluation — {date}</h1>
+<h2>Summary (the reference's columns first)</h2>
+{_table(summaries, REFERENCE_COLUMNS + EXTRA_COLUMNS)}
+<h2>Judge calibration</h2>
+<p>Each judge scored the reference answer (positive control) and another product's answer
+(negative control); judges below the minimum separation are excluded from the panel score.</p>
+{_table(calibration, ["judge", "positive_mean", "negative_mean", "separation", "excluded"])}
+{figures}
+</body></html>
+"""
+    path = night / "report.html"
+    write_atomic(path, page.encode())
+    return path

@@ -1,0 +1,87 @@
+"""The dashboard's data and charts, and the nightly report, from a seeded history."""
+
+from __future__ import annotations
+
+import json
+
+from tailor.evaluation.dashboard import dashboard
+from tailor.evaluation.report import write_report
+from tailor.evaluation.results import read_history, records, write_history
+from tailor.storage import write_atomic
+
+NIGHTS = {  # date -> (rag BERTScore, rag panel score)
+    "2026-11-18": (0.5811, 0.6020),
+    "2026-11-19": (0.5902, 0.6110),
+    "2026-11-20": (0.6123, 0.6345),
+}
+
+
+def seed(data) -> None:
+    """Three nights of history, their judges, one KB sync and one promotion."""
+    for night, (bert, panel) in NIGHTS.items():
+        rows = [
+            {"method": method, "avg_bert_score": bert - offset, "avg_llm_evaluator_score": panel,
+             "avg_inference_time": 2.5, "bert_ci_low": bert - offset - 0.03,
+             "bert_ci_high": bert - offset + 0.03, "llm_evaluator_ci_low": panel - 0.05,
+             "llm_evaluator_ci_high": panel + 0.05, "p95_inference_time": 4.2,
+             "monthly_cost_24x7": 543.6 if method == "rag" else 5453.95,
+             "monthly_cost_scheduled": 543.6 if method == "rag" else 2341.2,
+             "judge_agreement": 0.41, "answered": 8, "samples": 8, "model_version": "ft-1"}
+            for method, offset in (("rag", 0.0), ("hybrid", 0.02), ("fine_tuned", 0.05))
+        ]  # fmt: skip
+        write_history(data / "evaluations" / "history", night, rows, {"run_id": f"r-{night}"})
+        judges = [
+            {"judge": "smollm2", "positive_mean": 0.34, "negative_mean": 0.33,
+             "separation": 0.01, "excluded": True},
+            {"judge": "gemma3", "positive_mean": 0.52, "negative_mean": 0.31,
+             "separation": 0.21, "excluded": False},
+        ]  # fmt: skip
+        write_history(data / "evaluations" / "history_judges", night, judges, {})
+    write_atomic(
+        data / "kb_sync" / "syncs" / "20261119T020000Z-abc.json",
+        json.dumps(
+            {"synced_at": "2026-11-19T02:00:00+00:00", "plan": {"reason": "1 modified"}}
+        ).encode(),
+    )
+    write_atomic(data / "models" / "ft-1" / "lineage.json", json.dumps(
+        {"version": "ft-1", "promoted": True, "deployed_at": "2026-11-19T10:00:00+00:00"}
+    ).encode())  # fmt: skip
+
+
+def test_dashboard_reads_history_judges_and_markers_in_range(tmp_path):
+    seed(tmp_path)
+    roots = (tmp_path / "evaluations", tmp_path / "kb_sync", tmp_path / "models")
+    data = dashboard(*roots)
+    assert data["dates"] == list(NIGHTS) and data["latest"]["date"] == "2026-11-20"
+    assert [r["method"] for r in data["latest"]["summary"]] == ["fine_tuned", "hybrid", "rag"]
+    assert [(m["kind"], m["date"]) for m in data["markers"]] == [
+        ("kb_sync", "2026-11-19"),
+        ("model_promotion", "2026-11-19"),
+    ]
+    charts = data["charts"]
+    assert set(charts) == {"bertscore", "panel", "latency", "cost", "calibration"}
+    assert len(charts["bertscore"]["data"]["values"]) == 9  # 3 nights x 3 approaches
+    assert charts["bertscore"]["layer"][-1]["data"]["values"] == data["markers"]
+    costs = charts["cost"]["data"]["values"]
+    assert {c["basis"] for c in costs} == {"24/7", "recorded hours"} and len(costs) == 18
+    json.dumps(data, allow_nan=False)  # strict JSON: no NaN reaches the browser
+
+    later = dashboard(*roots, start="2026-11-20")
+    assert later["dates"] == ["2026-11-20"] and later["markers"] == []
+    empty = dashboard(tmp_path / "nothing", tmp_path / "nothing", tmp_path / "nothing")
+    assert empty["empty"] and empty["latest"]["date"] is None and empty["charts"]["panel"]
+
+
+def test_report_is_self_contained_html_with_a_png(tmp_path):
+    seed(tmp_path)
+    history = records(read_history(tmp_path / "evaluations" / "history"))
+    tonight = [r for r in history if r["date"] == "2026-11-20"]
+    judges = [{"judge": "gemma3", "positive_mean": 0.52, "negative_mean": 0.31,
+               "separation": 0.21, "excluded": False}]  # fmt: skip
+    night = tmp_path / "evaluations" / "2026-11-20"
+    path = write_report(night, "2026-11-20", tonight, judges, history)
+    page = path.read_text()
+    assert (night / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "<script" not in page and "http" not in page.split("<body>")[1]  # nothing fetched
+    assert page.count("data:image/png;base64,") == 2  # tonight + the history chart
+    assert "0.6123" in page and "5,453.95" in page and "gemma3" in page

@@ -1,0 +1,98 @@
+"""The least-privilege IAM policies under iam/ cover every AWS call the code makes.
+
+The calls are found by scanning plugins/ for botocore operation names of the services
+Tailor uses, so a new call without a policy line fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import botocore
+import botocore.session
+import pytest
+from conftest import REPO
+
+SERVICES = ["sagemaker", "sagemaker-runtime", "bedrock", "bedrock-runtime", "bedrock-agent",
+            "bedrock-agent-runtime", "application-autoscaling", "cloudwatch"]  # fmt: skip
+# IAM authorizes some operations under another service prefix or action name
+IAM_ACTION = {
+    ("bedrock-runtime", "Converse"): "bedrock:InvokeModel",
+    ("sagemaker-runtime", "InvokeEndpoint"): "sagemaker:InvokeEndpoint",
+}
+# the files Tailor keeps under data_root on S3 (ObjectStoragePath/s3fs: list, read, write,
+# and rename = copy + delete), and the execution role handed to SageMaker
+ALWAYS_NEEDED = {"s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject",
+                 "iam:PassRole"}  # fmt: skip
+UNSCOPED = {"ecr:GetAuthorizationToken", "cloudwatch:PutMetricData"}  # no resource-level ARNs
+
+
+def policy(name: str) -> dict:
+    return json.loads((REPO / "iam" / name).read_text())
+
+
+def allowed(document: dict) -> set[str]:
+    return {a for s in document["Statement"] if s["Effect"] == "Allow" for a in s["Action"]}
+
+
+def called_actions() -> dict[str, set[str]]:
+    """IAM action -> plugin files that call the operation."""
+    session = botocore.session.get_session()
+    operations: dict[str, str] = {}
+    for service in SERVICES:
+        prefix = service.removesuffix("-runtime").removesuffix("-agent")
+        for operation in session.get_service_model(service).operation_names:
+            action = IAM_ACTION.get((service, operation), f"{prefix}:{operation}")
+            operations.setdefault(botocore.xform_name(operation), action)
+    found: dict[str, set[str]] = {}
+    for path in (REPO / "plugins").rglob("*.py"):
+        for name in re.findall(r"\.([a-z][a-z0-9_]+)\b", path.read_text()):
+            if name in operations:
+                found.setdefault(operations[name], set()).add(path.name)
+    return found
+
+
+def test_every_aws_call_in_the_code_is_allowed_by_the_airflow_policy():
+    calls = called_actions()
+    assert {
+        "bedrock:StartIngestionJob",
+        "bedrock:InvokeModel",
+        "sagemaker:CreateTrainingJob",
+        "sagemaker:InvokeEndpoint",
+        "bedrock:Retrieve",
+    } <= set(calls)  # the scan works
+    missing = {a: sorted(files) for a, files in calls.items() if a not in allowed(policy(
+        "tailor-airflow-policy.json"))}  # fmt: skip
+    assert not missing, f"add to iam/tailor-airflow-policy.json: {missing}"
+    assert ALWAYS_NEEDED <= allowed(policy("tailor-airflow-policy.json"))
+
+
+@pytest.mark.parametrize(
+    "name", ["tailor-airflow-policy.json", "sagemaker-execution-role-policy.json"]
+)
+def test_no_wildcard_actions_and_scoped_resources(name):
+    document = policy(name)
+    assert document["Version"] == "2012-10-17"
+    for statement in document["Statement"]:
+        assert statement["Effect"] == "Allow" and statement.get("Sid"), statement
+        actions = statement["Action"]
+        assert isinstance(actions, list) and all("*" not in a for a in actions), statement["Sid"]
+        resources = statement["Resource"]
+        resources = [resources] if isinstance(resources, str) else resources
+        if "*" in resources:
+            assert set(actions) <= UNSCOPED, f"{statement['Sid']}: Resource * for {actions}"
+
+
+def test_pass_role_is_limited_to_the_execution_role_and_sagemaker():
+    (statement,) = [
+        s for s in policy("tailor-airflow-policy.json")["Statement"]
+        if "iam:PassRole" in s["Action"]
+    ]  # fmt: skip
+    assert statement["Resource"] == "arn:aws:iam::${Account}:role/${ExecutionRoleName}"
+    assert statement["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}
+    }
+    sagemaker = [s for s in policy("tailor-airflow-policy.json")["Statement"]
+                 if any(a.startswith("sagemaker:Create") for a in s["Action"])]  # fmt: skip
+    assert all(r.endswith("/tailor-*") for s in sagemaker for r in s["Resource"])
