@@ -32,10 +32,14 @@ def tonight_chart(summaries: list[dict[str, Any]], date: str) -> dict[str, Any]:
             if s.get(mean) is not None:
                 rows.append({"method": s["method"], "metric": metric, "mean": s[mean],
                              "low": s.get(low), "high": s.get(high)})  # fmt: skip
-    bars = {"mark": "bar", "encoding": {
-        "x": {"field": "method", "type": "nominal", "title": None, "sort": COLORS["domain"]},
-        "y": {"field": "mean", "type": "quantitative", "title": "score"},
-        "color": {"field": "method", "type": "nominal", "scale": COLORS, "legend": None}}}
+    bars = {
+        "mark": "bar",
+        "encoding": {
+            "x": {"field": "method", "type": "nominal", "title": None, "sort": COLORS["domain"]},
+            "y": {"field": "mean", "type": "quantitative", "title": "score"},
+            "color": {"field": "method", "type": "nominal", "scale": COLORS, "legend": None},
+        },
+    }
     errors = {"mark": {"type": "rule", "strokeWidth": 2}, "encoding": {
         "x": {"field": "method", "type": "nominal", "sort": COLORS["domain"]},
         "y": {"field": "low", "type": "quantitative"}, "y2": {"field": "high"}}}  # fmt: skip
