@@ -46,11 +46,24 @@ def server(tmp_path_factory):
 
 
 def backfill(airflow: Standalone, first: str, last: str, *extra: str) -> None:
-    """Runs for the nights of `first`..`last` (the window's end is the next day's midnight)."""
+    """Runs for the nights of `first`..`last` (the window's end is the next day's midnight).
+
+    The scheduler marks the previous backfill complete a few seconds after its last run:
+    until then Airflow refuses a second one for the DAG, so that refusal is waited out.
+    """
     end = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
-    airflow.cli("backfill", "create", "--dag-id", "nightly_eval", "--from-date", first,
-                "--to-date", end, "--dag-run-conf", json.dumps(CONF),
-                "--max-active-runs", "1", *extra)  # fmt: skip
+    command = ["backfill", "create", "--dag-id", "nightly_eval", "--from-date", first,
+               "--to-date", end, "--dag-run-conf", json.dumps(CONF), "--max-active-runs", "1",
+               *extra]  # fmt: skip
+    deadline = time.monotonic() + 120
+    while True:
+        result = airflow.cli(*command, check=False)
+        if result.returncode == 0:
+            return
+        assert "AlreadyRunningBackfill" in result.stderr and time.monotonic() < deadline, (
+            result.stdout[-2000:] + result.stderr[-2000:]
+        )
+        time.sleep(5)
 
 
 def runs(airflow: Standalone) -> list[dict]:

@@ -117,3 +117,25 @@ def test_all_approaches_answer_score_and_replace_their_date(dags, synced, caplog
 def test_rescore_without_stored_answers_fails_clearly(dags, synced):
     states = run(dags["nightly_eval"], sample_limit=1, rescore_only=True, approaches=["base"])
     assert states["answer[0]"] == "failed"
+
+
+def test_asleep_endpoint_marks_its_approaches_unavailable_and_the_rest_still_answer(tmp_path):
+    from tailor.evaluation.answering import answer_all
+    from tailor.evaluation.approaches import Approach
+    from tailor.evaluation.results import summarize
+    from tailor.settings import Settings
+    from tailor.testset import TestCase
+    from tailor_airflow.answerers import local_answerer
+
+    settings = Settings.from_mapping(
+        {"data_root": str(tmp_path), "local_endpoint_port": free_port()}
+    )
+    answerer = local_answerer(settings)  # nothing listens on the endpoint's port: asleep
+    cases = [TestCase("Halden BrewPro 3 Espresso Machine", "How big is the tank?", "1.8 l.")]
+    asleep = answer_all(answerer, Approach.FINE_TUNED, cases)
+    base = answer_all(answerer, Approach.BASE, cases)
+    assert asleep[0].llm_response is None and asleep[0].unavailable.startswith("endpoint asleep")
+    assert base[0].llm_response and base[0].output_tokens > 0
+    summary = summarize("fine_tuned", [a.to_dict() for a in asleep])
+    assert summary["answered"] == 0 and summary["avg_bert_score"] is None
+    assert summary["unavailable"].startswith("endpoint asleep")

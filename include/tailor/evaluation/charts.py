@@ -14,7 +14,8 @@ COLORS = {"domain": ["rag", "fine_tuned", "hybrid", "base"],
 
 
 def _x() -> dict[str, Any]:
-    return {"field": "date", "type": "temporal", "title": "night", "axis": {"format": "%b %d"}}
+    return {"field": "date", "type": "temporal", "title": "night",
+            "axis": {"format": "%b %d", "tickCount": {"interval": "day", "step": 1}}}  # fmt: skip
 
 
 def _markers(markers: Rows) -> list[dict[str, Any]]:
@@ -41,7 +42,7 @@ def score_chart(history: Rows, markers: Rows, score: str, low: str, high: str, t
     layers = [
         {"mark": {"type": "area", "opacity": 0.2},
          "encoding": {"x": _x(), "y": {"field": low, "type": "quantitative"},
-                      "y2": {"field": high}, "color": color}},
+                      "y2": {"field": high}, "color": {**color, "legend": None}}},
         {"mark": {"type": "line", "point": True},
          "encoding": {"x": _x(), "y": {"field": score, "type": "quantitative", "title": title,
                                        "scale": {"zero": False}},
