@@ -27,10 +27,18 @@ class _Raw:
 
 @dataclass
 class FakeHttp:
-    """Replies, in order, to requests whose URL contains a given part."""
+    """Replies, in order, to requests whose URL (or X-Amz-Target) contains a given part;
+    `respond` answers every matching request from a function. Unmatched requests go to
+    `passthrough` (the real send, e.g. to a moto server) when one is set."""
 
     replies: list[tuple[str, int, dict, dict]] = field(default_factory=list)
     requests: list[tuple[str, dict]] = field(default_factory=list)
+    responders: dict[str, object] = field(default_factory=dict)
+    passthrough: object = None
+
+    def respond(self, part: str, answer) -> None:
+        """Every request matching `part` is answered by `answer(url, body) -> dict`."""
+        self.responders[part] = answer
 
     def reply(self, url_part: str, body: dict, status: int = 200, error: str = "") -> None:
         headers = {"Content-Type": "application/json"}
@@ -42,22 +50,38 @@ class FakeHttp:
         for _ in range(times):
             self.reply(url_part, {"message": "Rate exceeded"}, 429, "ThrottlingException")
 
-    def send(self, request) -> AWSResponse:
+    def send(self, endpoint, request) -> AWSResponse:
+        target = request.headers.get("X-Amz-Target", b"")
+        where = request.url + " " + (target.decode() if isinstance(target, bytes) else target)
         for index, (part, status, headers, body) in enumerate(self.replies):
-            if part in request.url:
+            if part in where:
                 del self.replies[index]
-                sent = json.loads(request.body) if request.body else {}
-                self.requests.append((request.url, sent))
+                self.requests.append((where, _json(request.body)))
                 return AWSResponse(request.url, status, headers, _Raw(json.dumps(body).encode()))
-        raise AssertionError(f"unexpected AWS request {request.method} {request.url}")
+        for part, answer in self.responders.items():
+            if part in where:
+                self.requests.append((where, _json(request.body)))
+                body = json.dumps(answer(where, _json(request.body))).encode()
+                headers = {"Content-Type": "application/json"}
+                return AWSResponse(request.url, 200, headers, _Raw(body))
+        if self.passthrough:
+            return self.passthrough(endpoint, request)
+        raise AssertionError(f"unexpected AWS request {request.method} {where}")
 
 
-def install(monkeypatch) -> FakeHttp:
+def _json(body) -> dict:
+    try:
+        return json.loads(body) if body else {}
+    except (ValueError, UnicodeDecodeError):
+        return {}
+
+
+def install(monkeypatch, passthrough: bool = False) -> FakeHttp:
     """Every botocore client in the test sends its HTTP requests to one FakeHttp."""
     from botocore.endpoint import Endpoint
 
-    fake = FakeHttp()
-    monkeypatch.setattr(Endpoint, "_send", lambda self, request: fake.send(request))
+    fake = FakeHttp(passthrough=Endpoint._send if passthrough else None)
+    monkeypatch.setattr(Endpoint, "_send", lambda self, request: fake.send(self, request))
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")

@@ -44,6 +44,8 @@ def test_every_dag_has_owner_tags_retries_and_docs(dagbag):
             assert task.retries >= 1, f"{dag_id}.{task.task_id}"
         for name, param in dag.params.items():
             assert param.description, f"{dag_id} param {name} has no description"
+            schema = param.schema
+            assert "type" in schema or "enum" in schema, f"{dag_id} param {name}: no validation"
 
 
 @pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda p: p.name)

@@ -1,0 +1,170 @@
+"""nightly_eval end to end on the `aws` backend, against a moto server.
+
+S3 (test set, answers, scores, history, report, leases and endpoint events) is moto's,
+reached through the `aws_default` connection's endpoint_url, exactly as on AWS. What moto
+lacks (Bedrock retrieve/Converse/GetFoundationModel, SageMaker inference components and
+invoke_endpoint) is answered with canned, realistic responses below the hooks' real botocore
+clients (aws_http). This proves the DAG, XComs, mapped tasks and files work in aws mode.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+from aws_http import install
+from conftest import REPO, SAMPLE_TEST_SET
+
+from tailor.local.models import minilm_dir
+
+BUCKET = "tailor-e2e"
+KB = "KB0E2E0001"
+ENDPOINT, COMPONENT = "tailor-endpoint", "tailor-ft-e2e"
+JUDGES = [
+    "us.amazon.nova-pro-v1:0",
+    "google.gemma-3-27b-it",
+    "anthropic.claude-3-haiku-20240307-v1:0",
+]
+NIGHT = datetime(2026, 11, 20, 1, tzinfo=UTC)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def moto_server():
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-p", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "moto server did not start"
+            time.sleep(0.3)
+    yield url
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture
+def aws_mode(moto_server, tailor_settings, airflow_db, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_AWS_DEFAULT",
+        json.dumps(
+            {"conn_type": "aws", "extra": {"endpoint_url": moto_server, "region_name": "us-east-1"}}
+        ),
+    )
+    monkeypatch.setenv("TAILOR_ENDPOINT_UP_CRON", "0 0 * * *")  # up all day: wake finds it up
+    monkeypatch.setenv("TAILOR_ENDPOINT_DOWN_CRON", "0 0 1 1 *")
+    s3 = boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key="tailor/test_set.json", Body=SAMPLE_TEST_SET.read_bytes())
+    tailor_settings(
+        backend="aws", data_root=f"s3://{BUCKET}/tailor", region_name="us-east-1",
+        knowledge_base_id=KB, endpoint_name=ENDPOINT, inference_component_name=COMPONENT,
+        judges=JUDGES, bertscore_model=str(minilm_dir()), judge_controls=1,
+        endpoint_poll_seconds=1,
+    )  # fmt: skip
+    return s3
+
+
+def canned_bedrock_and_components(http) -> None:
+    component = {
+        "InferenceComponentName": COMPONENT, "EndpointName": ENDPOINT,
+        "InferenceComponentArn": f"arn:aws:sagemaker:us-east-1:123456789012:inference-component/{COMPONENT}",
+        "EndpointArn": f"arn:aws:sagemaker:us-east-1:123456789012:endpoint/{ENDPOINT}",
+        "InferenceComponentStatus": "InService",
+        "RuntimeConfig": {"DesiredCopyCount": 1, "CurrentCopyCount": 1},
+        "CreationTime": 1763600000, "LastModifiedTime": 1763600000,
+    }  # fmt: skip
+    http.respond("SageMaker.DescribeInferenceComponent", lambda url, body: component)
+    http.respond(f"/knowledgebases/{KB}/retrieve", lambda url, body: {"retrievalResults": [{
+        "content": {"text": "Name: Halden BrewPro 3 Espresso Machine\nThe tank holds 1.8 litres."},
+        "location": {"type": "S3", "s3Location": {"uri": f"s3://{BUCKET}/catalog/p.txt"}},
+        "metadata": {"x-amz-bedrock-kb-chunk-id": "chunk-brewpro-0"}, "score": 0.62}]})  # fmt: skip
+
+    def converse(url: str, body: dict) -> dict:
+        prompt = body["messages"][0]["content"][0]["text"]
+        text = "It holds 1.8 litres."
+        if "Reply with JSON only" in prompt:  # a judge: right answer 9, ours 7, wrong 2
+            reference = re.search(r"Reference answer: (.*)\n", prompt).group(1)
+            candidate = re.search(r"Candidate answer: (.*)\n", prompt).group(1)
+            score = 9 if candidate == reference else 7 if "1.8 litres" in candidate else 2
+            text = json.dumps({"score": score, "reason": "compared with the reference"})
+        return {"output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+                "stopReason": "end_turn",
+                "usage": {"inputTokens": 310, "outputTokens": 12, "totalTokens": 322},
+                "metrics": {"latencyMs": 350}}  # fmt: skip
+
+    http.respond("/converse", converse)
+    http.respond(f"/endpoints/{ENDPOINT}/invocations", lambda url, body: {
+        "generated_text": "The BrewPro 3 tank holds 1.8 litres.",
+        "details": {"generated_tokens": 11}})  # fmt: skip
+
+    def foundation_model(url: str, body: dict) -> dict:
+        model = url.split("/foundation-models/")[1].split(" ")[0].replace("%3A", ":")
+        legacy = "claude-3-haiku" in model
+        return {"modelDetails": {
+            "modelArn": f"arn:aws:bedrock:us-east-1::foundation-model/{model}", "modelId": model,
+            "modelLifecycle": {"status": "LEGACY" if legacy else "ACTIVE"}}}  # fmt: skip
+
+    http.respond("/foundation-models/", foundation_model)
+
+
+def test_nightly_eval_runs_end_to_end_in_aws_mode(aws_mode, monkeypatch):
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tailor.evaluation.results import read_history
+    from tailor_airflow.config import load_settings, storage_path
+
+    http = install(monkeypatch, passthrough=True)
+    canned_bedrock_and_components(http)
+    dag = DagBag(dag_folder=str(REPO / "dags" / "nightly_eval.py")).get_dag("nightly_eval")
+    run = dag.test(logical_date=NIGHT, run_conf={"sample_limit": 3})
+    states = {(ti.task_id, ti.map_index): ti.state for ti in run.get_task_instances()}
+    assert set(states.values()) == {"success"}, states
+
+    s3 = aws_mode
+    night = "tailor/evaluations/2026-11-20"
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix=night)["Contents"]}
+    for name in ("rag.json", "fine_tuned.json", "hybrid.json", "base.json",
+                 "summary_results.csv", "judges.json", "report.html", "report.png"):  # fmt: skip
+        assert f"{night}/{name}" in keys, name
+    hybrid = json.loads(s3.get_object(Bucket=BUCKET, Key=f"{night}/hybrid.json")["Body"].read())
+    assert len(hybrid) == 3 and hybrid[0]["chunk_ids"] == ["chunk-brewpro-0"]
+    assert hybrid[0]["llm_response"] == "The BrewPro 3 tank holds 1.8 litres."
+    assert hybrid[0]["us.amazon.nova-pro-v1:0"] == 0.7 and hybrid[0]["llm_evaluator_score"] == 0.7
+    left_out = json.loads(s3.get_object(
+        Bucket=BUCKET, Key=f"{night}/scores/left_out_judges.json")["Body"].read())  # fmt: skip
+    assert list(left_out) == ["anthropic.claude-3-haiku-20240307-v1:0"]  # LEGACY: left out
+    summary = s3.get_object(Bucket=BUCKET, Key=f"{night}/summary_results.csv")["Body"].read()
+    assert summary.decode().startswith(
+        "method,avg_bert_score,avg_llm_evaluator_score,avg_inference_time"
+    )
+
+    history = read_history(storage_path(load_settings(), f"s3://{BUCKET}/tailor") /
+                           "evaluations" / "history")  # fmt: skip
+    assert sorted(history["method"]) == ["base", "fine_tuned", "hybrid", "rag"]
+    urls = [url for url, _ in http.requests]
+    assert any("/model/us.meta.llama3-1-8b-instruct-v1%3A0/converse" in u for u in urls)
+    assert any(f"/endpoints/{ENDPOINT}/invocations" in u for u in urls)
+    leases = s3.list_objects_v2(Bucket=BUCKET, Prefix="tailor/endpoint/leases/")
+    assert leases["KeyCount"] == 0  # the wake lease was released by the teardown
+    assert any("SageMaker.DescribeInferenceComponent" in u for u in urls)  # wake looked first
