@@ -52,7 +52,8 @@ class FakeHttp:
 
     def send(self, endpoint, request) -> AWSResponse:
         target = request.headers.get("X-Amz-Target", b"")
-        where = request.url + " " + (target.decode() if isinstance(target, bytes) else target)
+        target = target.decode() if isinstance(target, bytes) else target
+        where = f"{request.method} {request.url} {target}"
         for index, (part, status, headers, body) in enumerate(self.replies):
             if part in where:
                 del self.replies[index]

@@ -1,4 +1,4 @@
-"""nightly_eval end to end on the `aws` backend, against a moto server.
+"""kb_sync, nightly_eval and endpoint_schedule end to end on the `aws` backend, against moto.
 
 S3 (test set, answers, scores, history, report, leases and endpoint events) is moto's,
 reached through the `aws_default` connection's endpoint_url, exactly as on AWS. What moto
@@ -25,7 +25,7 @@ from conftest import REPO, SAMPLE_TEST_SET
 from tailor.local.models import minilm_dir
 
 BUCKET = "tailor-e2e"
-KB = "KB0E2E0001"
+KB, DATA_SOURCE = "KB0E2E0001", "DS0E2E0001"
 ENDPOINT, COMPONENT = "tailor-endpoint", "tailor-ft-e2e"
 JUDGES = [
     "us.amazon.nova-pro-v1:0",
@@ -78,7 +78,7 @@ def aws_mode(moto_server, tailor_settings, airflow_db, monkeypatch):
     s3.put_object(Bucket=BUCKET, Key="tailor/test_set.json", Body=SAMPLE_TEST_SET.read_bytes())
     tailor_settings(
         backend="aws", data_root=f"s3://{BUCKET}/tailor", region_name="us-east-1",
-        knowledge_base_id=KB, endpoint_name=ENDPOINT, inference_component_name=COMPONENT,
+        knowledge_base_id=KB, data_source_id=DATA_SOURCE, endpoint_name=ENDPOINT, inference_component_name=COMPONENT,
         judges=JUDGES, bertscore_model=str(minilm_dir()), judge_controls=1,
         endpoint_poll_seconds=1,
     )  # fmt: skip
@@ -168,3 +168,88 @@ def test_nightly_eval_runs_end_to_end_in_aws_mode(aws_mode, monkeypatch):
     leases = s3.list_objects_v2(Bucket=BUCKET, Prefix="tailor/endpoint/leases/")
     assert leases["KeyCount"] == 0  # the wake lease was released by the teardown
     assert any("SageMaker.DescribeInferenceComponent" in u for u in urls)  # wake looked first
+
+
+def async_clients_share_the_canned_http(monkeypatch) -> None:
+    """Triggers poll with the hook's async client; here it answers like the sync one."""
+    from airflow.providers.amazon.aws.hooks.base_aws import AwsGenericHook
+    from aws_stubs import AsyncClient
+
+    async def get_async_conn(self):
+        return AsyncClient(self.conn)
+
+    monkeypatch.setattr(AwsGenericHook, "get_async_conn", get_async_conn)
+
+
+def test_kb_sync_ingests_the_s3_catalog_once_then_skips(aws_mode, monkeypatch):
+    from airflow.dag_processing.dagbag import DagBag
+    from conftest import SAMPLE_CATALOG
+
+    s3 = aws_mode
+    s3.put_object(Bucket=BUCKET, Key="tailor/catalog/product_catalog.txt",
+                  Body=SAMPLE_CATALOG.read_bytes())  # fmt: skip
+    http = install(monkeypatch, passthrough=True)
+    async_clients_share_the_canned_http(monkeypatch)
+    jobs = f"/knowledgebases/{KB}/datasources/{DATA_SOURCE}/ingestionjobs"
+    job = {"knowledgeBaseId": KB, "dataSourceId": DATA_SOURCE, "ingestionJobId": "JOB0000001",
+           "startedAt": 1763600000, "updatedAt": 1763600000}  # fmt: skip
+    http.respond("PUT http://", lambda url, body: {"ingestionJob": {**job, "status": "STARTING"}})
+    http.respond(f"{jobs}/JOB0000001", lambda url, body: {"ingestionJob": {
+        **job, "status": "COMPLETE", "statistics": {
+            "numberOfDocumentsScanned": 1, "numberOfNewDocumentsIndexed": 1,
+            "numberOfModifiedDocumentsIndexed": 0, "numberOfDocumentsDeleted": 0,
+            "numberOfDocumentsFailed": 0}}})  # fmt: skip
+    dag = DagBag(dag_folder=str(REPO / "dags" / "kb_sync.py")).get_dag("kb_sync")
+
+    first = dag.test()
+    assert {ti.state for ti in first.get_task_instances()} == {"success"}
+    started = [(url, body) for url, body in http.requests if url.startswith("PUT")]
+    assert len(started) == 1 and jobs in started[0][0]
+    assert started[0][1]["clientToken"]  # a retry re-attaches instead of starting another
+    state = s3.list_objects_v2(Bucket=BUCKET, Prefix="tailor/kb_sync/")["Contents"]
+    assert any(o["Key"].endswith("last_synced.json") for o in state)
+
+    second = dag.test()
+    states = {ti.task_id: ti.state for ti in second.get_task_instances()}
+    assert states["sync_knowledge_base"] == "skipped"  # unchanged catalog: no job
+    assert len([u for u, _ in http.requests if u.startswith("PUT")]) == 1
+
+
+def test_endpoint_schedule_scales_the_component_and_records_events_in_s3(aws_mode, monkeypatch):
+    from airflow.dag_processing.dagbag import DagBag
+
+    http = install(monkeypatch, passthrough=True)
+    async_clients_share_the_canned_http(monkeypatch)
+    copies = {"current": 1}
+
+    def describe(url, body):
+        return {"InferenceComponentName": COMPONENT, "EndpointName": ENDPOINT,
+                "InferenceComponentStatus": "InService",
+                "RuntimeConfig": {"DesiredCopyCount": copies["current"],
+                                  "CurrentCopyCount": copies["current"]}}  # fmt: skip
+
+    def update(url, body):
+        copies["current"] = body["DesiredRuntimeConfig"]["CopyCount"]
+        return {
+            "InferenceComponentArn": f"arn:aws:sagemaker:us-east-1:1:inference-component/{COMPONENT}"
+        }
+
+    http.respond("SageMaker.DescribeInferenceComponent", describe)
+    http.respond("SageMaker.UpdateInferenceComponentRuntimeConfig", update)
+    dag = DagBag(dag_folder=str(REPO / "dags" / "endpoint_schedule.py")).get_dag(
+        "endpoint_schedule"
+    )
+    run = dag.test(run_conf={"target_copies": 0})
+    assert {ti.state for ti in run.get_task_instances()} <= {"success", "skipped"}
+    assert copies["current"] == 0
+    updates = [
+        body for url, body in http.requests if "UpdateInferenceComponentRuntimeConfig" in url
+    ]
+    assert updates == [
+        {"InferenceComponentName": COMPONENT, "DesiredRuntimeConfig": {"CopyCount": 0}}
+    ]
+    s3 = aws_mode
+    keys = [
+        o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="tailor/endpoint/")["Contents"]
+    ]
+    assert any("/events/" in k for k in keys) and any("/cost/" in k for k in keys)
