@@ -14,6 +14,14 @@ from dataclasses import dataclass, field
 from botocore.awsrequest import AWSResponse
 
 
+class AwsError(Exception):
+    """Raised by a responder: the request gets this AWS error instead of a 200."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
 class _Raw:
     def __init__(self, body: bytes) -> None:
         self._body = io.BytesIO(body)
@@ -62,9 +70,14 @@ class FakeHttp:
         for part, answer in self.responders.items():
             if part in where:
                 self.requests.append((where, _json(request.body)))
-                body = json.dumps(answer(where, _json(request.body))).encode()
                 headers = {"Content-Type": "application/json"}
-                return AWSResponse(request.url, 200, headers, _Raw(body))
+                try:
+                    body, status = answer(where, _json(request.body)), 200
+                except AwsError as error:
+                    headers["x-amzn-ErrorType"] = error.code
+                    body = {"__type": error.code, "message": error.message}
+                    status = error.status
+                return AWSResponse(request.url, status, headers, _Raw(json.dumps(body).encode()))
         if self.passthrough:
             return self.passthrough(endpoint, request)
         raise AssertionError(f"unexpected AWS request {request.method} {where}")

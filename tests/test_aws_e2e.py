@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 import boto3
 import pytest
-from aws_http import install
+from aws_http import AwsError, install
 from conftest import REPO, SAMPLE_TEST_SET
 
 from tailor.local.models import minilm_dir
@@ -181,30 +181,47 @@ def async_clients_share_the_canned_http(monkeypatch) -> None:
     monkeypatch.setattr(AwsGenericHook, "get_async_conn", get_async_conn)
 
 
-def test_kb_sync_ingests_the_s3_catalog_once_then_skips(aws_mode, monkeypatch):
-    from airflow.dag_processing.dagbag import DagBag
-    from conftest import SAMPLE_CATALOG
+INGESTION_JOBS = f"/knowledgebases/{KB}/datasources/{DATA_SOURCE}/ingestionjobs"
 
-    s3 = aws_mode
-    s3.put_object(Bucket=BUCKET, Key="tailor/catalog/product_catalog.txt",
-                  Body=SAMPLE_CATALOG.read_bytes())  # fmt: skip
-    http = install(monkeypatch, passthrough=True)
-    async_clients_share_the_canned_http(monkeypatch)
-    jobs = f"/knowledgebases/{KB}/datasources/{DATA_SOURCE}/ingestionjobs"
+
+def canned_ingestion(http) -> None:
+    """StartIngestionJob starts JOB0000001; GetIngestionJob finds it COMPLETE."""
     job = {"knowledgeBaseId": KB, "dataSourceId": DATA_SOURCE, "ingestionJobId": "JOB0000001",
            "startedAt": 1763600000, "updatedAt": 1763600000}  # fmt: skip
-    http.respond("PUT http://", lambda url, body: {"ingestionJob": {**job, "status": "STARTING"}})
-    http.respond(f"{jobs}/JOB0000001", lambda url, body: {"ingestionJob": {
+
+    def start(url: str, body: dict) -> dict:
+        assert url.startswith("PUT "), url  # StartIngestionJob; a POST here would be a listing
+        return {"ingestionJob": {**job, "status": "STARTING"}}
+
+    http.respond(f"{INGESTION_JOBS}/ ", start)
+    http.respond(f"{INGESTION_JOBS}/JOB0000001", lambda url, body: {"ingestionJob": {
         **job, "status": "COMPLETE", "statistics": {
             "numberOfDocumentsScanned": 1, "numberOfNewDocumentsIndexed": 1,
             "numberOfModifiedDocumentsIndexed": 0, "numberOfDocumentsDeleted": 0,
             "numberOfDocumentsFailed": 0}}})  # fmt: skip
+
+
+def upload_catalog(s3) -> None:
+    from conftest import SAMPLE_CATALOG
+
+    s3.put_object(Bucket=BUCKET, Key="tailor/catalog/product_catalog.txt",
+                  Body=SAMPLE_CATALOG.read_bytes())  # fmt: skip
+
+
+def test_kb_sync_ingests_the_s3_catalog_once_then_skips(aws_mode, monkeypatch):
+    from airflow.dag_processing.dagbag import DagBag
+
+    s3 = aws_mode
+    upload_catalog(s3)
+    http = install(monkeypatch, passthrough=True)
+    async_clients_share_the_canned_http(monkeypatch)
+    canned_ingestion(http)
     dag = DagBag(dag_folder=str(REPO / "dags" / "kb_sync.py")).get_dag("kb_sync")
 
     first = dag.test()
     assert {ti.state for ti in first.get_task_instances()} == {"success"}
     started = [(url, body) for url, body in http.requests if url.startswith("PUT")]
-    assert len(started) == 1 and jobs in started[0][0]
+    assert len(started) == 1 and INGESTION_JOBS in started[0][0]
     assert started[0][1]["clientToken"]  # a retry re-attaches instead of starting another
     state = s3.list_objects_v2(Bucket=BUCKET, Prefix="tailor/kb_sync/")["Contents"]
     assert any(o["Key"].endswith("last_synced.json") for o in state)
@@ -253,3 +270,98 @@ def test_endpoint_schedule_scales_the_component_and_records_events_in_s3(aws_mod
         o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="tailor/endpoint/")["Contents"]
     ]
     assert any("/events/" in k for k in keys) and any("/cost/" in k for k in keys)
+
+
+def test_finetune_trains_stages_gates_and_promotes_in_aws_mode(
+    aws_mode, monkeypatch, tailor_settings
+):
+    """Training job in moto's SageMaker, waited on by the provider's SageMakerTrigger; the
+    candidate's model and endpoint in moto; its inference component and answers canned."""
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.providers.amazon.aws.hooks.bedrock import BedrockAgentHook
+    from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
+    from aws_stubs import AsyncClient
+    from test_aws_finetune import IMAGE, ROLE, jumpstart_request
+
+    from tailor_airflow import sagemaker_model
+    from tailor_airflow.scaling_triggers import _SageMakerTrigger
+
+    s3 = aws_mode
+    tailor_settings(
+        backend="aws", data_root=f"s3://{BUCKET}/tailor", region_name="us-east-1",
+        knowledge_base_id=KB, data_source_id=DATA_SOURCE, endpoint_name=ENDPOINT,
+        training_role_arn=ROLE, inference_image_uri=IMAGE, bertscore_model=str(minilm_dir()),
+        gate_questions=2, endpoint_poll_seconds=1,
+        inference_instance_type="ml.g4dn.12xlarge",  # moto's instance-type list predates g5
+    )  # fmt: skip
+    upload_catalog(s3)
+    http = install(monkeypatch, passthrough=True)
+    canned_ingestion(http)
+    monkeypatch.setattr(sagemaker_model, "jumpstart_training_request", jumpstart_request)
+
+    async def canned_async_conn(self):  # the ingestion trigger: Bedrock is canned
+        return AsyncClient(self.conn)
+
+    async def canned_client(self):  # our copy-count triggers: components are canned
+        return AsyncClient(SageMakerHook(aws_conn_id=self.aws_conn_id,
+                                         region_name=self.region_name).conn)  # fmt: skip
+
+    monkeypatch.setattr(_SageMakerTrigger, "client", canned_client)
+    monkeypatch.setattr(BedrockAgentHook, "get_async_conn", canned_async_conn)
+    components: dict[str, dict] = {}
+
+    def create_component(url, body):
+        components[body["InferenceComponentName"]] = body
+        return {"InferenceComponentArn": f"arn:aws:sagemaker:us-east-1:1:inference-component/"
+                                         f"{body['InferenceComponentName']}"}  # fmt: skip
+
+    def describe_component(url, body):
+        name = body["InferenceComponentName"]
+        if name not in components:
+            raise AwsError("ValidationException", f"Could not find inference component {name}")
+        return {"InferenceComponentName": name, "EndpointName": ENDPOINT,
+                "InferenceComponentStatus": "InService",
+                "RuntimeConfig": {"DesiredCopyCount": 1, "CurrentCopyCount": 1}}  # fmt: skip
+
+    endpoints: dict[str, dict] = {}  # moto 5.2.5 fails on ManagedInstanceScaling configs
+
+    def create_endpoint(url, body):
+        endpoints[body.get("EndpointName") or body["EndpointConfigName"]] = body
+        return {"EndpointArn": "arn:aws:sagemaker:us-east-1:1:endpoint/x",
+                "EndpointConfigArn": "arn:aws:sagemaker:us-east-1:1:endpoint-config/x"}  # fmt: skip
+
+    def describe_endpoint(url, body):
+        name = body.get("EndpointName") or body["EndpointConfigName"]
+        if name not in endpoints:
+            raise AwsError("ValidationException", f"Could not find endpoint {name}")
+        return {**endpoints[name], "EndpointStatus": "InService"}
+
+    for operation in ("CreateEndpointConfig", "CreateEndpoint"):
+        http.respond(f"SageMaker.{operation}", create_endpoint)
+    for operation in ("DescribeEndpointConfig", "DescribeEndpoint"):
+        http.respond(f"SageMaker.{operation}", describe_endpoint)
+    http.respond("SageMaker.CreateInferenceComponent", create_component)
+    http.respond("SageMaker.DescribeInferenceComponent", describe_component)
+    http.respond(f"/endpoints/{ENDPOINT}/invocations", lambda url, body: {
+        "generated_text": "The BrewPro 3 tank holds 1.8 litres.",
+        "details": {"generated_tokens": 11}})  # fmt: skip
+
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    assert {ti.state for ti in bag.get_dag("kb_sync").test().get_task_instances()} == {"success"}
+    run = bag.get_dag("finetune").test(run_conf={"max_steps": 0})
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert set(states.values()) == {"success"}, states
+
+    current = json.loads(
+        s3.get_object(Bucket=BUCKET, Key="tailor/models/current.json")["Body"].read()
+    )
+    assert current["inference_component"] in components  # promoted: traffic goes there
+    sagemaker = boto3.client("sagemaker", endpoint_url=aws_mode.meta.endpoint_url,
+                             region_name="us-east-1")  # fmt: skip
+    (job,) = sagemaker.list_training_jobs()["TrainingJobSummaries"]
+    assert job["TrainingJobName"] == current["inference_component"]  # one name per version
+    assert endpoints[ENDPOINT]["EndpointConfigName"] == f"{ENDPOINT}-components"
+    scaling = endpoints[f"{ENDPOINT}-components"]["ProductionVariants"][0]["ManagedInstanceScaling"]
+    assert scaling["MinInstanceCount"] == 0  # the endpoint can scale to zero
+    train = s3.list_objects_v2(Bucket=BUCKET, Prefix=f"tailor/models/{current['version']}/train/")
+    assert train["KeyCount"] >= 1  # the training channel was written to S3

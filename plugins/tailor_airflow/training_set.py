@@ -91,8 +91,9 @@ def prepare_training_set(method: str, pinned: dict[str, Any], run_id: str) -> di
         "characters": training.characters,
         "held_out": len(training.held_out),
         "gate_questions": len(gate),
-        "folder": str(folder),
-        "train_uri": str(channel),
+        # plain URIs: str() of an s3 ObjectStoragePath carries the conn id ("s3://conn@bucket")
+        "folder": folder.as_uri(),
+        "train_uri": channel.as_uri(),
     }
     print(f"Training set {version}: {summary}")
     return summary
