@@ -33,6 +33,12 @@ JUDGES = [
     "anthropic.claude-3-haiku-20240307-v1:0",
 ]
 NIGHT = datetime(2026, 11, 20, 1, tzinfo=UTC)
+AWS_SETTINGS = {
+    "backend": "aws", "data_root": f"s3://{BUCKET}/tailor", "region_name": "us-east-1",
+    "knowledge_base_id": KB, "data_source_id": DATA_SOURCE, "endpoint_name": ENDPOINT,
+    "judges": JUDGES, "bertscore_model": str(minilm_dir()), "judge_controls": 1,
+    "endpoint_poll_seconds": 1,
+}  # fmt: skip
 
 
 def free_port() -> int:
@@ -76,12 +82,7 @@ def aws_mode(moto_server, tailor_settings, airflow_db, monkeypatch):
     s3 = boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1")
     s3.create_bucket(Bucket=BUCKET)
     s3.put_object(Bucket=BUCKET, Key="tailor/test_set.json", Body=SAMPLE_TEST_SET.read_bytes())
-    tailor_settings(
-        backend="aws", data_root=f"s3://{BUCKET}/tailor", region_name="us-east-1",
-        knowledge_base_id=KB, data_source_id=DATA_SOURCE, endpoint_name=ENDPOINT, inference_component_name=COMPONENT,
-        judges=JUDGES, bertscore_model=str(minilm_dir()), judge_controls=1,
-        endpoint_poll_seconds=1,
-    )  # fmt: skip
+    tailor_settings(**AWS_SETTINGS, inference_component_name=COMPONENT)
     return s3
 
 
@@ -232,9 +233,14 @@ def test_kb_sync_ingests_the_s3_catalog_once_then_skips(aws_mode, monkeypatch):
     assert len([u for u, _ in http.requests if u.startswith("PUT")]) == 1
 
 
-def test_endpoint_schedule_scales_the_component_and_records_events_in_s3(aws_mode, monkeypatch):
+def test_endpoint_schedule_scales_the_component_and_records_events_in_s3(
+    aws_mode, monkeypatch, tailor_settings, moto_server
+):
+    """Copies through canned inference components; scale-out-from-zero registered in moto's
+    application-autoscaling and CloudWatch."""
     from airflow.dag_processing.dagbag import DagBag
 
+    tailor_settings(**AWS_SETTINGS, inference_component_name=COMPONENT, autoscale_from_zero=True)
     http = install(monkeypatch, passthrough=True)
     async_clients_share_the_canned_http(monkeypatch)
     copies = {"current": 1}
@@ -253,6 +259,16 @@ def test_endpoint_schedule_scales_the_component_and_records_events_in_s3(aws_mod
 
     http.respond("SageMaker.DescribeInferenceComponent", describe)
     http.respond("SageMaker.UpdateInferenceComponentRuntimeConfig", update)
+    # moto's application-autoscaling lacks the inference-component dimension: canned here
+    http.respond(
+        "AnyScaleFrontendService.RegisterScalableTarget",
+        lambda url, body: {
+            "ScalableTargetARN": "arn:aws:application-autoscaling:us-east-1:1:scalable-target/x"
+        },
+    )
+    http.respond("AnyScaleFrontendService.PutScalingPolicy", lambda url, body: {
+        "PolicyARN": "arn:aws:autoscaling:us-east-1:1:scalingPolicy:x:resource/sagemaker/"
+                     f"inference-component/{COMPONENT}:policyName/{body['PolicyName']}"})  # fmt: skip
     dag = DagBag(dag_folder=str(REPO / "dags" / "endpoint_schedule.py")).get_dag(
         "endpoint_schedule"
     )
@@ -270,6 +286,13 @@ def test_endpoint_schedule_scales_the_component_and_records_events_in_s3(aws_mod
         o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="tailor/endpoint/")["Contents"]
     ]
     assert any("/events/" in k for k in keys) and any("/cost/" in k for k in keys)
+    (target,) = [b for u, b in http.requests if "RegisterScalableTarget" in u]
+    assert target["ResourceId"] == f"inference-component/{COMPONENT}"
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (0, 1)
+    aws = {"endpoint_url": moto_server, "region_name": "us-east-1"}
+    (alarm,) = boto3.client("cloudwatch", **aws).describe_alarms()["MetricAlarms"]  # moto's
+    assert alarm["MetricName"] == "NoCapacityInvocationFailures"
+    assert alarm["AlarmActions"][0].endswith("scale-out-from-zero")
 
 
 def test_finetune_trains_stages_gates_and_promotes_in_aws_mode(
@@ -288,10 +311,7 @@ def test_finetune_trains_stages_gates_and_promotes_in_aws_mode(
 
     s3 = aws_mode
     tailor_settings(
-        backend="aws", data_root=f"s3://{BUCKET}/tailor", region_name="us-east-1",
-        knowledge_base_id=KB, data_source_id=DATA_SOURCE, endpoint_name=ENDPOINT,
-        training_role_arn=ROLE, inference_image_uri=IMAGE, bertscore_model=str(minilm_dir()),
-        gate_questions=2, endpoint_poll_seconds=1,
+        **AWS_SETTINGS, training_role_arn=ROLE, inference_image_uri=IMAGE, gate_questions=2,
         inference_instance_type="ml.g4dn.12xlarge",  # moto's instance-type list predates g5
     )  # fmt: skip
     upload_catalog(s3)

@@ -58,3 +58,27 @@ def test_judges_default_per_backend_and_prices_override_one_table():
     assert len(Settings.from_mapping({"backend": "aws"}).judges) == 3
     priced = Settings.from_mapping({"prices": {"instance_hour": 5}})
     assert priced.prices.instance_hour == 5.0 and priced.prices.opensearch_ocu_hour == 0.24
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ('{"top_k": "three"}', "'top_k' has an invalid value"),
+        ('{"knowledge_base": "KB1"}', "unknown Tailor setting"),
+        ("{not json", "not valid JSON"),
+    ],
+)
+def test_settings_in_the_environment_are_checked_when_dags_are_parsed(value, message):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "AIRFLOW_VAR_TAILOR_SETTINGS": value}
+    result = subprocess.run(
+        [sys.executable, "-c", "import tailor_airflow.dag_defaults"],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode != 0 and message in result.stderr
+    env["AIRFLOW_VAR_TAILOR_SETTINGS"] = '{"top_k": 5}'
+    ok = subprocess.run([sys.executable, "-c", "import tailor_airflow.dag_defaults"], env=env)
+    assert ok.returncode == 0

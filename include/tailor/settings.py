@@ -179,7 +179,12 @@ def settings_from_env() -> Settings:
     import json
     import os
 
-    mapping = json.loads(os.environ.get("AIRFLOW_VAR_TAILOR_SETTINGS") or "{}")
+    try:
+        mapping = json.loads(os.environ.get("AIRFLOW_VAR_TAILOR_SETTINGS") or "{}")
+    except json.JSONDecodeError as error:
+        raise SettingsError(f"AIRFLOW_VAR_TAILOR_SETTINGS is not valid JSON: {error}") from None
+    if not isinstance(mapping, dict):
+        raise SettingsError("AIRFLOW_VAR_TAILOR_SETTINGS must be a JSON object")
     if os.environ.get("AIRFLOW_VAR_TAILOR_BACKEND"):
         mapping["backend"] = os.environ["AIRFLOW_VAR_TAILOR_BACKEND"]
     return Settings.from_mapping(mapping)
