@@ -101,7 +101,7 @@ def answer_approach(
             raise AirflowFailException(f"re-score only: no stored {approach} answers for {date}")
         print(f"Re-scoring the stored {approach} answers of {date}")
         return approach
-    if path.exists() and json.loads(path.read_text()).get("attempt") == attempt:
+    if path.exists() and _answers_file(path).get("attempt") == attempt:
         print(f"{approach}: answered earlier in this run; resuming from the stored answers")
         return approach
     snapshot = system_snapshot(settings)
@@ -117,7 +117,16 @@ def answer_approach(
 
 
 def stored_answers(night, approach: str) -> dict[str, Any]:
-    return json.loads((night / "answers" / f"{approach}.json").read_text())
+    return _answers_file(night / "answers" / f"{approach}.json")
+
+
+def _answers_file(path) -> dict[str, Any]:
+    """A stored answers file; the first format (a bare list, before snapshots were kept)
+    reads as answers whose system snapshot is unknown."""
+    stored = json.loads(path.read_text())
+    if isinstance(stored, list):
+        return {"kb_manifest": None, "model_version": None, "answers": stored}
+    return stored
 
 
 def bertscore_approach(approach: str, date: str) -> str:
