@@ -72,7 +72,7 @@ def runs(airflow: Standalone) -> list[dict]:
     return json.loads(listing[-1]) if result.returncode == 0 and listing else []
 
 
-def wait_for(airflow: Standalone, done, timeout: float = 1200) -> list[dict]:
+def wait_for(airflow: Standalone, done, timeout: float = 1800) -> list[dict]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         current = runs(airflow)
