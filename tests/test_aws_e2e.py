@@ -21,6 +21,7 @@ import boto3
 import pytest
 from aws_http import AwsError, install
 from conftest import REPO, SAMPLE_TEST_SET
+from test_local_endpoint import free_port
 
 from tailor.local.models import minilm_dir
 
@@ -39,12 +40,6 @@ AWS_SETTINGS = {
     "judges": JUDGES, "bertscore_model": str(minilm_dir()), "judge_controls": 1,
     "endpoint_poll_seconds": 1,
 }  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
