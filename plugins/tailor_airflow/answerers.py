@@ -15,9 +15,9 @@ from airflow.providers.amazon.aws.hooks.bedrock import BedrockRuntimeHook
 from tailor.evaluation.answering import Answerer, Generation, timed
 from tailor.finetune.registry import read_current
 from tailor.settings import Backend, Settings
+from tailor_airflow.aws_errors import ADAPTIVE_RETRIES
 from tailor_airflow.config import models_root
 from tailor_airflow.endpoint import served_component
-from tailor_airflow.judges import ADAPTIVE_RETRIES
 from tailor_airflow.retrieval import BedrockKnowledgeBase, knowledge_base
 
 LOCAL_MAX_TOKENS = 96  # SmolLM2 on two CPU cores: ~1 s per 30 tokens

@@ -232,13 +232,14 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
 
     report = write_report(night, date, summaries, judge_rows,
                           records(read_history(root / "history")))  # fmt: skip
-    print(f"Evaluation of {date}:\n{results_table(summaries)}")
+    table = results_table(summaries)
+    print(f"Evaluation of {date}:\n{table}")
     for c in calibrated.values():
         print(f"Judge {c.judge}: controls {c.positive_mean} vs {c.negative_mean}, separation "
               f"{c.separation} -> {'EXCLUDED' if c.excluded else 'kept'} "
               f"(min {settings.judge_min_separation})")  # fmt: skip
     print(f"Results: {night}\nReport: {report} (chart: {night / 'report.png'})")
-    return results_table(summaries)
+    return table
 
 
 def usage_for(settings: Settings, summary: dict[str, Any]) -> Usage:
@@ -255,20 +256,26 @@ def check_regression(approaches: list[str], date: str) -> None:
 
     settings = load_settings()
     history = read_history(evaluations_root(settings) / "history")
+    if not len(history):
+        print("No evaluation history: nothing to compare")
+        return
+    scored = history.dropna(subset=["avg_llm_evaluator_score"])
     regressions = []
     for approach in approaches:
-        mine = history[history["method"] == approach] if len(history) else history
-        today = mine[mine["date"] == date]["avg_llm_evaluator_score"].dropna() if len(mine) else []
-        if not len(today):
+        mine = scored[scored["method"] == approach]
+        today = mine[mine["date"] == date]["avg_llm_evaluator_score"]
+        if today.empty:
             print(f"{approach}: no panel score tonight; nothing to compare")
             continue
-        before = mine[mine["date"] < date]["avg_llm_evaluator_score"].dropna().tolist()
+        score = float(today.iloc[0])
+        before = mine[mine["date"] < date]["avg_llm_evaluator_score"].tolist()
         worse, baseline = regressed(
-            before, float(today.iloc[0]), settings.regression_margin, settings.regression_window
+            before, score, settings.regression_margin, settings.regression_window
         )
-        print(f"{approach}: panel {float(today.iloc[0]):.4f} vs trailing median {baseline}")
+        print(f"{approach}: panel {score:.4f} vs trailing median {baseline}")
         if worse:
-            regressions.append(f"{approach} {float(today.iloc[0]):.4f} < {baseline:.4f} - "
-                               f"{settings.regression_margin}")  # fmt: skip
+            regressions.append(
+                f"{approach} {score:.4f} < {baseline:.4f} - {settings.regression_margin}"
+            )
     if regressions:
         raise AirflowFailException(f"panel score regressed on {date}: {'; '.join(regressions)}")

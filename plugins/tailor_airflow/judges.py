@@ -12,17 +12,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from airflow.providers.amazon.aws.hooks.bedrock import BedrockHook, BedrockRuntimeHook
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tailor.evaluation.judging import Item, structured_prompt
 from tailor.evaluation.metrics import parse_judge_score
-from tailor.settings import Backend, Settings
+from tailor.settings import DEFAULT_JUDGES, Backend, Settings
+from tailor_airflow.aws_errors import ADAPTIVE_RETRIES
 
-# Throttling is expected when a pool of calls meets Bedrock's quotas: botocore's adaptive
-# mode retries with backoff and rate-limits the client instead of failing the task.
-ADAPTIVE_RETRIES = Config(retries={"mode": "adaptive", "max_attempts": 10})
-LOCAL_JUDGES = ("smollm2", "gemma3")
+LOCAL_JUDGES = DEFAULT_JUDGES["local"]  # the only local judges there are
 _PROFILE = re.compile(r"^(us|eu|apac|au|jp|ca|us-gov|global)\.")
 
 

@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from tailor.endpoint.observe import EndpointAsleep, is_no_capacity
 from tailor.llama import generated_text, generated_tokens, request_body
 from tailor.settings import Settings
-from tailor_airflow.aws_errors import describe_or_none, error_matches
+from tailor_airflow.aws_errors import ADAPTIVE_RETRIES, describe_or_none, error_matches
 
 VARIANT = "AllTraffic"
 
@@ -172,8 +172,6 @@ class SageMakerModels:
     @cached_property
     def runtime(self):
         """sagemaker-runtime with adaptive retries: evaluation calls it from a thread pool."""
-        from tailor_airflow.judges import ADAPTIVE_RETRIES
-
         return AwsBaseHook(
             aws_conn_id=self.settings.aws_conn_id,
             region_name=self.settings.region_name,
