@@ -4,6 +4,7 @@ set -uo pipefail
 source "$(dirname "$0")/env.sh"
 "$REPO/scripts/setup.sh" --dev || exit 1
 "$REPO/scripts/browser_deps.sh" || exit 1
+"$REPO/scripts/postgres_deps.sh" || exit 1
 cd "$REPO"
 ruff check . || exit 1
 python -m pytest "$@"

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from dataclasses import dataclass, field
 
+from aws_shapes import mark_canned, validate_canned_replies
 from botocore.awsrequest import AWSResponse
 
 
@@ -43,6 +45,7 @@ class FakeHttp:
     requests: list[tuple[str, dict]] = field(default_factory=list)
     responders: dict[str, object] = field(default_factory=dict)
     passthrough: object = None
+    lock: threading.Lock = field(default_factory=threading.Lock)  # clients send from pools
 
     def respond(self, part: str, answer) -> None:
         """Every request matching `part` is answered by `answer(url, body) -> dict`."""
@@ -62,25 +65,28 @@ class FakeHttp:
         target = request.headers.get("X-Amz-Target", b"")
         target = target.decode() if isinstance(target, bytes) else target
         where = f"{request.method} {request.url} {target}"
-        for index, (part, status, headers, body) in enumerate(self.replies):
-            if part in where:
-                del self.replies[index]
-                self.requests.append((where, _json(request.body)))
-                return AWSResponse(request.url, status, headers, _Raw(json.dumps(body).encode()))
-        for part, answer in self.responders.items():
-            if part in where:
-                self.requests.append((where, _json(request.body)))
-                headers = {"Content-Type": "application/json"}
-                try:
-                    body, status = answer(where, _json(request.body)), 200
-                except AwsError as error:
-                    headers["x-amzn-ErrorType"] = error.code
-                    body = {"__type": error.code, "message": error.message}
-                    status = error.status
-                return AWSResponse(request.url, status, headers, _Raw(json.dumps(body).encode()))
-        if self.passthrough:
+        body = _json(request.body)
+        with self.lock:
+            queued = next((i for i, r in enumerate(self.replies) if r[0] in where), None)
+            reply = self.replies.pop(queued) if queued is not None else None
+            answer = next((a for part, a in self.responders.items() if part in where), None)
+            if reply or answer:
+                self.requests.append((where, body))
+        if reply:
+            _, status, headers, canned = reply
+        elif answer:
+            headers = {"Content-Type": "application/json"}
+            try:
+                canned, status = answer(where, body), 200
+            except AwsError as error:
+                headers["x-amzn-ErrorType"] = error.code
+                canned, status = {"__type": error.code, "message": error.message}, error.status
+        elif self.passthrough:
             return self.passthrough(endpoint, request)
-        raise AssertionError(f"unexpected AWS request {request.method} {where}")
+        else:
+            raise AssertionError(f"unexpected AWS request {request.method} {where}")
+        mark_canned()
+        return AWSResponse(request.url, status, headers, _Raw(json.dumps(canned).encode()))
 
 
 def _json(body) -> dict:
@@ -96,6 +102,7 @@ def install(monkeypatch, passthrough: bool = False) -> FakeHttp:
 
     fake = FakeHttp(passthrough=Endpoint._send if passthrough else None)
     monkeypatch.setattr(Endpoint, "_send", lambda self, request: fake.send(self, request))
+    validate_canned_replies(monkeypatch)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")

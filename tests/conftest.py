@@ -52,6 +52,15 @@ def airflow_db() -> None:
 
 
 @pytest.fixture(scope="session")
+def postgres():
+    """One PostgreSQL cluster for every `airflow standalone` in the session (tests/postgres.py)."""
+    from postgres import postgres_cluster
+
+    with postgres_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
 def embedder():
     from tailor.local.embedding import MiniLMEmbedder
 

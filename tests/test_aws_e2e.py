@@ -17,9 +17,11 @@ import sys
 import time
 from datetime import UTC, datetime
 
-import boto3
+import urllib.request
+
 import pytest
 from aws_http import AwsError, install
+from aws_iam import ACCOUNT, IamEnforcer, admin_client, shipped_policy, with_models
 from conftest import REPO, SAMPLE_TEST_SET
 from test_local_endpoint import free_port
 
@@ -28,6 +30,7 @@ from tailor.local.models import minilm_dir
 BUCKET = "tailor-e2e"
 KB, DATA_SOURCE = "KB0E2E0001", "DS0E2E0001"
 ENDPOINT, COMPONENT = "tailor-endpoint", "tailor-ft-e2e"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/tailor-sagemaker"
 JUDGES = [
     "us.amazon.nova-pro-v1:0",
     "google.gemma-3-27b-it",
@@ -63,6 +66,8 @@ def moto_server():
 
 @pytest.fixture
 def aws_mode(moto_server, tailor_settings, airflow_db, monkeypatch):
+    """An empty moto, the test data seeded, then every call held to the shipped IAM policy."""
+    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"))
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
@@ -74,11 +79,16 @@ def aws_mode(moto_server, tailor_settings, airflow_db, monkeypatch):
     )
     monkeypatch.setenv("TAILOR_ENDPOINT_UP_CRON", "0 0 * * *")  # up all day: wake finds it up
     monkeypatch.setenv("TAILOR_ENDPOINT_DOWN_CRON", "0 0 1 1 *")
-    s3 = boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1")
+    s3 = admin_client("s3", endpoint_url=moto_server)
     s3.create_bucket(Bucket=BUCKET)
     s3.put_object(Bucket=BUCKET, Key="tailor/test_set.json", Body=SAMPLE_TEST_SET.read_bytes())
     tailor_settings(**AWS_SETTINGS, inference_component_name=COMPONENT)
-    return s3
+    policy = shipped_policy(Region="us-east-1", Account=ACCOUNT, Bucket=BUCKET, Prefix="tailor",
+                            KnowledgeBaseId=KB, ExecutionRoleName="tailor-sagemaker")  # fmt: skip
+    # the one judge that is not a default: the user adds it to the policy
+    iam = IamEnforcer(with_models(policy, [JUDGES[-1]])).install(monkeypatch)
+    yield s3
+    iam.assert_nothing_denied()
 
 
 def canned_bedrock_and_components(http) -> None:
@@ -285,7 +295,7 @@ def test_endpoint_schedule_scales_the_component_and_records_events_in_s3(
     assert target["ResourceId"] == f"inference-component/{COMPONENT}"
     assert (target["MinCapacity"], target["MaxCapacity"]) == (0, 1)
     aws = {"endpoint_url": moto_server, "region_name": "us-east-1"}
-    (alarm,) = boto3.client("cloudwatch", **aws).describe_alarms()["MetricAlarms"]  # moto's
+    (alarm,) = admin_client("cloudwatch", **aws).describe_alarms()["MetricAlarms"]  # moto's
     assert alarm["MetricName"] == "NoCapacityInvocationFailures"
     assert alarm["AlarmActions"][0].endswith("scale-out-from-zero")
 
@@ -372,8 +382,7 @@ def test_finetune_trains_stages_gates_and_promotes_in_aws_mode(
         s3.get_object(Bucket=BUCKET, Key="tailor/models/current.json")["Body"].read()
     )
     assert current["inference_component"] in components  # promoted: traffic goes there
-    sagemaker = boto3.client("sagemaker", endpoint_url=aws_mode.meta.endpoint_url,
-                             region_name="us-east-1")  # fmt: skip
+    sagemaker = admin_client("sagemaker", endpoint_url=aws_mode.meta.endpoint_url)
     (job,) = sagemaker.list_training_jobs()["TrainingJobSummaries"]
     assert job["TrainingJobName"] == current["inference_component"]  # one name per version
     assert endpoints[ENDPOINT]["EndpointConfigName"] == f"{ENDPOINT}-components"

@@ -21,7 +21,7 @@ CONF = {"approaches": ["rag", "base"], "judges": ["smollm2"], "sample_limit": 2}
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, postgres):
     work = tmp_path_factory.mktemp("backfill")
     data = work / "data"
     (data / "catalog").mkdir(parents=True)
@@ -32,6 +32,7 @@ def server(tmp_path_factory):
         work / "airflow",
         {"data_root": str(data), "local_endpoint_port": endpoint_port, "judge_controls": 1,
          "endpoint_poll_seconds": 1},
+        postgres.database("backfill"),
         # only the backfill's runs: unpausing the DAG must not start tonight's scheduled run
         AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="False",
         TAILOR_ENDPOINT_UP_CRON="0 0 1 1 *",  # off-hours all year: wake, then restore
@@ -45,53 +46,49 @@ def server(tmp_path_factory):
         LocalModelServer(data / "endpoint", endpoint_port).stop()
 
 
-def backfill(airflow: Standalone, first: str, last: str, *extra: str) -> None:
-    """Runs for the nights of `first`..`last` (the window's end is the next day's midnight).
-
-    The scheduler marks the previous backfill complete a few seconds after its last run:
-    until then Airflow refuses a second one for the DAG, so that refusal is waited out.
-    """
-    end = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
-    command = ["backfill", "create", "--dag-id", "nightly_eval", "--from-date", first,
-               "--to-date", end, "--dag-run-conf", json.dumps(CONF), "--max-active-runs", "1",
-               *extra]  # fmt: skip
-    deadline = time.monotonic() + 120
-    while True:
-        result = airflow.cli(*command, check=False)
-        if result.returncode == 0:
-            return
-        assert "AlreadyRunningBackfill" in result.stderr and time.monotonic() < deadline, (
-            result.stdout[-2000:] + result.stderr[-2000:]
-        )
-        time.sleep(5)
+def backfills(airflow: Standalone) -> list[dict]:
+    return airflow.api("backfills?dag_id=nightly_eval&limit=100")["backfills"]
 
 
 def runs(airflow: Standalone) -> list[dict]:
-    result = airflow.cli("dags", "list-runs", "nightly_eval", "-o", "json", check=False)
-    listing = [line for line in result.stdout.splitlines() if line.startswith("[")]
-    return json.loads(listing[-1]) if result.returncode == 0 and listing else []
+    return airflow.api("dags/nightly_eval/dagRuns?limit=100")["dag_runs"]
 
 
-def wait_for(airflow: Standalone, done, timeout: float = 1800) -> list[dict]:
+def wait_until(airflow: Standalone, done, what: str, timeout: float = 1800) -> None:
+    """Poll Airflow's own state; on timeout, fail with the backfills, runs and scheduler log."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        current = runs(airflow)
-        if done(current):
-            return current
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"timed out waiting for {what}\nbackfills: {backfills(airflow)}\n"
+                f"runs: {[(r['dag_run_id'], r['state']) for r in runs(airflow)]}\n"
+                f"standalone log:\n{airflow.log_tail()}"
+            )
         time.sleep(5)
-    raise AssertionError(f"backfill runs did not finish: {runs(airflow)}")
 
 
-def finished(current: list[dict], count: int) -> bool:
-    ended = [r for r in current if r["state"] in ("success", "failed")]
-    return len(ended) >= count and not any(r["state"] in ("queued", "running") for r in current)
+def backfill(airflow: Standalone, first: str, last: str, *extra: str) -> list[dict]:
+    """Backfill the nights `first`..`last` (the window's end is the next day's midnight),
+    wait until Airflow marks that backfill complete, and return the DAG's runs."""
+    wait_until(airflow, lambda: all(b["completed_at"] for b in backfills(airflow)),
+               "the previous backfill to be marked complete", timeout=300)  # fmt: skip
+    known = {b["id"] for b in backfills(airflow)}
+    end = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
+    airflow.cli("backfill", "create", "--dag-id", "nightly_eval", "--from-date", first,
+                "--to-date", end, "--dag-run-conf", json.dumps(CONF), "--max-active-runs", "1",
+                *extra)  # fmt: skip
+    (created,) = [b["id"] for b in backfills(airflow) if b["id"] not in known]
+    wait_until(airflow, lambda: next(
+        b for b in backfills(airflow) if b["id"] == created)["completed_at"],
+        f"backfill {created} to complete")  # fmt: skip
+    return runs(airflow)
 
 
 def test_backfill_three_dates_then_rerun_one_keeps_one_row_per_date_and_approach(server):
     airflow, data = server
-    backfill(airflow, DATES[0], DATES[-1])
-    first = wait_for(airflow, lambda current: finished(current, 3))
+    first = backfill(airflow, DATES[0], DATES[-1])
     assert {r["state"] for r in first} == {"success"}, first
+    assert {r["run_type"] for r in first} == {"backfill"}
     assert sorted(r["logical_date"][:10] for r in first) == DATES
 
     history = read_history(data / "evaluations" / "history")
@@ -100,11 +97,11 @@ def test_backfill_three_dates_then_rerun_one_keeps_one_row_per_date_and_approach
     )
     answered = json.loads((data / "evaluations" / DATES[1] / "answers" / "rag.json").read_text())
 
-    backfill(airflow, DATES[1], DATES[1], "--reprocess-behavior", "completed")
-    started = {r["run_id"]: r["start_date"] for r in first}
-    rerun = wait_for(airflow, lambda current: finished(current, 3) and any(
-        r["start_date"] != started.get(r["run_id"]) for r in current))  # fmt: skip
+    started = {r["dag_run_id"]: r["start_date"] for r in first}
+    rerun = backfill(airflow, DATES[1], DATES[1], "--reprocess-behavior", "completed")
     assert {r["state"] for r in rerun} == {"success"}, rerun
+    restarted = [r for r in rerun if r["start_date"] != started.get(r["dag_run_id"])]
+    assert [r["logical_date"][:10] for r in restarted] == [DATES[1]], rerun
 
     history = read_history(data / "evaluations" / "history")
     pairs = list(zip(history["date"], history["method"], strict=True))

@@ -22,15 +22,15 @@ NODE_MODULES = REPO / ".cache" / "node" / "node_modules"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, postgres):
     if not shutil.which("chromium") or not (NODE_MODULES / "playwright-core").exists():
         pytest.fail("browser test needs chromium and playwright-core: run scripts/browser_deps.sh")
     work = tmp_path_factory.mktemp("dashboard")
     seed(work / "data")
     home = work / "airflow"
     home.mkdir()
-    with standalone(home, airflow_env(home, {"data_root": str(work / "data")}),
-                    "nightly_eval") as airflow:  # fmt: skip
+    env = airflow_env(home, {"data_root": str(work / "data")}, postgres.database("dashboard"))
+    with standalone(home, env, "nightly_eval") as airflow:
         yield airflow
 
 

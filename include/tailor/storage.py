@@ -14,12 +14,14 @@ def is_local(path: Any) -> bool:
 def write_atomic(path: Any, data: bytes) -> None:
     """Write so readers see the old or the new content, never half of it.
 
-    On disk that is a temporary file and a rename; an S3 PUT is already atomic.
+    On disk that is a temporary file and a rename; an S3 PUT is already atomic. Object
+    storage has no folders: creating one would call HeadBucket and CreateBucket, which a
+    least-privilege policy rightly denies, so parents are made on disk only.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
     if not is_local(path):
         path.write_bytes(data)
         return
+    path.parent.mkdir(parents=True, exist_ok=True)
     local = Path(path.path) if hasattr(path, "path") else Path(path)
     tmp = local.with_name(f".{local.name}.{os.getpid()}.tmp")
     tmp.write_bytes(data)

@@ -10,6 +10,7 @@ from typing import Any
 from tailor.endpoint.cost import EndpointCost, copy_hours, endpoint_cost
 from tailor.endpoint.events import load_events
 from tailor.settings import Settings
+from tailor.storage import write_atomic
 from tailor_airflow.config import load_settings
 from tailor_airflow.scaling import endpoint_root
 
@@ -52,8 +53,7 @@ def report_endpoint_cost(until: datetime, days: int = 30) -> dict[str, Any]:
         "share_of_always_on": round(cost.share_of_always_on, 4),
     }
     key = f"cost/{until:%Y-%m-%d}.json"
-    (root / "cost").mkdir(parents=True, exist_ok=True)
-    (root / key).write_text(json.dumps(report, indent=2))
+    write_atomic(root / key, json.dumps(report, indent=2).encode())
     print(
         f"Endpoint: {cost.copy_hours:.1f} copy-hours in the last {days} days -> "
         f"{cost.monthly_hours:.0f} h/month, ${cost.monthly_cost:,.0f}/month vs "

@@ -24,6 +24,7 @@ from tailor.finetune.registry import read_current
 from tailor.local.models import current_model_dir
 from tailor.local.server import LocalModelServer
 from tailor.settings import Backend, Settings
+from tailor.storage import write_atomic
 from tailor_airflow.aws_errors import describe_or_none
 from tailor_airflow.config import models_root, storage_path
 from tailor_airflow.scaling_triggers import (
@@ -142,10 +143,8 @@ class LegacyEndpoint(_SageMakerEndpoint):
         if copies == 0:
             description = self._describe()
             if description is not None:
-                self.saved.parent.mkdir(parents=True, exist_ok=True)
-                self.saved.write_text(
-                    json.dumps({"EndpointConfigName": description["EndpointConfigName"]})
-                )
+                saved = {"EndpointConfigName": description["EndpointConfigName"]}
+                write_atomic(self.saved, json.dumps(saved).encode())
                 self.hook.conn.delete_endpoint(EndpointName=self.name)
             return
         self.hook.conn.create_endpoint(

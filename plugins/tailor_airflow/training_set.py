@@ -15,13 +15,13 @@ from airflow.sdk.exceptions import AirflowFailException
 from tailor.finetune.dataset import PROMPT, Method, TrainingDataError, build_training_set
 from tailor.finetune.registry import read_current, version_name
 from tailor.kb_sync import last_synced, load_snapshot
+from tailor.storage import write_atomic
 from tailor.testset import load_test_set
 from tailor_airflow.config import kb_state_root, load_settings, models_root, storage_path
 
 
 def write_jsonl(path, records: list[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    write_atomic(path, "".join(json.dumps(r) + "\n" for r in records).encode())
 
 
 def read_jsonl(path) -> list[dict[str, Any]]:

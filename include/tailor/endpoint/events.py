@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tailor.storage import write_atomic
+
 
 @dataclass(frozen=True)
 class ScalingEvent:
@@ -20,9 +22,9 @@ class ScalingEvent:
 def record_event(root: Any, event: ScalingEvent) -> None:
     """One object per event (S3 has no append); names sort in time order."""
     stamp = datetime.fromisoformat(event.at).astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-    root.mkdir(parents=True, exist_ok=True)
-    (root / f"{stamp}-{event.from_copies}-to-{event.to_copies}.json").write_text(
-        json.dumps(asdict(event))
+    write_atomic(
+        root / f"{stamp}-{event.from_copies}-to-{event.to_copies}.json",
+        json.dumps(asdict(event)).encode(),
     )
 
 

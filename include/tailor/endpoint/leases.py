@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tailor.storage import write_atomic
+
 
 @dataclass(frozen=True)
 class Lease:
@@ -39,8 +41,7 @@ class LeaseBook:
         lease = Lease(
             holder, run_id, now.isoformat(), (now + timedelta(minutes=minutes)).isoformat()
         )
-        self.root.mkdir(parents=True, exist_ok=True)
-        (self.root / _key(holder)).write_text(json.dumps(asdict(lease)))
+        write_atomic(self.root / _key(holder), json.dumps(asdict(lease)).encode())
         return lease
 
     def release(self, holder: str) -> None:

@@ -1,0 +1,376 @@
+"""IAM as AWS enforces it, for every AWS call a test makes.
+
+moto authorizes only some services, and the canned replies below it none, so every botocore
+call in the process — Tailor's own, the provider's hooks and triggers, s3fs (aiobotocore) and
+the sagemaker SDK — is checked here before it is sent: the operation is mapped to the IAM
+actions and resource ARNs that AWS authorizes it as (the Service Authorization Reference's
+names: HeadBucket is s3:ListBucket, Converse is bedrock:InvokeModel, a create call that
+passes a role also needs iam:PassRole, ...), and evaluated against the policy Tailor ships,
+conditions included. A denied call gets AWS's AccessDenied error and is recorded, so the test
+fails naming the call, the action and the resource. An operation with no mapping here fails
+too: nothing reaches the emulation unchecked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+REPO = Path(__file__).resolve().parents[1]
+ACCOUNT = "123456789012"  # moto's default account: the ARNs moto returns carry it
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """One (action, resource) pair AWS checks for a call, with the request's condition keys."""
+
+    action: str
+    resource: str
+    context: tuple[tuple[str, str], ...] = ()
+
+
+def shipped_policy(**values: str) -> dict:
+    """iam/tailor-airflow-policy.json with its ${Placeholders} filled in; all must be given."""
+    text = (REPO / "iam" / "tailor-airflow-policy.json").read_text()
+    for name, value in values.items():
+        text = text.replace("${" + name + "}", value)
+    left = set(re.findall(r"\$\{(\w+)\}", text))
+    assert not left, f"placeholders without a value: {sorted(left)}"
+    return json.loads(text)
+
+
+def with_models(policy: dict, models: list[str], region: str = "us-east-1") -> dict:
+    """The policy after a user adds models to it, as the README says to when changing judges."""
+    arns = [f"arn:aws:bedrock:{region}::foundation-model/{m}" for m in models]
+    for statement in policy["Statement"]:
+        if statement["Sid"] in ("AnswerAndJudgeModels", "JudgePreflight"):
+            statement["Resource"] = [*statement["Resource"], *arns]
+    return policy
+
+
+# ---- operation -> what IAM authorizes --------------------------------------------------------
+Mapper = Callable[[dict, str, str], list[Authorization]]
+
+
+def _arn(service: str, region: str, account: str, resource: str) -> str:
+    return f"arn:aws:{service}:{region}:{account}:{resource}"
+
+
+def _s3_bucket(action: str, prefix_key: str | None = None) -> Mapper:
+    def mapper(params: dict, region: str, account: str) -> list[Authorization]:
+        context = ()
+        if prefix_key and params.get(prefix_key) is not None:
+            context = (("s3:prefix", params[prefix_key]),)
+        return [Authorization(action, f"arn:aws:s3:::{params['Bucket']}", context)]
+
+    return mapper
+
+
+def _s3_object(action: str) -> Mapper:
+    return lambda p, region, account: [
+        Authorization(action, f"arn:aws:s3:::{p['Bucket']}/{p['Key']}")
+    ]
+
+
+def _s3_copy(params: dict, region: str, account: str) -> list[Authorization]:
+    source = params["CopySource"]
+    if isinstance(source, dict):
+        source = f"{source['Bucket']}/{source['Key']}"
+    return [
+        Authorization("s3:GetObject", f"arn:aws:s3:::{source.lstrip('/').split('?')[0]}"),
+        Authorization("s3:PutObject", f"arn:aws:s3:::{params['Bucket']}/{params['Key']}"),
+    ]
+
+
+def _s3_delete_many(params: dict, region: str, account: str) -> list[Authorization]:
+    return [
+        Authorization("s3:DeleteObject", f"arn:aws:s3:::{params['Bucket']}/{o['Key']}")
+        for o in params["Delete"]["Objects"]
+    ]
+
+
+SAGEMAKER_RESOURCE = {  # parameter naming the resource -> its ARN type
+    "TrainingJobName": "training-job",
+    "ModelName": "model",
+    "EndpointConfigName": "endpoint-config",
+    "EndpointName": "endpoint",
+    "InferenceComponentName": "inference-component",
+}
+PASSED_ROLE = ("RoleArn", "ExecutionRoleArn")  # parameters that hand a role to SageMaker
+
+
+def _sagemaker(operation: str) -> Mapper:
+    """sagemaker:<Operation> on the named resource; tags and passed roles need their own."""
+
+    def mapper(params: dict, region: str, account: str) -> list[Authorization]:
+        if operation == "AddTags" or operation == "DeleteTags":
+            return [Authorization(f"sagemaker:{operation}", params["ResourceArn"])]
+        if operation.startswith("List") or operation == "Search":
+            return [Authorization(f"sagemaker:{operation}", "*")]
+        kind, name = next(
+            ((kind, params[key]) for key, kind in SAGEMAKER_RESOURCE.items() if key in params),
+            (None, None),
+        )
+        if operation in ("CreateEndpoint", "UpdateEndpoint"):
+            kind, name = "endpoint", params["EndpointName"]
+        assert kind, f"no resource for sagemaker:{operation} in {sorted(params)}"
+        resource = _arn("sagemaker", region, account, f"{kind}/{name.lower()}")
+        checks = [Authorization(f"sagemaker:{operation}", resource)]
+        if operation == "CreateEndpoint":
+            config = f"endpoint-config/{params['EndpointConfigName'].lower()}"
+            checks.append(Authorization("sagemaker:CreateEndpoint",
+                                        _arn("sagemaker", region, account, config)))  # fmt: skip
+        if operation.startswith("Create") and params.get("Tags"):
+            checks.append(Authorization("sagemaker:AddTags", resource))
+        for key in PASSED_ROLE:
+            if key in params:
+                checks.append(Authorization("iam:PassRole", params[key],
+                                            (("iam:PassedToService", "sagemaker.amazonaws.com"),)))  # fmt: skip
+        return checks
+
+    return mapper
+
+
+def _bedrock_kb(action: str) -> Mapper:
+    return lambda p, region, account: [
+        Authorization(action, _arn("bedrock", region, account, f"knowledge-base/{p['knowledgeBaseId']}"))
+    ]  # fmt: skip
+
+
+INFERENCE_PROFILE = re.compile(r"^(us|eu|apac|us-gov|global)\.")
+
+
+def _model_arns(model: str, region: str, account: str) -> list[str]:
+    """A model id as IAM sees it: an inference profile needs the profile and its model."""
+    if model.startswith("arn:"):
+        return [model]
+    if INFERENCE_PROFILE.match(model):
+        return [
+            _arn("bedrock", region, account, f"inference-profile/{model}"),
+            f"arn:aws:bedrock:{region}::foundation-model/{model.split('.', 1)[1]}",
+        ]
+    return [f"arn:aws:bedrock:{region}::foundation-model/{model}"]
+
+
+def _invoke(action: str, key: str = "modelId") -> Mapper:
+    return lambda p, region, account: [
+        Authorization(action, arn) for arn in _model_arns(p[key], region, account)
+    ]
+
+
+def _fixed(action: str, resource: str = "*") -> Mapper:
+    return lambda p, region, account: [Authorization(action, resource)]
+
+
+def _endpoint_invoke(params: dict, region: str, account: str) -> list[Authorization]:
+    endpoint = params["EndpointName"].lower()
+    return [Authorization("sagemaker:InvokeEndpoint",
+                          _arn("sagemaker", region, account, f"endpoint/{endpoint}"))]  # fmt: skip
+
+
+def _scalable_target(action: str) -> Mapper:
+    # application-autoscaling authorizes against the target's ARN, whose id AWS assigns
+    return lambda p, region, account: [
+        Authorization(action, _arn("application-autoscaling", region, account,
+                                   f"scalable-target/{p.get('ResourceId', '*')}"))]  # fmt: skip
+
+
+def _alarms(action: str) -> Mapper:
+    def mapper(params: dict, region: str, account: str) -> list[Authorization]:
+        names = params.get("AlarmNames") or [params["AlarmName"]]
+        return [
+            Authorization(action, _arn("cloudwatch", region, account, f"alarm:{n}")) for n in names
+        ]
+
+    return mapper
+
+
+OPERATIONS: dict[tuple[str, str], Mapper] = {
+    ("s3", "HeadBucket"): _s3_bucket("s3:ListBucket"),
+    ("s3", "ListObjectsV2"): _s3_bucket("s3:ListBucket", "Prefix"),
+    ("s3", "ListObjects"): _s3_bucket("s3:ListBucket", "Prefix"),
+    ("s3", "GetBucketLocation"): _s3_bucket("s3:GetBucketLocation"),
+    ("s3", "CreateBucket"): _s3_bucket("s3:CreateBucket"),
+    ("s3", "HeadObject"): _s3_object("s3:GetObject"),
+    ("s3", "GetObject"): _s3_object("s3:GetObject"),
+    ("s3", "PutObject"): _s3_object("s3:PutObject"),
+    ("s3", "CreateMultipartUpload"): _s3_object("s3:PutObject"),
+    ("s3", "UploadPart"): _s3_object("s3:PutObject"),
+    ("s3", "CompleteMultipartUpload"): _s3_object("s3:PutObject"),
+    ("s3", "AbortMultipartUpload"): _s3_object("s3:AbortMultipartUpload"),
+    ("s3", "DeleteObject"): _s3_object("s3:DeleteObject"),
+    ("s3", "DeleteObjects"): _s3_delete_many,
+    ("s3", "CopyObject"): _s3_copy,
+    ("bedrock-agent", "StartIngestionJob"): _bedrock_kb("bedrock:StartIngestionJob"),
+    ("bedrock-agent", "GetIngestionJob"): _bedrock_kb("bedrock:GetIngestionJob"),
+    ("bedrock-agent", "ListIngestionJobs"): _bedrock_kb("bedrock:ListIngestionJobs"),
+    ("bedrock-agent", "GetKnowledgeBase"): _bedrock_kb("bedrock:GetKnowledgeBase"),
+    ("bedrock-agent", "GetDataSource"): _bedrock_kb("bedrock:GetDataSource"),
+    ("bedrock-agent-runtime", "Retrieve"): _bedrock_kb("bedrock:Retrieve"),
+    ("bedrock-runtime", "Converse"): _invoke("bedrock:InvokeModel"),
+    ("bedrock-runtime", "InvokeModel"): _invoke("bedrock:InvokeModel"),
+    ("bedrock", "GetFoundationModel"): _invoke("bedrock:GetFoundationModel", "modelIdentifier"),
+    ("bedrock", "GetFoundationModelAvailability"): _fixed("bedrock:GetFoundationModelAvailability"),
+    ("sagemaker-runtime", "InvokeEndpoint"): _endpoint_invoke,
+    ("application-autoscaling", "RegisterScalableTarget"): _scalable_target(
+        "application-autoscaling:RegisterScalableTarget"
+    ),
+    ("application-autoscaling", "DeregisterScalableTarget"): _scalable_target(
+        "application-autoscaling:DeregisterScalableTarget"
+    ),
+    ("application-autoscaling", "PutScalingPolicy"): _scalable_target(
+        "application-autoscaling:PutScalingPolicy"
+    ),
+    ("application-autoscaling", "DeleteScalingPolicy"): _scalable_target(
+        "application-autoscaling:DeleteScalingPolicy"
+    ),
+    ("application-autoscaling", "DescribeScalableTargets"): _fixed(
+        "application-autoscaling:DescribeScalableTargets"
+    ),
+    ("application-autoscaling", "DescribeScalingPolicies"): _fixed(
+        "application-autoscaling:DescribeScalingPolicies"
+    ),
+    ("cloudwatch", "PutMetricAlarm"): _alarms("cloudwatch:PutMetricAlarm"),
+    ("cloudwatch", "DeleteAlarms"): _alarms("cloudwatch:DeleteAlarms"),
+    ("cloudwatch", "DescribeAlarms"): _fixed("cloudwatch:DescribeAlarms"),
+    ("sns", "Publish"): lambda p, region, account: [
+        Authorization("sns:Publish", p.get("TopicArn") or p["TargetArn"])
+    ],
+    ("sts", "GetCallerIdentity"): lambda p, region, account: [],  # needs no permission
+}
+for _operation in (
+    "CreateTrainingJob", "DescribeTrainingJob", "StopTrainingJob", "CreateModel", "DescribeModel",
+    "DeleteModel", "CreateEndpointConfig", "DescribeEndpointConfig", "DeleteEndpointConfig",
+    "CreateEndpoint", "DescribeEndpoint", "DeleteEndpoint", "UpdateEndpoint",
+    "CreateInferenceComponent", "DescribeInferenceComponent", "DeleteInferenceComponent",
+    "UpdateInferenceComponentRuntimeConfig", "AddTags", "ListTrainingJobs",
+):  # fmt: skip
+    OPERATIONS[("sagemaker", _operation)] = _sagemaker(_operation)
+
+
+def authorizations(service: str, operation: str, params: dict, region: str) -> list[Authorization]:
+    mapper = OPERATIONS.get((service, operation))
+    if mapper is None:
+        raise AssertionError(
+            f"AWS call {service}.{operation} has no IAM mapping in tests/aws_iam.py: add what "
+            "the Service Authorization Reference says it needs"
+        )
+    return mapper(params, region, ACCOUNT)
+
+
+# ---- policy evaluation ------------------------------------------------------------------------
+def _listed(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _glob(pattern: str, value: str, case: bool = True) -> bool:
+    """IAM wildcards: * any run of characters (including / and :), ? one character."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, 0 if case else re.IGNORECASE) is not None
+
+
+CONDITIONS: dict[str, Callable[[str, str], bool]] = {
+    "StringEquals": lambda want, have: want == have,
+    "StringLike": _glob,
+    "ArnEquals": lambda want, have: want == have,
+    "ArnLike": _glob,
+}
+
+
+def _conditions_hold(block: dict, context: dict[str, str]) -> bool:
+    for operator, keys in block.items():
+        test = CONDITIONS.get(operator)
+        assert test, f"condition operator {operator} is not emulated: add it to tests/aws_iam.py"
+        for key, wanted in keys.items():
+            if key not in context:  # a missing key fails every non-IfExists condition
+                return False
+            if not any(test(w, context[key]) for w in _listed(wanted)):
+                return False
+    return True
+
+
+def _matches(statement: dict, request: Authorization) -> bool:
+    if not any(_glob(a, request.action, case=False) for a in _listed(statement["Action"])):
+        return False
+    if not any(_glob(r, request.resource) for r in _listed(statement["Resource"])):
+        return False
+    return _conditions_hold(statement.get("Condition", {}), dict(request.context))
+
+
+def is_allowed(policy: dict, request: Authorization) -> bool:
+    """An explicit Deny wins, then an Allow; nothing allowed is an implicit deny."""
+    statements = policy["Statement"]
+    if any(s["Effect"] == "Deny" and _matches(s, request) for s in statements):
+        return False
+    return any(s["Effect"] == "Allow" and _matches(s, request) for s in statements)
+
+
+# ---- enforcement on every client in the process -----------------------------------------------
+ADMIN = "_tailor_test_admin"
+
+
+def admin_client(service: str, **kwargs: Any):
+    """A boto3 client for the test itself (seeding, assertions): not held to Tailor's policy."""
+    import boto3
+
+    client = boto3.client(service, **{"region_name": "us-east-1", **kwargs})
+    setattr(client, ADMIN, True)
+    return client
+
+
+@dataclass
+class IamEnforcer:
+    """Checks each call against `policy`; `calls` and `denied` are what the run asked for."""
+
+    policy: dict
+    calls: list[tuple[str, str, list[Authorization]]] = field(default_factory=list)
+    denied: list[str] = field(default_factory=list)
+
+    def check(self, client, operation: str, params: dict) -> None:
+        if getattr(client, ADMIN, False):  # the test's own setup and assertions
+            return
+        service = client.meta.service_model.service_name
+        needed = authorizations(service, operation, params, client.meta.region_name)
+        self.calls.append((service, operation, needed))
+        for request in needed:
+            if not is_allowed(self.policy, request):
+                message = (f"{service}.{operation} needs {request.action} on {request.resource}"
+                           f"{f' with {dict(request.context)}' if request.context else ''}, "
+                           "which the shipped policy does not allow")  # fmt: skip
+                self.denied.append(message)
+                code = "AccessDenied" if service == "s3" else "AccessDeniedException"
+                raise ClientError(
+                    {"Error": {"Code": code, "Message": message},
+                     "ResponseMetadata": {"HTTPStatusCode": 403}}, operation)  # fmt: skip
+
+    def actions(self) -> set[str]:
+        return {request.action for _, _, needed in self.calls for request in needed}
+
+    def install(self, monkeypatch) -> IamEnforcer:
+        from aiobotocore.client import AioBaseClient
+        from botocore.client import BaseClient
+
+        sync_call, async_call = BaseClient._make_api_call, AioBaseClient._make_api_call
+
+        def checked(client, operation, params):
+            self.check(client, operation, params)
+            return sync_call(client, operation, params)
+
+        async def checked_async(client, operation, params):
+            self.check(client, operation, params)
+            return await async_call(client, operation, params)
+
+        monkeypatch.setattr(BaseClient, "_make_api_call", checked)
+        monkeypatch.setattr(AioBaseClient, "_make_api_call", checked_async)
+        return self
+
+    def assert_nothing_denied(self) -> None:
+        assert not self.denied, "denied under iam/tailor-airflow-policy.json:\n" + "\n".join(
+            dict.fromkeys(self.denied)
+        )
