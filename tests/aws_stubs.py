@@ -7,7 +7,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import boto3
+from aws_shapes import validate_reply
 from botocore.stub import Stubber
+
+
+class StrictStubber(Stubber):
+    """A Stubber whose every canned reply must be one AWS could send (tests/aws_shapes.py)."""
+
+    def add_response(self, method, service_response, expected_params=None):
+        operation = self.client.meta.method_to_api_mapping[method]
+        validate_reply(self.client.meta.service_model.service_name, operation, service_response)
+        super().add_response(method, service_response, expected_params)
 
 
 def offline_client(service: str):
@@ -38,7 +48,7 @@ class AsyncClient:
 
 
 @contextmanager
-def stubbed_hook(monkeypatch, hook_class, service: str) -> Iterator[Stubber]:
+def stubbed_hook(monkeypatch, hook_class, service: str) -> Iterator[StrictStubber]:
     """Every `hook_class` hands out one stubbed client, sync and async; all answers must be used."""
     client = offline_client(service)
 
@@ -47,7 +57,7 @@ def stubbed_hook(monkeypatch, hook_class, service: str) -> Iterator[Stubber]:
 
     monkeypatch.setattr(hook_class, "conn", client)
     monkeypatch.setattr(hook_class, "get_async_conn", get_async_conn)
-    with Stubber(client) as stubber:
+    with StrictStubber(client) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
 

@@ -15,9 +15,8 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
-
 import urllib.request
+from datetime import UTC, datetime
 
 import pytest
 from aws_http import AwsError, install
@@ -91,16 +90,22 @@ def aws_mode(moto_server, tailor_settings, airflow_db, monkeypatch):
     iam.assert_nothing_denied()
 
 
+def arn(resource: str) -> str:
+    return f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:{resource}"
+
+
+def described_component(name: str, copies: int) -> dict:
+    """DescribeInferenceComponent as SageMaker answers it (every required member)."""
+    return {"InferenceComponentName": name, "InferenceComponentArn": arn(f"inference-component/{name}"),
+            "EndpointName": ENDPOINT, "EndpointArn": arn(f"endpoint/{ENDPOINT}"),
+            "InferenceComponentStatus": "InService",
+            "RuntimeConfig": {"DesiredCopyCount": copies, "CurrentCopyCount": copies},
+            "CreationTime": 1763600000, "LastModifiedTime": 1763600000}  # fmt: skip
+
+
 def canned_bedrock_and_components(http) -> None:
-    component = {
-        "InferenceComponentName": COMPONENT, "EndpointName": ENDPOINT,
-        "InferenceComponentArn": f"arn:aws:sagemaker:us-east-1:123456789012:inference-component/{COMPONENT}",
-        "EndpointArn": f"arn:aws:sagemaker:us-east-1:123456789012:endpoint/{ENDPOINT}",
-        "InferenceComponentStatus": "InService",
-        "RuntimeConfig": {"DesiredCopyCount": 1, "CurrentCopyCount": 1},
-        "CreationTime": 1763600000, "LastModifiedTime": 1763600000,
-    }  # fmt: skip
-    http.respond("SageMaker.DescribeInferenceComponent", lambda url, body: component)
+    http.respond("SageMaker.DescribeInferenceComponent",
+                 lambda url, body: described_component(COMPONENT, copies=1))  # fmt: skip
     http.respond(f"/knowledgebases/{KB}/retrieve", lambda url, body: {"retrievalResults": [{
         "content": {"text": "Name: Halden BrewPro 3 Espresso Machine\nThe tank holds 1.8 litres."},
         "location": {"type": "S3", "s3Location": {"uri": f"s3://{BUCKET}/catalog/p.txt"}},
@@ -251,29 +256,23 @@ def test_endpoint_schedule_scales_the_component_and_records_events_in_s3(
     copies = {"current": 1}
 
     def describe(url, body):
-        return {"InferenceComponentName": COMPONENT, "EndpointName": ENDPOINT,
-                "InferenceComponentStatus": "InService",
-                "RuntimeConfig": {"DesiredCopyCount": copies["current"],
-                                  "CurrentCopyCount": copies["current"]}}  # fmt: skip
+        return described_component(COMPONENT, copies["current"])
 
     def update(url, body):
         copies["current"] = body["DesiredRuntimeConfig"]["CopyCount"]
-        return {
-            "InferenceComponentArn": f"arn:aws:sagemaker:us-east-1:1:inference-component/{COMPONENT}"
-        }
+        return {"InferenceComponentArn": arn(f"inference-component/{COMPONENT}")}
 
     http.respond("SageMaker.DescribeInferenceComponent", describe)
     http.respond("SageMaker.UpdateInferenceComponentRuntimeConfig", update)
     # moto's application-autoscaling lacks the inference-component dimension: canned here
-    http.respond(
-        "AnyScaleFrontendService.RegisterScalableTarget",
-        lambda url, body: {
-            "ScalableTargetARN": "arn:aws:application-autoscaling:us-east-1:1:scalable-target/x"
-        },
-    )
+    target_id = "0ec2b4a1d5e3f6a7b8c9d0e1f2a3b4c5d6e7"
+    http.respond("AnyScaleFrontendService.RegisterScalableTarget", lambda url, body: {
+        "ScalableTargetARN": f"arn:aws:application-autoscaling:us-east-1:{ACCOUNT}:"
+                             f"scalable-target/{target_id}"})  # fmt: skip
     http.respond("AnyScaleFrontendService.PutScalingPolicy", lambda url, body: {
-        "PolicyARN": "arn:aws:autoscaling:us-east-1:1:scalingPolicy:x:resource/sagemaker/"
-                     f"inference-component/{COMPONENT}:policyName/{body['PolicyName']}"})  # fmt: skip
+        "PolicyARN": f"arn:aws:autoscaling:us-east-1:{ACCOUNT}:scalingPolicy:{target_id}:"
+                     f"resource/sagemaker/inference-component/{COMPONENT}:"
+                     f"policyName/{body['PolicyName']}"})  # fmt: skip
     dag = DagBag(dag_folder=str(REPO / "dags" / "endpoint_schedule.py")).get_dag(
         "endpoint_schedule"
     )
@@ -337,29 +336,35 @@ def test_finetune_trains_stages_gates_and_promotes_in_aws_mode(
 
     def create_component(url, body):
         components[body["InferenceComponentName"]] = body
-        return {"InferenceComponentArn": f"arn:aws:sagemaker:us-east-1:1:inference-component/"
-                                         f"{body['InferenceComponentName']}"}  # fmt: skip
+        return {
+            "InferenceComponentArn": arn(f"inference-component/{body['InferenceComponentName']}")
+        }
 
     def describe_component(url, body):
         name = body["InferenceComponentName"]
         if name not in components:
             raise AwsError("ValidationException", f"Could not find inference component {name}")
-        return {"InferenceComponentName": name, "EndpointName": ENDPOINT,
-                "InferenceComponentStatus": "InService",
-                "RuntimeConfig": {"DesiredCopyCount": 1, "CurrentCopyCount": 1}}  # fmt: skip
+        return described_component(name, copies=1)
 
     endpoints: dict[str, dict] = {}  # moto 5.2.5 fails on ManagedInstanceScaling configs
 
     def create_endpoint(url, body):
         endpoints[body.get("EndpointName") or body["EndpointConfigName"]] = body
-        return {"EndpointArn": "arn:aws:sagemaker:us-east-1:1:endpoint/x",
-                "EndpointConfigArn": "arn:aws:sagemaker:us-east-1:1:endpoint-config/x"}  # fmt: skip
+        if "EndpointConfigName" in body and "EndpointName" not in body:
+            return {"EndpointConfigArn": arn(f"endpoint-config/{body['EndpointConfigName']}")}
+        return {"EndpointArn": arn(f"endpoint/{body['EndpointName']}")}
 
     def describe_endpoint(url, body):
         name = body.get("EndpointName") or body["EndpointConfigName"]
         if name not in endpoints:
             raise AwsError("ValidationException", f"Could not find endpoint {name}")
-        return {**endpoints[name], "EndpointStatus": "InService"}
+        if "EndpointName" in body:
+            return {"EndpointName": name, "EndpointArn": arn(f"endpoint/{name}"),
+                    "EndpointConfigName": endpoints[name]["EndpointConfigName"],
+                    "EndpointStatus": "InService", "CreationTime": 1763600000,
+                    "LastModifiedTime": 1763600000}  # fmt: skip
+        return {**endpoints[name], "EndpointConfigArn": arn(f"endpoint-config/{name}"),
+                "CreationTime": 1763600000}  # fmt: skip
 
     for operation in ("CreateEndpointConfig", "CreateEndpoint"):
         http.respond(f"SageMaker.{operation}", create_endpoint)
@@ -385,8 +390,11 @@ def test_finetune_trains_stages_gates_and_promotes_in_aws_mode(
     sagemaker = admin_client("sagemaker", endpoint_url=aws_mode.meta.endpoint_url)
     (job,) = sagemaker.list_training_jobs()["TrainingJobSummaries"]
     assert job["TrainingJobName"] == current["inference_component"]  # one name per version
+    described = sagemaker.describe_training_job(TrainingJobName=job["TrainingJobName"])
+    assert described["StoppingCondition"]["MaxRuntimeInSeconds"] == 12 * 3600  # not 1 h
     assert endpoints[ENDPOINT]["EndpointConfigName"] == f"{ENDPOINT}-components"
     scaling = endpoints[f"{ENDPOINT}-components"]["ProductionVariants"][0]["ManagedInstanceScaling"]
     assert scaling["MinInstanceCount"] == 0  # the endpoint can scale to zero
+    assert scaling["MaxInstanceCount"] == 2  # the served copy, and room for a candidate
     train = s3.list_objects_v2(Bucket=BUCKET, Prefix=f"tailor/models/{current['version']}/train/")
     assert train["KeyCount"] >= 1  # the training channel was written to S3

@@ -148,7 +148,7 @@ def not_found(stubber, operation, **params):
 
 def completed_job() -> dict:
     return {
-        "TrainingJobName": NAME, "TrainingJobArn": f"arn:aws:sagemaker:us-east-1:1:training-job/{NAME}",
+        "TrainingJobName": NAME, "TrainingJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:training-job/{NAME}",
         "TrainingJobStatus": "Completed", "SecondaryStatus": "Completed",
         "ModelArtifacts": {"S3ModelArtifacts": ARTIFACTS},
         "AlgorithmSpecification": {"TrainingInputMode": "File"},
@@ -163,20 +163,20 @@ def test_candidate_is_staged_as_its_own_inference_component(aws, sagemaker):
     control = sagemaker.control
     control.add_response("describe_training_job", completed_job(), {"TrainingJobName": NAME})
     control.add_response("describe_endpoint", {
-        "EndpointName": ENDPOINT, "EndpointArn": f"arn:aws:sagemaker:us-east-1:1:endpoint/{ENDPOINT}",
+        "EndpointName": ENDPOINT, "EndpointArn": f"arn:aws:sagemaker:us-east-1:123456789012:endpoint/{ENDPOINT}",
         "EndpointStatus": "InService", "CreationTime": NOW, "LastModifiedTime": NOW,
     }, {"EndpointName": ENDPOINT})  # fmt: skip
     control.add_response("describe_training_job", completed_job(), {"TrainingJobName": NAME})
     not_found(control, "describe_model", ModelName=NAME)
     control.add_response(
-        "create_model", {"ModelArn": f"arn:aws:sagemaker:us-east-1:1:model/{NAME}"},
+        "create_model", {"ModelArn": f"arn:aws:sagemaker:us-east-1:123456789012:model/{NAME}"},
         {"ModelName": NAME, "ExecutionRoleArn": ROLE,
          "PrimaryContainer": {"Image": IMAGE, "Environment": {}, "ModelDataUrl": ARTIFACTS}},
     )  # fmt: skip
     not_found(control, "describe_inference_component", InferenceComponentName=NAME)
     control.add_response(
         "create_inference_component",
-        {"InferenceComponentArn": f"arn:aws:sagemaker:us-east-1:1:inference-component/{NAME}"},
+        {"InferenceComponentArn": f"arn:aws:sagemaker:us-east-1:123456789012:inference-component/{NAME}"},
         {"InferenceComponentName": NAME, "EndpointName": ENDPOINT, "VariantName": "AllTraffic",
          "Specification": {"ModelName": NAME, "ComputeResourceRequirements": {
              "NumberOfAcceleratorDevicesRequired": 4, "MinMemoryRequiredInMb": 1024}},
@@ -227,13 +227,13 @@ def test_a_rejected_candidate_is_compared_on_the_endpoint_and_deleted(aws, sagem
         invoke(sagemaker.runtime, "tailor-ft-old", q["answer"])
     control = sagemaker.control
     control.add_response("describe_inference_component", {
-        "InferenceComponentName": NAME, "InferenceComponentArn": "arn:aws:sagemaker:us-east-1:1:ic/x",
-        "EndpointName": ENDPOINT, "EndpointArn": "arn:aws:sagemaker:us-east-1:1:endpoint/x",
+        "InferenceComponentName": NAME, "InferenceComponentArn": "arn:aws:sagemaker:us-east-1:123456789012:inference-component/x",
+        "EndpointName": ENDPOINT, "EndpointArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/x",
         "CreationTime": NOW, "LastModifiedTime": NOW,
     }, {"InferenceComponentName": NAME})  # fmt: skip
     control.add_response("delete_inference_component", {}, {"InferenceComponentName": NAME})
     control.add_response("describe_model", {
-        "ModelName": NAME, "ModelArn": "arn:aws:sagemaker:us-east-1:1:model/x", "CreationTime": NOW,
+        "ModelName": NAME, "ModelArn": "arn:aws:sagemaker:us-east-1:123456789012:model/x", "CreationTime": NOW,
     }, {"ModelName": NAME})  # fmt: skip
     control.add_response("delete_model", {}, {"ModelName": NAME})
 
@@ -249,8 +249,8 @@ def test_deploy_points_at_the_candidate_and_deletes_the_old_component(aws, sagem
     promote(aws / "models", {"version": "ft-old", "inference_component": "tailor-ft-old"})
     control = sagemaker.control
     control.add_response("describe_inference_component", {
-        "InferenceComponentName": "tailor-ft-old", "InferenceComponentArn": "arn:aws:sagemaker:us-east-1:1:ic/o",
-        "EndpointName": ENDPOINT, "EndpointArn": "arn:aws:sagemaker:us-east-1:1:endpoint/x",
+        "InferenceComponentName": "tailor-ft-old", "InferenceComponentArn": "arn:aws:sagemaker:us-east-1:123456789012:inference-component/o",
+        "EndpointName": ENDPOINT, "EndpointArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/x",
         "CreationTime": NOW, "LastModifiedTime": NOW,
     }, {"InferenceComponentName": "tailor-ft-old"})  # fmt: skip
     control.add_response(

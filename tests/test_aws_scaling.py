@@ -23,9 +23,9 @@ NOW = datetime(2026, 11, 16, 20, tzinfo=UTC)
 def component(current: int, desired: int, status: str = "InService") -> dict:
     return {
         "InferenceComponentName": COMPONENT,
-        "InferenceComponentArn": f"arn:aws:sagemaker:us-east-1:1:inference-component/{COMPONENT}",
+        "InferenceComponentArn": f"arn:aws:sagemaker:us-east-1:123456789012:inference-component/{COMPONENT}",
         "EndpointName": ENDPOINT,
-        "EndpointArn": f"arn:aws:sagemaker:us-east-1:1:endpoint/{ENDPOINT}",
+        "EndpointArn": f"arn:aws:sagemaker:us-east-1:123456789012:endpoint/{ENDPOINT}",
         "RuntimeConfig": {"CurrentCopyCount": current, "DesiredCopyCount": desired},
         "InferenceComponentStatus": status,
         "CreationTime": NOW,
@@ -36,7 +36,7 @@ def component(current: int, desired: int, status: str = "InService") -> dict:
 def endpoint(status: str) -> dict:
     return {
         "EndpointName": ENDPOINT,
-        "EndpointArn": f"arn:aws:sagemaker:us-east-1:1:endpoint/{ENDPOINT}",
+        "EndpointArn": f"arn:aws:sagemaker:us-east-1:123456789012:endpoint/{ENDPOINT}",
         "EndpointConfigName": CONFIG,
         "EndpointStatus": status,
         "ProductionVariants": [{"VariantName": "AllTraffic", "CurrentInstanceCount": 1}],

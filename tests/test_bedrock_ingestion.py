@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 import pytest
 from airflow.providers.amazon.aws.hooks.bedrock import BedrockAgentHook
 from airflow.sdk.exceptions import TaskDeferred
+from aws_stubs import StrictStubber as Stubber
 from aws_stubs import stubbed_hook, trigger_events
-from botocore.stub import ANY, Stubber
+from botocore.stub import ANY
 
 from tailor.ingestion import IngestionJobFailed, check_ingestion_job, client_token
 from tailor_airflow.ingestion_trigger import IngestionJobTrigger
@@ -49,7 +50,7 @@ def bedrock(monkeypatch, tailor_settings):
         yield stubber
 
 
-def expect_start(stubber: Stubber, job_id: str = "OURS") -> None:
+def expect_start(stubber: Stubber, job_id: str = "OURS000001") -> None:
     stubber.add_response(
         "start_ingestion_job",
         {"ingestionJob": job(job_id, "STARTING")},
@@ -85,7 +86,7 @@ def test_start_sends_a_client_token_so_a_retry_reattaches(bedrock):
             operator().execute({})
         trigger = deferred.value.trigger
         assert (trigger.ingestion_job_id, deferred.value.method_name) == (
-            "OURS",
+            "OURS000001",
             "execute_complete",
         )
         assert trigger.poll_interval == 10 and trigger.max_attempts == 6
@@ -102,7 +103,7 @@ def test_conflict_waits_for_the_running_job_then_starts_ours(bedrock):
         "list_ingestion_jobs",
         {
             "ingestionJobSummaries": [
-                {k: v for k, v in job("OTHER", "IN_PROGRESS").items() if k != "failureReasons"}
+                {k: v for k, v in job("OTHER00001", "IN_PROGRESS").items() if k != "failureReasons"}
             ]
         },
         {
@@ -115,10 +116,10 @@ def test_conflict_waits_for_the_running_job_then_starts_ours(bedrock):
     )
     with pytest.raises(TaskDeferred) as deferred:
         operator().execute({})
-    assert deferred.value.trigger.ingestion_job_id == "OTHER"
+    assert deferred.value.trigger.ingestion_job_id == "OTHER00001"
     assert deferred.value.method_name == "execute_after_conflict"
 
-    expect_get(bedrock, "OTHER", "IN_PROGRESS", "COMPLETE")
+    expect_get(bedrock, "OTHER00001", "IN_PROGRESS", "COMPLETE")
     deferred.value.trigger.poll_interval = 0
     (event,) = trigger_events(deferred.value.trigger)
     assert event["job"]["status"] == "COMPLETE"
@@ -127,19 +128,21 @@ def test_conflict_waits_for_the_running_job_then_starts_ours(bedrock):
     with pytest.raises(TaskDeferred) as ours:
         operator().execute_after_conflict({}, event, **deferred.value.kwargs)
     assert (ours.value.trigger.ingestion_job_id, ours.value.method_name) == (
-        "OURS",
+        "OURS000001",
         "execute_complete",
     )
 
 
 def test_trigger_polls_until_the_job_leaves_running_states(bedrock):
-    trigger = IngestionJobTrigger(KB, DS, "OURS", poll_interval=0, max_attempts=5)
-    expect_get(bedrock, "OURS", "STARTING", "IN_PROGRESS", "STOPPED", reasons=["stopped by user"])
+    trigger = IngestionJobTrigger(KB, DS, "OURS000001", poll_interval=0, max_attempts=5)
+    expect_get(
+        bedrock, "OURS000001", "STARTING", "IN_PROGRESS", "STOPPED", reasons=["stopped by user"]
+    )
     (event,) = trigger_events(trigger)
     assert event == {
         "status": "done",
         "job": {
-            "ingestionJobId": "OURS",
+            "ingestionJobId": "OURS000001",
             "status": "STOPPED",
             "statistics": {"numberOfDocumentsScanned": 16, "numberOfDocumentsFailed": 0},
             "failureReasons": ["stopped by user"],
@@ -150,8 +153,8 @@ def test_trigger_polls_until_the_job_leaves_running_states(bedrock):
 
 
 def test_trigger_times_out_with_the_last_state(bedrock):
-    trigger = IngestionJobTrigger(KB, DS, "OURS", poll_interval=0, max_attempts=2)
-    expect_get(bedrock, "OURS", "IN_PROGRESS", "IN_PROGRESS")
+    trigger = IngestionJobTrigger(KB, DS, "OURS000001", poll_interval=0, max_attempts=2)
+    expect_get(bedrock, "OURS000001", "IN_PROGRESS", "IN_PROGRESS")
     (event,) = trigger_events(trigger)
     assert (event["status"], event["job"]["status"]) == ("timeout", "IN_PROGRESS")
     with pytest.raises(TimeoutError, match="still IN_PROGRESS"):
@@ -159,8 +162,10 @@ def test_trigger_times_out_with_the_last_state(bedrock):
 
 
 def test_failed_documents_fail_the_sync_by_default(bedrock):
-    expect_get(bedrock, "OURS", "COMPLETE", failed=2, reasons=["2 files too large"])
-    (event,) = trigger_events(IngestionJobTrigger(KB, DS, "OURS", poll_interval=0, max_attempts=1))
+    expect_get(bedrock, "OURS000001", "COMPLETE", failed=2, reasons=["2 files too large"])
+    (event,) = trigger_events(
+        IngestionJobTrigger(KB, DS, "OURS000001", poll_interval=0, max_attempts=1)
+    )
     with pytest.raises(IngestionJobFailed, match="2 of 16 scanned documents failed"):
         operator().execute_complete({}, event)
 
@@ -169,9 +174,12 @@ def test_failed_documents_only_warn_when_configured(bedrock, tailor_settings):
     tailor_settings(
         backend="aws", knowledge_base_id=KB, data_source_id=DS, fail_on_failed_documents=False
     )
-    event = {"status": "done", "job": {**job("OURS", "COMPLETE", failed=1), "startedAt": None}}
+    event = {
+        "status": "done",
+        "job": {**job("OURS000001", "COMPLETE", failed=1), "startedAt": None},
+    }
     result = operator().execute_complete({}, event)
-    assert (result["backend"], result["ingestionJobId"]) == ("aws", "OURS")
+    assert (result["backend"], result["ingestionJobId"]) == ("aws", "OURS000001")
 
 
 @pytest.mark.parametrize("status", ["FAILED", "STOPPING", "STOPPED", "SOMETHING_NEW", None])

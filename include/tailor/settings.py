@@ -74,6 +74,7 @@ class Settings:
     base_model_id: str = "meta-textgeneration-llama-3-1-8b-instruct"  # JumpStart (aws)
     training_instance_type: str = "ml.g5.12xlarge"
     training_role_arn: str | None = None  # also the SageMaker model's execution role
+    training_max_runtime_hours: int = 12  # the job's MaxRuntimeInSeconds (SageMaker: 1 h if unset)
     inference_instance_type: str = "ml.g5.12xlarge"
     inference_image_uri: str | None = None  # none: resolved from JumpStart by the sagemaker SDK
     accelerators_per_copy: int = 4

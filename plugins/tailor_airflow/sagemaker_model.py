@@ -100,7 +100,15 @@ class SageMakerModels:
         return describe_or_none(self.client.describe_training_job, TrainingJobName=name)
 
     def submit_training(self, request: dict[str, Any]) -> None:
-        self.hook.create_training_job(request, wait_for_completion=False)
+        """Launch the job with Tailor's runtime limit, through the hook's client.
+
+        Not ``SageMakerHook.create_training_job``: it HeadBuckets every input channel first,
+        and JumpStart's model channel lives in an AWS-owned bucket the caller cannot see.
+        """
+        hours = self.settings.training_max_runtime_hours
+        request = {**request, "StoppingCondition": {
+            **request.get("StoppingCondition", {}), "MaxRuntimeInSeconds": hours * 3600}}  # fmt: skip
+        self.client.create_training_job(**request)
 
     def ensure_endpoint(self) -> bool:
         """Create the endpoint for inference components if missing; True if it already exists."""
@@ -120,7 +128,8 @@ class SageMakerModels:
                         "ManagedInstanceScaling": {
                             "Status": "ENABLED",
                             "MinInstanceCount": 0,
-                            "MaxInstanceCount": max(1, self.settings.endpoint_copies),
+                            # one more than served: a fine-tune stages its candidate beside them
+                        "MaxInstanceCount": max(1, self.settings.endpoint_copies) + 1,
                         },
                         "RoutingConfig": {"RoutingStrategy": "LEAST_OUTSTANDING_REQUESTS"},
                     }
