@@ -96,3 +96,71 @@ def test_pass_role_is_limited_to_the_execution_role_and_sagemaker():
     sagemaker = [s for s in policy("tailor-airflow-policy.json")["Statement"]
                  if any(a.startswith("sagemaker:Create") for a in s["Action"])]  # fmt: skip
     assert all(r.endswith("/tailor-*") for s in sagemaker for r in s["Resource"])
+
+
+# ---- the enforcement the aws end-to-end tests run under (tests/aws_iam.py) has teeth ----------
+POLICY_VALUES = {"Region": "us-east-1", "Account": "123456789012", "Bucket": "tailor-bucket",
+                 "Prefix": "tailor", "KnowledgeBaseId": "KB00000001",
+                 "ExecutionRoleName": "tailor-sagemaker"}  # fmt: skip
+
+
+def test_dropping_one_needed_action_denies_the_real_client_call(monkeypatch):
+    """The check runs inside botocore's call path: a denied call never leaves the process."""
+    from aws_iam import IamEnforcer, shipped_policy
+    from aws_stubs import offline_client
+    from botocore.exceptions import ClientError
+
+    document = shipped_policy(**POLICY_VALUES)
+    for statement in document["Statement"]:
+        statement["Action"] = [a for a in statement["Action"] if a != "bedrock:InvokeModel"]
+    enforcer = IamEnforcer(document).install(monkeypatch)
+    runtime = offline_client("bedrock-runtime")
+    with pytest.raises(ClientError, match="bedrock:InvokeModel on arn:aws:bedrock:us-east-1"):
+        runtime.converse(modelId="us.meta.llama3-1-8b-instruct-v1:0",
+                         messages=[{"role": "user", "content": [{"text": "hi"}]}])  # fmt: skip
+    assert enforcer.denied and "bedrock-runtime.Converse" in enforcer.denied[0]
+    with pytest.raises(AssertionError, match="denied under iam/tailor-airflow-policy.json"):
+        enforcer.assert_nothing_denied()
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "params", "allowed"),
+    [
+        ("s3", "PutObject", {"Bucket": "tailor-bucket", "Key": "tailor/x.json"}, True),
+        ("s3", "PutObject", {"Bucket": "tailor-bucket", "Key": "other/x.json"}, False),
+        ("s3", "ListObjectsV2", {"Bucket": "tailor-bucket", "Prefix": "tailor/evaluations/"}, True),
+        ("s3", "ListObjectsV2", {"Bucket": "tailor-bucket", "Prefix": "secrets/"}, False),
+        ("s3", "HeadBucket", {"Bucket": "tailor-bucket"}, False),  # no s3:prefix: denied
+        ("s3", "CreateBucket", {"Bucket": "tailor-bucket"}, False),
+        ("sagemaker", "CreateModel", {"ModelName": "tailor-ft-1",
+         "ExecutionRoleArn": "arn:aws:iam::123456789012:role/tailor-sagemaker"}, True),
+        ("sagemaker", "CreateModel", {"ModelName": "tailor-ft-1",
+         "ExecutionRoleArn": "arn:aws:iam::123456789012:role/admin"}, False),  # PassRole
+        ("sagemaker", "CreateModel", {"ModelName": "other-model",
+         "ExecutionRoleArn": "arn:aws:iam::123456789012:role/tailor-sagemaker"}, False),
+        ("sagemaker", "CreateTrainingJob", {"TrainingJobName": "tailor-ft-1",
+         "RoleArn": "arn:aws:iam::123456789012:role/tailor-sagemaker",
+         "Tags": [{"Key": "a", "Value": "b"}]}, False),  # tags on create need sagemaker:AddTags
+        ("bedrock-runtime", "Converse", {"modelId": "us.amazon.nova-pro-v1:0"}, True),
+        ("bedrock-runtime", "Converse", {"modelId": "us.amazon.nova-premier-v1:0"}, False),
+        ("bedrock-agent-runtime", "Retrieve", {"knowledgeBaseId": "KB00000001"}, True),
+        ("bedrock-agent-runtime", "Retrieve", {"knowledgeBaseId": "KB00000002"}, False),
+    ],
+)  # fmt: skip
+def test_shipped_policy_allows_what_tailor_needs_and_nothing_beside(
+    service, operation, params, allowed
+):
+    from aws_iam import authorizations, is_allowed, shipped_policy
+
+    document = shipped_policy(**POLICY_VALUES)
+    verdicts = [
+        is_allowed(document, a) for a in authorizations(service, operation, params, "us-east-1")
+    ]
+    assert all(verdicts) is allowed, verdicts
+
+
+def test_an_operation_without_an_iam_mapping_fails_instead_of_passing():
+    from aws_iam import authorizations
+
+    with pytest.raises(AssertionError, match="no IAM mapping"):
+        authorizations("sagemaker", "CreateHyperParameterTuningJob", {}, "us-east-1")
