@@ -28,6 +28,7 @@ def regression_notifiers() -> list[BaseNotifier]:
         notifiers.append(
             SnsNotifier(
                 target_arn=topic,
+                region_name=topic.split(":")[3],  # a topic lives in its ARN's region
                 subject="Tailor: nightly_eval regressed",
                 message="nightly_eval {{ dag_run.run_id }}: the panel score regressed; "
                 "see check_regression's log.",
