@@ -210,6 +210,7 @@ OPERATIONS: dict[tuple[str, str], Mapper] = {
     ("bedrock-agent", "StartIngestionJob"): _bedrock_kb("bedrock:StartIngestionJob"),
     ("bedrock-agent", "GetIngestionJob"): _bedrock_kb("bedrock:GetIngestionJob"),
     ("bedrock-agent", "ListIngestionJobs"): _bedrock_kb("bedrock:ListIngestionJobs"),
+    ("bedrock-agent", "ListDataSources"): _bedrock_kb("bedrock:ListDataSources"),
     ("bedrock-agent", "GetKnowledgeBase"): _bedrock_kb("bedrock:GetKnowledgeBase"),
     ("bedrock-agent", "GetDataSource"): _bedrock_kb("bedrock:GetDataSource"),
     ("bedrock-agent-runtime", "Retrieve"): _bedrock_kb("bedrock:Retrieve"),

@@ -50,17 +50,45 @@ def bedrock(monkeypatch, tailor_settings):
         yield stubber
 
 
-def expect_start(stubber: Stubber, job_id: str = "OURS000001") -> None:
+def expect_start(
+    stubber: Stubber, job_id: str = "OURS000001", status: str = "STARTING", after_job: str = ""
+) -> None:
     stubber.add_response(
         "start_ingestion_job",
-        {"ingestionJob": job(job_id, "STARTING")},
+        {"ingestionJob": job(job_id, status)},
         {
             "knowledgeBaseId": KB,
             "dataSourceId": DS,
-            "clientToken": client_token(PLAN["manifest_hash"], PLAN["previous_hash"]),
+            "clientToken": client_token(PLAN["manifest_hash"], PLAN["previous_hash"], after_job),
             "description": ANY,
         },
     )
+
+
+RUNNING = {
+    "attribute": "STATUS",
+    "operator": "EQ",
+    "values": ["IN_PROGRESS", "STARTING", "STOPPING"],
+}
+
+
+def expect_running(stubber: Stubber, source: str, *jobs: dict) -> None:
+    summaries = [{k: v for k, v in j.items() if k != "failureReasons"} for j in jobs]
+    stubber.add_response(
+        "list_ingestion_jobs",
+        {"ingestionJobSummaries": summaries},
+        {"knowledgeBaseId": KB, "dataSourceId": source, "filters": [RUNNING]},
+    )
+
+
+def expect_sources(stubber: Stubber, *sources: str) -> None:
+    stubber.add_response(
+        "list_data_sources",
+        {"dataSourceSummaries": [
+            {"knowledgeBaseId": KB, "dataSourceId": s, "name": f"source-{s}", "status": "AVAILABLE",
+             "updatedAt": NOW} for s in sources]},
+        {"knowledgeBaseId": KB},
+    )  # fmt: skip
 
 
 def expect_get(stubber: Stubber, job_id: str, *statuses: str, **kwargs) -> None:
@@ -99,21 +127,8 @@ def test_conflict_waits_for_the_running_job_then_starts_ours(bedrock):
     bedrock.add_client_error(
         "start_ingestion_job", service_error_code="ConflictException", http_status_code=409
     )
-    bedrock.add_response(
-        "list_ingestion_jobs",
-        {
-            "ingestionJobSummaries": [
-                {k: v for k, v in job("OTHER00001", "IN_PROGRESS").items() if k != "failureReasons"}
-            ]
-        },
-        {
-            "knowledgeBaseId": KB,
-            "dataSourceId": DS,
-            "filters": [
-                {"attribute": "STATUS", "operator": "EQ", "values": ["STARTING", "IN_PROGRESS"]}
-            ],
-        },
-    )
+    expect_sources(bedrock, DS)
+    expect_running(bedrock, DS, job("OTHER00001", "IN_PROGRESS"))
     with pytest.raises(TaskDeferred) as deferred:
         operator().execute({})
     assert deferred.value.trigger.ingestion_job_id == "OTHER00001"
@@ -195,3 +210,39 @@ def test_missing_aws_settings_are_named(bedrock, tailor_settings):
     tailor_settings(backend="aws", knowledge_base_id=KB)
     with pytest.raises(Exception, match="data_source_id"):
         operator().execute({})
+
+
+def test_a_token_whose_job_failed_starts_a_new_job_and_a_retry_follows_the_same_chain(bedrock):
+    """Bedrock ignores a token it has seen: after FAILED or STOPPED, a new token, a new job."""
+    for _attempt in range(2):  # the task, then its retry: the same requests, the same job
+        expect_start(bedrock, "FAILED0001", "FAILED")
+        expect_start(bedrock, "STOPPED001", "STOPPED", after_job="FAILED0001")
+        expect_start(bedrock, "NEWJOB0001", after_job="STOPPED001")
+        with pytest.raises(TaskDeferred) as deferred:
+            operator().execute({})
+        assert deferred.value.trigger.ingestion_job_id == "NEWJOB0001"
+
+
+def test_stopping_is_waited_until_the_job_has_stopped(bedrock):
+    expect_get(bedrock, "OURS000001", "IN_PROGRESS", "STOPPING", "STOPPED", reasons=["stopped"])
+    trigger = IngestionJobTrigger(KB, DS, "OURS000001", poll_interval=0, max_attempts=5)
+    (event,) = trigger_events(trigger)
+    assert (event["status"], event["job"]["status"]) == ("done", "STOPPED")
+    with pytest.raises(IngestionJobFailed, match="ended STOPPED: stopped"):
+        check_ingestion_job(event["job"])
+
+
+def test_a_conflict_from_another_data_source_of_the_knowledge_base_is_waited_out(bedrock):
+    bedrock.add_client_error(
+        "start_ingestion_job", service_error_code="ConflictException", http_status_code=409
+    )
+    expect_sources(bedrock, DS, "DS87654321")
+    expect_running(bedrock, DS)  # nothing on ours
+    expect_running(
+        bedrock, "DS87654321", {**job("SIBLING001", "STOPPING"), "dataSourceId": "DS87654321"}
+    )
+    with pytest.raises(TaskDeferred) as deferred:
+        operator().execute({})
+    trigger = deferred.value.trigger
+    assert (trigger.data_source_id, trigger.ingestion_job_id) == ("DS87654321", "SIBLING001")
+    assert deferred.value.method_name == "execute_after_conflict"

@@ -9,17 +9,25 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-RUNNING_STATES = frozenset({"STARTING", "IN_PROGRESS"})
+# STOPPING is not an end: the job still holds the data source until it is STOPPED
+RUNNING_STATES = frozenset({"STARTING", "IN_PROGRESS", "STOPPING"})
+# a job that ended without syncing: Bedrock ignores a token it has seen, so retrying the
+# transition needs a new one
+ENDED_UNSYNCED = frozenset({"FAILED", "STOPPED"})
 
 
 class IngestionJobFailed(RuntimeError):
     """The ingestion job did not complete cleanly; the message says why."""
 
 
-def client_token(manifest_hash: str, previous_hash: str | None) -> str:
-    """Idempotency token for one catalog transition: a retried task re-attaches to its job."""
-    digest = hashlib.sha256(f"{previous_hash or '-'}->{manifest_hash}".encode()).hexdigest()
-    return f"tailor-{digest[:40]}"
+def client_token(manifest_hash: str, previous_hash: str | None, after_job: str = "") -> str:
+    """Idempotency token for one catalog transition: a retried task re-attaches to its job.
+
+    `after_job` names the transition's last job when it ended FAILED or STOPPED: the new
+    token starts a new job, and a retry that walks the same chain re-attaches to it.
+    """
+    key = f"{previous_hash or '-'}->{manifest_hash}" + (f" after {after_job}" if after_job else "")
+    return f"tailor-{hashlib.sha256(key.encode()).hexdigest()[:40]}"
 
 
 def summarise_job(job: dict[str, Any]) -> dict[str, Any]:

@@ -14,13 +14,14 @@ from airflow.providers.amazon.aws.hooks.bedrock import BedrockAgentHook
 from airflow.sdk import BaseOperator, Context
 from botocore.exceptions import ClientError
 
-from tailor.ingestion import check_ingestion_job, client_token
+from tailor.ingestion import ENDED_UNSYNCED, RUNNING_STATES, check_ingestion_job, client_token
 from tailor.kb_sync import load_snapshot
 from tailor.settings import Backend, Settings
 from tailor_airflow.config import kb_state_root, load_settings
 from tailor_airflow.ingestion_trigger import IngestionJobTrigger
 
 MAX_CONFLICT_WAITS = 3
+MAX_RESTARTS = 10  # jobs of one transition that ended FAILED/STOPPED before this attempt
 
 
 class SyncKnowledgeBaseOperator(BaseOperator):
@@ -71,40 +72,65 @@ class SyncKnowledgeBaseOperator(BaseOperator):
     def _start_ingestion(self, settings: Settings, conflicts_waited: int) -> None:
         kb_id, ds_id = settings.require("knowledge_base_id", "data_source_id")
         client = self._hook(settings).conn
-        token = client_token(self.plan["manifest_hash"], self.plan["previous_hash"])
-        try:
-            job = client.start_ingestion_job(
-                knowledgeBaseId=kb_id,
-                dataSourceId=ds_id,
-                clientToken=token,
-                description=f"Tailor kb_sync, catalog manifest {self.plan['manifest_hash'][:12]}",
-            )["ingestionJob"]
-        except ClientError as err:
-            if err.response["Error"]["Code"] != "ConflictException":
-                raise
-            running = client.list_ingestion_jobs(
-                knowledgeBaseId=kb_id,
-                dataSourceId=ds_id,
-                filters=[
-                    {"attribute": "STATUS", "operator": "EQ", "values": ["STARTING", "IN_PROGRESS"]}
-                ],
-            )["ingestionJobSummaries"]
-            if not running or conflicts_waited >= MAX_CONFLICT_WAITS:
-                raise
-            other = running[0]["ingestionJobId"]
-            self.log.info(
-                "Data source %s is busy with ingestion job %s; waiting for it, then starting ours",
-                ds_id,
-                other,
-            )
-            self._defer_on(settings, other, "execute_after_conflict", conflicts_waited + 1)
+        ended = ""
+        description = f"Tailor kb_sync, catalog manifest {self.plan['manifest_hash'][:12]}"
+        for _ in range(MAX_RESTARTS + 1):
+            token = client_token(self.plan["manifest_hash"], self.plan["previous_hash"], ended)
+            try:
+                job = client.start_ingestion_job(
+                    knowledgeBaseId=kb_id,
+                    dataSourceId=ds_id,
+                    clientToken=token,
+                    description=description,
+                )["ingestionJob"]
+            except ClientError as err:
+                if err.response["Error"]["Code"] != "ConflictException":
+                    raise
+                return self._wait_out_conflict(settings, client, conflicts_waited, err)
+            if job["status"] not in ENDED_UNSYNCED:
+                break
+            ended = job["ingestionJobId"]  # the token's job ended unsynced: chain a new token
+            self.log.info("Ingestion job %s of this catalog change ended %s; starting a new one",
+                          ended, job["status"])  # fmt: skip
+        else:
+            raise RuntimeError(f"{MAX_RESTARTS} ingestion jobs of this catalog change ended "
+                               f"unsynced; the last was {ended}")  # fmt: skip
         self.log.info("Started ingestion job %s (clientToken %s)", job["ingestionJobId"], token)
         self._defer_on(settings, job["ingestionJobId"], "execute_complete", conflicts_waited)
 
+    def _wait_out_conflict(self, settings: Settings, client, conflicts_waited: int, err) -> None:
+        """One job at a time per Knowledge Base: wait for the running one, ours or a sibling's."""
+        kb_id, ds_id = settings.require("knowledge_base_id", "data_source_id")
+        sources = [ds_id] + [
+            s["dataSourceId"]
+            for s in client.list_data_sources(knowledgeBaseId=kb_id)["dataSourceSummaries"]
+            if s["dataSourceId"] != ds_id
+        ]
+        running = next(
+            ((source, jobs[0]["ingestionJobId"]) for source in sources
+             if (jobs := client.list_ingestion_jobs(
+                 knowledgeBaseId=kb_id, dataSourceId=source,
+                 filters=[{"attribute": "STATUS", "operator": "EQ",
+                           "values": sorted(RUNNING_STATES)}])["ingestionJobSummaries"])),
+            None,
+        )  # fmt: skip
+        if running is None or conflicts_waited >= MAX_CONFLICT_WAITS:
+            raise err
+        source, other = running
+        self.log.info("Knowledge base %s is busy with ingestion job %s (data source %s); "
+                      "waiting for it, then starting ours", kb_id, other, source)  # fmt: skip
+        self._defer_on(settings, other, "execute_after_conflict", conflicts_waited + 1, source)
+
     def _defer_on(
-        self, settings: Settings, job_id: str, method: str, conflicts_waited: int
+        self,
+        settings: Settings,
+        job_id: str,
+        method: str,
+        conflicts_waited: int,
+        data_source_id: str | None = None,
     ) -> None:
         kb_id, ds_id = settings.require("knowledge_base_id", "data_source_id")
+        ds_id = data_source_id or ds_id
         poll = settings.ingestion_poll_seconds
         attempts = max(1, settings.ingestion_timeout_minutes * 60 // poll)
         self.defer(

@@ -105,9 +105,11 @@ class SageMakerModels:
         Not ``SageMakerHook.create_training_job``: it HeadBuckets every input channel first,
         and JumpStart's model channel lives in an AWS-owned bucket the caller cannot see.
         """
-        hours = self.settings.training_max_runtime_hours
-        request = {**request, "StoppingCondition": {
-            **request.get("StoppingCondition", {}), "MaxRuntimeInSeconds": hours * 3600}}  # fmt: skip
+        limit = {"MaxRuntimeInSeconds": self.settings.training_max_runtime_hours * 3600}
+        request = {
+            **request,
+            "StoppingCondition": {**request.get("StoppingCondition", {}), **limit},
+        }
         self.client.create_training_job(**request)
 
     def ensure_endpoint(self) -> bool:
@@ -129,7 +131,7 @@ class SageMakerModels:
                             "Status": "ENABLED",
                             "MinInstanceCount": 0,
                             # one more than served: a fine-tune stages its candidate beside them
-                        "MaxInstanceCount": max(1, self.settings.endpoint_copies) + 1,
+                            "MaxInstanceCount": max(1, self.settings.endpoint_copies) + 1,
                         },
                         "RoutingConfig": {"RoutingStrategy": "LEAST_OUTSTANDING_REQUESTS"},
                     }
