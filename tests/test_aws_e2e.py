@@ -137,6 +137,10 @@ def canned_bedrock_and_components(http) -> None:
             "modelLifecycle": {"status": "LEGACY" if legacy else "ACTIVE"}}}  # fmt: skip
 
     http.respond("/foundation-models/", foundation_model)
+    http.respond("/foundation-model-availability/", lambda url, body: {
+        "modelId": url.split("/foundation-model-availability/")[1].split(" ")[0].replace("%3A", ":"),
+        "agreementAvailability": {"status": "AVAILABLE"}, "authorizationStatus": "AUTHORIZED",
+        "entitlementAvailability": "AVAILABLE", "regionAvailability": "AVAILABLE"})  # fmt: skip
 
 
 def test_nightly_eval_runs_end_to_end_in_aws_mode(aws_mode, monkeypatch):

@@ -33,10 +33,12 @@ def http(tmp_path, tailor_settings, monkeypatch):
     return install(monkeypatch)
 
 
-def converse_reply(text: str, tokens_in: int = 120, tokens_out: int = 30) -> dict:
+def converse_reply(
+    text: str, tokens_in: int = 120, tokens_out: int = 30, stop: str = "end_turn"
+) -> dict:
     return {
         "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
-        "stopReason": "end_turn",
+        "stopReason": stop,
         "usage": {"inputTokens": tokens_in, "outputTokens": tokens_out,
                   "totalTokens": tokens_in + tokens_out},
         "metrics": {"latencyMs": 420},
@@ -65,6 +67,7 @@ def test_rag_answer_survives_throttling_with_retrieved_context(http):
 
     assert answer.llm_response == "The tank holds 1.8 litres."
     assert (answer.input_tokens, answer.output_tokens) == (120, 30)
+    assert answer.truncated is False
     assert answer.chunk_ids == ["chunk-1"] and answer.generation_seconds > 0
     urls = [url for url, _ in http.requests]
     assert len(urls) == 5  # every throttled call was retried by botocore, not by the task
@@ -76,6 +79,18 @@ def test_rag_answer_survives_throttling_with_retrieved_context(http):
     assert http.requests[1][1]["retrievalConfiguration"] == {
         "vectorSearchConfiguration": {"numberOfResults": 3}
     }
+
+
+def test_an_answer_cut_by_max_tokens_is_recorded_as_truncated(http):
+    from tailor.evaluation.results import summarize
+    from tailor_airflow.answerers import aws_answerer
+
+    http.reply("/converse", converse_reply("The tank holds 1.8", tokens_out=512, stop="max_tokens"))
+
+    answer = aws_answerer(load_settings()).answer(Approach.BASE, CASE)
+
+    assert answer.truncated is True and answer.to_dict()["truncated"] is True
+    assert summarize("base", [answer.to_dict()])["truncated"] == 1
 
 
 def test_fine_tuned_answer_goes_to_the_served_component(http):
@@ -153,25 +168,44 @@ def test_preflight_leaves_out_legacy_and_unavailable_judges(tailor_settings, mon
     from tailor_airflow.judges import preflight
 
     tailor_settings(backend="aws", region_name="us-east-1")
+
+    def model(stub, model_id: str, status: str) -> None:
+        stub.add_response(
+            "get_foundation_model",
+            {"modelDetails": {"modelArn": f"arn:aws:bedrock:us-east-1::foundation-model/{model_id}",
+                              "modelId": model_id, "modelLifecycle": {"status": status}}},
+            {"modelIdentifier": model_id},
+        )  # fmt: skip
+
+    def access(stub, model_id: str, authorized: bool = True, agreement: str = "AVAILABLE") -> None:
+        stub.add_response(
+            "get_foundation_model_availability",
+            {"modelId": model_id, "agreementAvailability": {"status": agreement},
+             "authorizationStatus": "AUTHORIZED" if authorized else "NOT_AUTHORIZED",
+             "entitlementAvailability": "AVAILABLE", "regionAvailability": "AVAILABLE"},
+            {"modelId": model_id},
+        )  # fmt: skip
+
+    tailor_settings(backend="aws", region_name="us-east-1")
     with stubbed_hook(monkeypatch, BedrockHook, "bedrock") as stub:
-        for model_id, status in (("anthropic.claude-haiku-4-5-20251001-v1:0", "ACTIVE"),
-                                 ("anthropic.claude-3-haiku-20240307-v1:0", "LEGACY")):  # fmt: skip
-            stub.add_response(
-                "get_foundation_model",
-                {"modelDetails": {"modelArn": f"arn:aws:bedrock:us-east-1::foundation-model/"
-                                  f"{model_id}", "modelId": model_id,
-                                  "modelLifecycle": {"status": status}}},
-                {"modelIdentifier": model_id},
-            )  # fmt: skip
+        model(stub, "anthropic.claude-haiku-4-5-20251001-v1:0", "ACTIVE")
+        access(stub, "anthropic.claude-haiku-4-5-20251001-v1:0")
+        model(stub, "anthropic.claude-3-haiku-20240307-v1:0", "LEGACY")
         stub.add_client_error(
             "get_foundation_model", "ResourceNotFoundException", "Model not found", 404,
             expected_params={"modelIdentifier": "cohere.command-r-plus-v1:0"},
         )  # fmt: skip
+        model(stub, "amazon.nova-pro-v1:0", "ACTIVE")  # ACTIVE, but this account may not call it
+        access(stub, "amazon.nova-pro-v1:0", authorized=False, agreement="NOT_AVAILABLE")
         kept, left_out = preflight(
             load_settings(),
             ["us.anthropic.claude-haiku-4-5-20251001-v1:0",
-             "anthropic.claude-3-haiku-20240307-v1:0", "cohere.command-r-plus-v1:0"],
+             "anthropic.claude-3-haiku-20240307-v1:0", "cohere.command-r-plus-v1:0",
+             "us.amazon.nova-pro-v1:0"],
         )  # fmt: skip
     assert kept == ["us.anthropic.claude-haiku-4-5-20251001-v1:0"]
     assert left_out["anthropic.claude-3-haiku-20240307-v1:0"] == "lifecycle status LEGACY"
     assert "Model not found" in left_out["cohere.command-r-plus-v1:0"]
+    assert left_out["us.amazon.nova-pro-v1:0"] == (
+        "no access: authorization NOT_AUTHORIZED, agreement NOT_AVAILABLE"
+    )

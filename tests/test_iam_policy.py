@@ -25,7 +25,9 @@ IAM_ACTION = {
 # and rename = copy + delete), and the execution role handed to SageMaker
 ALWAYS_NEEDED = {"s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject",
                  "iam:PassRole"}  # fmt: skip
-UNSCOPED = {"ecr:GetAuthorizationToken", "cloudwatch:PutMetricData"}  # no resource-level ARNs
+# no resource-level ARNs (GetFoundationModelAvailability: a read-only lookup, granted on *)
+UNSCOPED = {"ecr:GetAuthorizationToken", "cloudwatch:PutMetricData",
+            "bedrock:GetFoundationModelAvailability"}  # fmt: skip
 
 
 def policy(name: str) -> dict:

@@ -42,8 +42,10 @@ def local_answerer(settings: Settings) -> Answerer:
         def call():
             reply = server.chat([{"role": "user", "content": prompt}], max_tokens=LOCAL_MAX_TOKENS)
             usage = reply["usage"]
-            text = reply["choices"][0]["message"]["content"].strip()
-            return text, usage["prompt_tokens"], usage["completion_tokens"]
+            choice = reply["choices"][0]
+            text = choice["message"]["content"].strip()
+            cut = choice.get("finish_reason") == "length"
+            return text, usage["prompt_tokens"], usage["completion_tokens"], cut
 
         return timed(call)
 
@@ -70,14 +72,15 @@ def aws_answerer(settings: Settings) -> Answerer:
             )
             text = "".join(p.get("text", "") for p in response["output"]["message"]["content"])
             usage = response.get("usage", {})
-            return text.strip(), usage.get("inputTokens"), usage.get("outputTokens")
+            return (text.strip(), usage.get("inputTokens"), usage.get("outputTokens"),
+                    response["stopReason"] == "max_tokens")  # fmt: skip
 
         return timed(call)
 
     def endpoint(prompt: str) -> Generation:
         def call():
             text, tokens = models.generate(component, prompt, settings.max_answer_tokens)
-            return text, None, tokens  # the container does not report prompt tokens
+            return text, None, tokens, None  # the container reports neither prompt tokens nor why
 
         return timed(call)
 

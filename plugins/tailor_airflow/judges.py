@@ -1,8 +1,10 @@
 """The judge panel: which judges can sit tonight, and each judge's scoring call.
 
 Local judges are SmolLM2 (digit probabilities) and Gemma 3 (yes/no probability). On aws a
-judge is a Bedrock model called through Converse; a model that is LEGACY or unavailable to
-the account is reported and left out before the night starts, not turned into missing scores.
+judge is a Bedrock model called through Converse; a model that is LEGACY, or that this
+account cannot invoke in this region (GetFoundationModelAvailability: authorization,
+entitlement, agreement, region), is reported in one line and left out before the night
+starts, not turned into missing scores or a crashed task.
 """
 
 from __future__ import annotations
@@ -43,17 +45,31 @@ def preflight(settings: Settings, requested: list[str]) -> tuple[list[str], dict
         return [j for j in requested if j not in left_out], left_out
     bedrock = BedrockHook(aws_conn_id=settings.aws_conn_id, region_name=settings.region_name)
     for judge in requested:
+        model = foundation_model_id(judge)
         try:
-            details = bedrock.conn.get_foundation_model(modelIdentifier=foundation_model_id(judge))[
-                "modelDetails"
-            ]
+            details = bedrock.conn.get_foundation_model(modelIdentifier=model)["modelDetails"]
+            status = details.get("modelLifecycle", {}).get("status")
+            if status != "ACTIVE":
+                left_out[judge] = f"lifecycle status {status}"
+                continue
+            missing = access_problems(bedrock.conn.get_foundation_model_availability(modelId=model))
+            if missing:
+                left_out[judge] = f"no access: {', '.join(missing)}"
         except ClientError as error:
             left_out[judge] = f"unavailable: {error.response['Error'].get('Message', error)}"
-            continue
-        status = details.get("modelLifecycle", {}).get("status")
-        if status != "ACTIVE":
-            left_out[judge] = f"lifecycle status {status}"
     return [j for j in requested if j not in left_out], left_out
+
+
+def access_problems(availability: dict) -> list[str]:
+    """What stops this account from invoking a model here (GetFoundationModelAvailability)."""
+    found = {
+        "authorization": availability["authorizationStatus"],
+        "entitlement": availability["entitlementAvailability"],
+        "agreement": availability["agreementAvailability"]["status"],
+        "region": availability["regionAvailability"],
+    }
+    return [f"{what} {state}" for what, state in found.items()
+            if state not in ("AUTHORIZED", "AVAILABLE")]  # fmt: skip
 
 
 class BedrockJudge:

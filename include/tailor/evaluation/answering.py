@@ -24,6 +24,7 @@ class Generation:
     input_tokens: int | None
     output_tokens: int | None
     seconds: float
+    truncated: bool | None = None  # stopped by the token limit; None: the backend does not say
 
 
 Generator = Callable[[str], Generation]
@@ -62,6 +63,7 @@ class Answerer:
         answer.generation_seconds = generation.seconds
         answer.input_tokens = generation.input_tokens
         answer.output_tokens = generation.output_tokens
+        answer.truncated = generation.truncated
         return answer
 
 
@@ -75,8 +77,10 @@ def answer_all(
         return list(pool.map(lambda case: answerer.answer(approach, case), cases))
 
 
-def timed(call: Callable[[], tuple[str, int | None, int | None]]) -> Generation:
-    """A Generation from a call returning (text, input tokens, output tokens)."""
+def timed(call: Callable[[], tuple[str, int | None, int | None, bool | None]]) -> Generation:
+    """A Generation from a call returning (text, input tokens, output tokens, truncated)."""
     started = time.perf_counter()
-    text, tokens_in, tokens_out = call()
-    return Generation(text, tokens_in, tokens_out, round(time.perf_counter() - started, 4))
+    text, tokens_in, tokens_out, truncated = call()
+    return Generation(
+        text, tokens_in, tokens_out, round(time.perf_counter() - started, 4), truncated
+    )

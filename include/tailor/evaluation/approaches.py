@@ -59,6 +59,7 @@ class Answer:
     generation_seconds: float = 0.0
     input_tokens: int | None = None
     output_tokens: int | None = None
+    truncated: bool | None = None  # stopped by the token limit (None: the backend does not say)
     unavailable: str | None = None  # why there is no answer (e.g. endpoint asleep)
 
     @property

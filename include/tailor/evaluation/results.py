@@ -40,6 +40,7 @@ def summarize(method: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
         "avg_output_tokens": round(sum(tokens_out) / len(tokens_out), 1) if tokens_out else None,
         "samples": len(rows),
         "answered": len(answered),
+        "truncated": sum(1 for r in answered if r.get("truncated")),
         "unavailable": next((r["unavailable"] for r in rows if r.get("unavailable")), None),
     }
 
