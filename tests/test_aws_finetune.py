@@ -26,6 +26,7 @@ from tailor.finetune.registry import promote, read_current
 from tailor.local.models import minilm_dir
 from tailor_airflow import sagemaker_model
 from tailor_airflow.assets import MODEL
+from tailor_airflow.autoscaling import DIMENSION, ApplicationAutoScalingHook, CloudWatchHook
 from tailor_airflow.config import load_settings
 from tailor_airflow.promotion import DeployModelOperator, gate_candidate
 from tailor_airflow.sagemaker_model import SageMakerModels, resource_name
@@ -137,8 +138,24 @@ def sagemaker(monkeypatch):
     with (
         stubbed_hook(monkeypatch, SageMakerHook, "sagemaker") as control,
         stubbed_hook(monkeypatch, AwsBaseHook, "sagemaker-runtime") as runtime,
+        stubbed_hook(monkeypatch, ApplicationAutoScalingHook, "application-autoscaling") as scaling,
+        stubbed_hook(monkeypatch, CloudWatchHook, "cloudwatch") as alarms,
     ):
-        yield SimpleNamespace(control=control, runtime=runtime)
+        yield SimpleNamespace(control=control, runtime=runtime, scaling=scaling, alarms=alarms)
+
+
+def expect_scaling_removed(sagemaker, component: str, registered: bool = True) -> None:
+    """A deleted component's alarm and scalable target go with it (no-ops if never made)."""
+    sagemaker.alarms.add_response("delete_alarms", {}, {"AlarmNames": [f"{component}-no-capacity"]})
+    target = {"ServiceNamespace": "sagemaker", "ResourceId": f"inference-component/{component}",
+              "ScalableDimension": DIMENSION}  # fmt: skip
+    if registered:
+        sagemaker.scaling.add_response("deregister_scalable_target", {}, target)
+    else:
+        sagemaker.scaling.add_client_error(
+            "deregister_scalable_target", service_error_code="ObjectNotFoundException",
+            service_message="No scalable target registered", expected_params=target,
+        )  # fmt: skip
 
 
 def not_found(stubber, operation, **params):
@@ -231,6 +248,7 @@ def test_a_rejected_candidate_is_compared_on_the_endpoint_and_deleted(aws, sagem
         "EndpointName": ENDPOINT, "EndpointArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/x",
         "CreationTime": NOW, "LastModifiedTime": NOW,
     }, {"InferenceComponentName": NAME})  # fmt: skip
+    expect_scaling_removed(sagemaker, NAME, registered=False)
     control.add_response("delete_inference_component", {}, {"InferenceComponentName": NAME})
     control.add_response("describe_model", {
         "ModelName": NAME, "ModelArn": "arn:aws:sagemaker:us-east-1:123456789012:model/x", "CreationTime": NOW,
@@ -253,6 +271,7 @@ def test_deploy_points_at_the_candidate_and_deletes_the_old_component(aws, sagem
         "EndpointName": ENDPOINT, "EndpointArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/x",
         "CreationTime": NOW, "LastModifiedTime": NOW,
     }, {"InferenceComponentName": "tailor-ft-old"})  # fmt: skip
+    expect_scaling_removed(sagemaker, "tailor-ft-old")  # the served one scaled out from zero
     control.add_response(
         "delete_inference_component", {}, {"InferenceComponentName": "tailor-ft-old"}
     )

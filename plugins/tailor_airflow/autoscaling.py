@@ -13,6 +13,7 @@ from typing import Any
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 from airflow.sdk import BaseOperator, Context
 from airflow.sdk.exceptions import AirflowSkipException
+from botocore.exceptions import ClientError
 
 from tailor.settings import Backend, Settings
 from tailor_airflow.config import load_settings
@@ -72,6 +73,25 @@ def register_scale_out_from_zero(settings: Settings, component: str) -> dict[str
         TreatMissingData="missing",
     )
     return {"resource": resource, "policy": policy, "alarm": alarm}
+
+
+def deregister_scale_out_from_zero(settings: Settings, component: str) -> None:
+    """Remove what `register_scale_out_from_zero` made for a component that is going away.
+
+    The alarm goes first, so it cannot fire into a removed policy; deregistering the
+    scalable target deletes its policies. Both are no-ops when nothing was registered.
+    """
+    aws = {"aws_conn_id": settings.aws_conn_id, "region_name": settings.region_name}
+    CloudWatchHook(**aws).conn.delete_alarms(AlarmNames=[f"{component}-no-capacity"])
+    try:
+        ApplicationAutoScalingHook(**aws).conn.deregister_scalable_target(
+            ServiceNamespace="sagemaker",
+            ResourceId=f"inference-component/{component}",
+            ScalableDimension=DIMENSION,
+        )
+    except ClientError as err:
+        if err.response["Error"]["Code"] != "ObjectNotFoundException":
+            raise
 
 
 class EnableScaleFromZeroOperator(BaseOperator):

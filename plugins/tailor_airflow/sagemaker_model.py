@@ -170,11 +170,15 @@ class SageMakerModels:
         return name
 
     def delete_component(self, name: str) -> bool:
-        """Delete a component and its model; False if it was already gone."""
+        """Delete a component, its scale-out-from-zero registration and its model; False if it
+        was already gone."""
+        from tailor_airflow.autoscaling import deregister_scale_out_from_zero
+
         if not describe_or_none(
             self.client.describe_inference_component, InferenceComponentName=name
         ):
             return False
+        deregister_scale_out_from_zero(self.settings, name)
         self.client.delete_inference_component(InferenceComponentName=name)
         if describe_or_none(self.client.describe_model, ModelName=name):
             self.client.delete_model(ModelName=name)
