@@ -38,7 +38,8 @@ NAME = resource_name(VERSION)
 ROLE = "arn:aws:iam::123456789012:role/tailor-sagemaker"
 ENDPOINT = "tailor-llm"
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.31.0-lmi13.0.0-cu124"
-ARTIFACTS = f"s3://tailor-bucket/tailor/models/{VERSION}/output/{NAME}/output/model.tar.gz"
+# JumpStart Llama fine-tunes write uncompressed weights under a prefix
+ARTIFACTS = f"s3://tailor-bucket/tailor/models/{VERSION}/output/{NAME}/output/model/"
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
 PARAMS = {"method": "instruction_tuning", "epochs": 1.0, "learning_rate": 0.0002, "max_steps": 0,
           "base_model_id": None, "instance_type": None, "skip_gate": False}  # fmt: skip
@@ -188,14 +189,21 @@ def test_candidate_is_staged_as_its_own_inference_component(aws, sagemaker):
     control.add_response(
         "create_model", {"ModelArn": f"arn:aws:sagemaker:us-east-1:123456789012:model/{NAME}"},
         {"ModelName": NAME, "ExecutionRoleArn": ROLE,
-         "PrimaryContainer": {"Image": IMAGE, "Environment": {}, "ModelDataUrl": ARTIFACTS}},
+         "PrimaryContainer": {"Image": IMAGE, "Environment": {"SM_NUM_GPUS": "4"},
+                              "ModelDataSource": {"S3DataSource": {
+                                  "S3Uri": ARTIFACTS, "S3DataType": "S3Prefix",
+                                  "CompressionType": "None",
+                                  "ModelAccessConfig": {"AcceptEula": True}}}}},
     )  # fmt: skip
     not_found(control, "describe_inference_component", InferenceComponentName=NAME)
     control.add_response(
         "create_inference_component",
         {"InferenceComponentArn": f"arn:aws:sagemaker:us-east-1:123456789012:inference-component/{NAME}"},
         {"InferenceComponentName": NAME, "EndpointName": ENDPOINT, "VariantName": "AllTraffic",
-         "Specification": {"ModelName": NAME, "ComputeResourceRequirements": {
+         "Specification": {"ModelName": NAME, "StartupParameters": {
+             "ModelDataDownloadTimeoutInSeconds": 1200,
+             "ContainerStartupHealthCheckTimeoutInSeconds": 1200},
+             "ComputeResourceRequirements": {
              "NumberOfAcceleratorDevicesRequired": 4, "MinMemoryRequiredInMb": 1024}},
          "RuntimeConfig": {"CopyCount": 1}},
     )  # fmt: skip
@@ -298,3 +306,11 @@ def test_an_invocation_at_zero_copies_is_reported_as_asleep(aws, sagemaker):
         SageMakerModels(load_settings()).answer(
             NAME, "How much water does the BrewPro 3 tank hold?"
         )
+
+
+def test_a_tarball_stays_a_model_data_url():
+    from tailor_airflow.sagemaker_model import model_data
+
+    assert model_data("s3://b/p/model.tar.gz") == {"ModelDataUrl": "s3://b/p/model.tar.gz"}
+    source = model_data("s3://b/p/output/model")["ModelDataSource"]["S3DataSource"]
+    assert (source["S3Uri"], source["CompressionType"]) == ("s3://b/p/output/model/", "None")

@@ -21,6 +21,7 @@ from tailor.settings import Settings
 from tailor_airflow.aws_errors import ADAPTIVE_RETRIES, describe_or_none, error_matches
 
 VARIANT = "AllTraffic"
+STARTUP_TIMEOUT_SECONDS = 1200  # weights download and container health check, each
 
 
 def resource_name(version: str) -> str:
@@ -66,10 +67,28 @@ def jumpstart_training_request(
     return request
 
 
+def model_data(artifacts: str) -> dict[str, Any]:
+    """Where the container finds the weights.
+
+    JumpStart's Llama fine-tunes write uncompressed artifacts under a prefix (its specs set
+    ``disable_output_compression``): that is a ModelDataSource of type S3Prefix with no
+    compression and the EULA accepted, as for training. A tarball stays a ModelDataUrl.
+    """
+    if artifacts.endswith(".tar.gz"):
+        return {"ModelDataUrl": artifacts}
+    return {"ModelDataSource": {"S3DataSource": {
+        "S3Uri": artifacts.rstrip("/") + "/", "S3DataType": "S3Prefix", "CompressionType": "None",
+        "ModelAccessConfig": {"AcceptEula": True}}}}  # fmt: skip
+
+
 def jumpstart_serving_container(settings: Settings) -> dict[str, Any]:
-    """Image and environment that serve the base model's family (fine-tuned weights on top)."""
+    """Image and environment that serve the base model's family (fine-tuned weights on top).
+
+    SM_NUM_GPUS tells the serving container how many GPUs one copy shards the model over.
+    """
+    gpus = {"SM_NUM_GPUS": str(settings.accelerators_per_copy)}
     if settings.inference_image_uri:
-        return {"Image": settings.inference_image_uri, "Environment": {}}
+        return {"Image": settings.inference_image_uri, "Environment": gpus}
     from sagemaker.core.jumpstart import JumpStartConfig
     from sagemaker.serve import ModelBuilder
 
@@ -79,7 +98,7 @@ def jumpstart_serving_container(settings: Settings) -> dict[str, Any]:
     )
     if not builder.image_uri:
         raise RuntimeError("JumpStart gave no serving image; set inference_image_uri")
-    return {"Image": builder.image_uri, "Environment": dict(builder.env_vars or {})}
+    return {"Image": builder.image_uri, "Environment": {**gpus, **(builder.env_vars or {})}}
 
 
 class SageMakerModels:
@@ -149,7 +168,7 @@ class SageMakerModels:
             self.client.create_model(
                 ModelName=name,
                 ExecutionRoleArn=role,
-                PrimaryContainer={**container, "ModelDataUrl": artifacts},
+                PrimaryContainer={**container, **model_data(artifacts)},
             )
         if not describe_or_none(
             self.client.describe_inference_component, InferenceComponentName=name
@@ -160,6 +179,11 @@ class SageMakerModels:
                 VariantName=VARIANT,
                 Specification={
                     "ModelName": name,
+                    # an 8B model downloads and loads for minutes: never the short defaults
+                    "StartupParameters": {
+                        "ModelDataDownloadTimeoutInSeconds": STARTUP_TIMEOUT_SECONDS,
+                        "ContainerStartupHealthCheckTimeoutInSeconds": STARTUP_TIMEOUT_SECONDS,
+                    },
                     "ComputeResourceRequirements": {
                         "NumberOfAcceleratorDevicesRequired": self.settings.accelerators_per_copy,
                         "MinMemoryRequiredInMb": 1024,
