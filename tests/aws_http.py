@@ -92,7 +92,7 @@ class FakeHttp:
 def _json(body) -> dict:
     try:
         return json.loads(body) if body else {}
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, TypeError):  # S3 uploads stream their body
         return {}
 
 

@@ -244,6 +244,10 @@ OPERATIONS: dict[tuple[str, str], Mapper] = {
         Authorization("sns:Publish", p.get("TopicArn") or p["TargetArn"])
     ],
     ("sts", "GetCallerIdentity"): lambda p, region, account: [],  # needs no permission
+    ("iam", "GetRole"): lambda p, region, account: [
+        Authorization("iam:GetRole", f"arn:aws:iam::{account}:role/{p['RoleName']}")
+    ],
+    ("service-quotas", "ListServiceQuotas"): _fixed("servicequotas:ListServiceQuotas"),
 }
 for _operation in (
     "CreateTrainingJob", "DescribeTrainingJob", "StopTrainingJob", "CreateModel", "DescribeModel",

@@ -402,3 +402,85 @@ def test_finetune_trains_stages_gates_and_promotes_in_aws_mode(
     assert scaling["MaxInstanceCount"] == 2  # the served copy, and room for a candidate
     train = s3.list_objects_v2(Bucket=BUCKET, Prefix=f"tailor/models/{current['version']}/train/")
     assert train["KeyCount"] >= 1  # the training channel was written to S3
+
+
+# ---- tailor preflight: the CLI and the DAG, one code path ------------------------------------
+def canned_preflight(http, *, catalog_prefix="tailor/catalog/", training_quota=2.0,
+                     authorized=True) -> None:  # fmt: skip
+    """What moto lacks for preflight: the Knowledge Base, its data source, quotas, model access."""
+    kb_arn = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:knowledge-base/{KB}"
+    http.respond(f"/knowledgebases/{KB}/datasources/{DATA_SOURCE}", lambda url, body: {"dataSource": {
+        "knowledgeBaseId": KB, "dataSourceId": DATA_SOURCE, "name": "catalog", "status": "AVAILABLE",
+        "dataSourceConfiguration": {"type": "S3", "s3Configuration": {
+            "bucketArn": f"arn:aws:s3:::{BUCKET}", "inclusionPrefixes": [catalog_prefix]}},
+        "createdAt": 1763600000, "updatedAt": 1763600000}})  # fmt: skip
+    http.respond(f"/knowledgebases/{KB} ", lambda url, body: {"knowledgeBase": {
+        "knowledgeBaseId": KB, "name": "tailor-catalog", "knowledgeBaseArn": kb_arn,
+        "roleArn": f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonBedrockExecutionRoleForKB",
+        "knowledgeBaseConfiguration": {"type": "VECTOR", "vectorKnowledgeBaseConfiguration": {
+            "embeddingModelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0"}},
+        "status": "ACTIVE", "createdAt": 1763600000, "updatedAt": 1763600000}})  # fmt: skip
+    quotas = [("ml.g5.12xlarge for training job usage", "L-ABCD1234", training_quota),
+              ("ml.g5.12xlarge for endpoint usage", "L-EFGH5678", 2.0)]  # fmt: skip
+    http.respond("ServiceQuotasV20190624.ListServiceQuotas", lambda url, body: {"Quotas": [
+        {"ServiceCode": "sagemaker", "ServiceName": "Amazon SageMaker", "QuotaCode": code,
+         "QuotaArn": f"arn:aws:servicequotas:us-east-1:{ACCOUNT}:sagemaker/{code}",
+         "QuotaName": name, "Value": value, "Unit": "None", "Adjustable": True, "GlobalQuota": False}
+        for name, code, value in quotas]})  # fmt: skip
+
+    def foundation_model(url: str, body: dict) -> dict:
+        model = url.split("/foundation-models/")[1].split(" ")[0].replace("%3A", ":")
+        return {"modelDetails": {"modelArn": f"arn:aws:bedrock:us-east-1::foundation-model/{model}",
+                                 "modelId": model, "modelLifecycle": {"status": "ACTIVE"}}}  # fmt: skip
+
+    http.respond("/foundation-models/", foundation_model)
+    http.respond("/foundation-model-availability/", lambda url, body: {
+        "modelId": url.split("/foundation-model-availability/")[1].split(" ")[0].replace("%3A", ":"),
+        "agreementAvailability": {"status": "AVAILABLE"},
+        "authorizationStatus": "AUTHORIZED" if authorized else "NOT_AUTHORIZED",
+        "entitlementAvailability": "AVAILABLE", "regionAvailability": "AVAILABLE"})  # fmt: skip
+
+
+@pytest.fixture
+def preflight_ready(aws_mode, moto_server, tailor_settings, monkeypatch):
+    """moto holds the execution role; settings name it and the shipped policy's judges."""
+    trust = (REPO / "iam" / "sagemaker-execution-role-trust.json").read_text()
+    admin_client("iam", endpoint_url=moto_server).create_role(
+        RoleName="tailor-sagemaker", AssumeRolePolicyDocument=trust)  # fmt: skip
+    tailor_settings(**{**AWS_SETTINGS, "judges": JUDGES[:2]}, training_role_arn=ROLE)
+    return install(monkeypatch, passthrough=True)
+
+
+def test_preflight_says_go_from_the_cli_and_the_dag(preflight_ready, capsys):
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tailor_airflow.preflight import main
+
+    canned_preflight(preflight_ready)
+    assert main(["preflight"]) == 0
+    out = capsys.readouterr().out
+    for check in ("settings", "bucket", "knowledge base", "bedrock models", "execution role",
+                  "service quotas", "endpoint"):  # fmt: skip
+        assert re.search(rf"^OK\s+{check}\b", out, re.M), out
+    assert "FAIL" not in out and "absent: finetune creates it" in out
+
+    dag = DagBag(dag_folder=str(REPO / "dags" / "tailor_preflight.py")).get_dag("tailor_preflight")
+    (ti,) = dag.test().get_task_instances()
+    assert ti.state == "success"
+
+
+def test_preflight_names_each_problem_with_its_fix_and_exits_non_zero(preflight_ready, capsys):
+    from tailor_airflow.preflight import main
+
+    canned_preflight(preflight_ready, catalog_prefix="elsewhere/", training_quota=0.0,
+                     authorized=False)  # fmt: skip
+    assert main(["preflight"]) == 1
+    out = capsys.readouterr().out
+    assert re.search(
+        r"^FAIL\s+knowledge base .*not the catalog at s3://tailor-e2e/tailor/catalog", out, re.M
+    )
+    assert re.search(
+        r"^FAIL\s+service quotas\s+ml.g5.12xlarge for training job usage: 0 \(need 1\)", out, re.M
+    )
+    assert re.search(r"^FAIL\s+bedrock models .*authorization NOT_AUTHORIZED", out, re.M)
+    assert out.count("fix: ") == 3 and re.search(r"^OK\s+bucket", out, re.M)

@@ -27,7 +27,7 @@ ALWAYS_NEEDED = {"s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObje
                  "iam:PassRole"}  # fmt: skip
 # no resource-level ARNs (GetFoundationModelAvailability: a read-only lookup, granted on *)
 UNSCOPED = {"ecr:GetAuthorizationToken", "cloudwatch:PutMetricData",
-            "bedrock:GetFoundationModelAvailability"}  # fmt: skip
+            "bedrock:GetFoundationModelAvailability", "servicequotas:ListServiceQuotas"}  # fmt: skip
 
 
 def policy(name: str) -> dict:

@@ -1,0 +1,234 @@
+"""Go / no-go before the first run on a real AWS account: `tailor preflight`.
+
+One table of checks, each OK or FAIL with the fix for a failure. Everything is read-only
+but one probe object that is written and deleted under Tailor's own prefix (to show the
+bucket is writable). The CLI and the `tailor_preflight` DAG run this same code, through the
+same Airflow connection and settings the DAGs use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+from airflow.providers.amazon.aws.hooks.bedrock import BedrockAgentHook
+from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
+from botocore.exceptions import ClientError
+
+from tailor.settings import Backend, Settings
+from tailor_airflow.aws_errors import describe_or_none
+
+log = logging.getLogger(__name__)
+REQUIRED = (
+    "region_name",
+    "knowledge_base_id",
+    "data_source_id",
+    "endpoint_name",
+    "training_role_arn",
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def _s3_location(uri: str) -> tuple[str, str]:
+    bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+    return bucket, prefix.rstrip("/")
+
+
+def check_settings(settings: Settings) -> Check:
+    problems = [] if settings.backend is Backend.AWS else ["tailor_backend is not 'aws'"]
+    problems += [f"{name} missing" for name in REQUIRED if not getattr(settings, name)]
+    if not settings.data_root.startswith("s3://"):
+        problems.append("data_root is not an s3:// location")
+    return Check(
+        "settings",
+        not problems,
+        "; ".join(problems) or "complete",
+        "set them in the Airflow Variable tailor_settings (README: Run on AWS)",
+    )
+
+
+def check_bucket(settings: Settings, aws: dict) -> Check:
+    bucket, prefix = _s3_location(settings.data_root)
+    client = S3Hook(**aws).conn
+    probe = f"{prefix}/_preflight/{uuid.uuid4().hex}.txt"
+    client.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/", MaxKeys=1)
+    client.put_object(Bucket=bucket, Key=probe, Body=b"tailor preflight")
+    client.delete_object(Bucket=bucket, Key=probe)
+    return Check("bucket", True, f"s3://{bucket}/{prefix}/ listable and writable")
+
+
+def check_knowledge_base(settings: Settings, aws: dict) -> Check:
+    client = BedrockAgentHook(**aws).conn
+    kb = client.get_knowledge_base(knowledgeBaseId=settings.knowledge_base_id)["knowledgeBase"]
+    source = client.get_data_source(
+        knowledgeBaseId=settings.knowledge_base_id, dataSourceId=settings.data_source_id
+    )["dataSource"]
+    problems = []
+    if kb["status"] != "ACTIVE":
+        problems.append(f"knowledge base is {kb['status']}")
+    if source["status"] != "AVAILABLE":
+        problems.append(f"data source is {source['status']}")
+    s3 = source["dataSourceConfiguration"].get("s3Configuration") or {}
+    bucket, prefix = _s3_location(settings.catalog_uri)
+    prefixes = s3.get("inclusionPrefixes") or [""]
+    if s3.get("bucketArn") != f"arn:aws:s3:::{bucket}" or not any(
+        prefix.startswith(p.rstrip("/")) or p.startswith(prefix) for p in prefixes
+    ):
+        problems.append(
+            f"data source reads {s3.get('bucketArn')} {prefixes}, "
+            f"not the catalog at {settings.catalog_uri}"
+        )
+    return Check(
+        "knowledge base",
+        not problems,
+        "; ".join(problems)
+        or f"{kb['name']} ACTIVE; data source {source['name']} AVAILABLE on the catalog",
+        "point catalog_uri at the data source's S3 location, or sync the data source",
+    )
+
+
+def check_models(settings: Settings) -> Check:
+    from tailor_airflow.judges import preflight as judge_preflight
+
+    models = [settings.rag_model_id, *settings.judges]
+    usable, left_out = judge_preflight(settings, models)
+    detail = "; ".join(f"{m}: {why}" for m, why in left_out.items())
+    return Check(
+        "bedrock models",
+        not left_out,
+        detail or f"{len(usable)} models invocable",
+        "request model access in the Bedrock console, or change rag_model_id/judges "
+        "(and the policy's model ARNs)",
+    )
+
+
+def check_role(settings: Settings, aws: dict) -> Check:
+    name = settings.training_role_arn.rsplit("/", 1)[-1]
+    role = AwsBaseHook(client_type="iam", **aws).conn.get_role(RoleName=name)["Role"]
+    trust = role["AssumeRolePolicyDocument"]
+    trust = json.loads(trust) if isinstance(trust, str) else trust
+    services = {
+        s for st in trust["Statement"] for s in _listed(st.get("Principal", {}).get("Service"))
+    }
+    ok = "sagemaker.amazonaws.com" in services
+    return Check(
+        "execution role",
+        ok,
+        f"{role['Arn']} trusted by {sorted(services) or 'nobody'}",
+        "use iam/sagemaker-execution-role-trust.json as the role's trust policy",
+    )
+
+
+def _listed(value) -> list:
+    return [] if value is None else value if isinstance(value, list) else [value]
+
+
+def check_quotas(settings: Settings, aws: dict) -> Check:
+    wanted = {
+        f"{settings.training_instance_type} for training job usage": 1,
+        f"{settings.inference_instance_type} for endpoint usage": max(1, settings.endpoint_copies)
+        + 1,
+    }
+    client = AwsBaseHook(client_type="service-quotas", **aws).conn
+    found: dict[str, float] = {}
+    for page in client.get_paginator("list_service_quotas").paginate(ServiceCode="sagemaker"):
+        found.update(
+            {q["QuotaName"]: q["Value"] for q in page["Quotas"] if q["QuotaName"] in wanted}
+        )
+    short = [
+        f"{name}: {found.get(name, 0):g} (need {need})"
+        for name, need in wanted.items()
+        if found.get(name, 0) < need
+    ]
+    return Check(
+        "service quotas",
+        not short,
+        "; ".join(short) or "; ".join(f"{n}: {found[n]:g}" for n in wanted),
+        "request an increase in the Service Quotas console (SageMaker)",
+    )
+
+
+def check_endpoint(settings: Settings, aws: dict) -> Check:
+    endpoint = describe_or_none(
+        SageMakerHook(**aws).conn.describe_endpoint, EndpointName=settings.endpoint_name
+    )
+    if endpoint is None:
+        return Check("endpoint", True, f"{settings.endpoint_name} absent: finetune creates it")
+    status = endpoint["EndpointStatus"]
+    return Check(
+        "endpoint",
+        status == "InService",
+        f"{settings.endpoint_name} {status}",
+        endpoint.get("FailureReason", "wait for it, or delete a failed endpoint"),
+    )
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    """Every check; one that AWS refuses is a FAIL that carries AWS's message."""
+    first = check_settings(settings)
+    if not first.ok:
+        return [first]
+    aws = {"aws_conn_id": settings.aws_conn_id, "region_name": settings.region_name}
+    checks: list[tuple[str, Callable[[], Check]]] = [
+        ("bucket", lambda: check_bucket(settings, aws)),
+        ("knowledge base", lambda: check_knowledge_base(settings, aws)),
+        ("bedrock models", lambda: check_models(settings)),
+        ("execution role", lambda: check_role(settings, aws)),
+        ("service quotas", lambda: check_quotas(settings, aws)),
+        ("endpoint", lambda: check_endpoint(settings, aws)),
+    ]
+    results = [first]
+    for name, check in checks:
+        try:
+            results.append(check())
+        except ClientError as err:
+            error = err.response.get("Error", {})
+            results.append(
+                Check(
+                    name,
+                    False,
+                    f"{error.get('Code')}: {error.get('Message')}",
+                    "grant iam/tailor-airflow-policy.json to Airflow's role",
+                )
+            )
+    return results
+
+
+def table(checks: list[Check]) -> str:
+    width = max(len(c.name) for c in checks)
+    lines = []
+    for c in checks:
+        lines.append(f"{'OK  ' if c.ok else 'FAIL'}  {c.name:<{width}}  {c.detail}")
+        if not c.ok:
+            lines.append(f"{'':6}{'':<{width}}  fix: {c.fix}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`tailor preflight`: the table on stdout; exit status 1 on any FAIL."""
+    parser = argparse.ArgumentParser(prog="tailor", description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["preflight"])
+    parser.parse_args(argv)
+    from tailor_airflow.config import load_settings
+
+    checks = run_checks(load_settings())
+    sys.stdout.write(table(checks) + "\n")
+    return 0 if all(c.ok for c in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
