@@ -243,7 +243,18 @@ OPERATIONS: dict[tuple[str, str], Mapper] = {
     ("sns", "Publish"): lambda p, region, account: [
         Authorization("sns:Publish", p.get("TopicArn") or p["TargetArn"])
     ],
+    ("sagemaker", "DescribeHubContent"): lambda p, region, account: [
+        Authorization(
+            "sagemaker:DescribeHubContent",
+            # SageMaker's public hub belongs to the account "aws"
+            f"arn:aws:sagemaker:{region}:{'aws' if p['HubName'] == 'SageMakerPublicHub' else account}"
+            f":hub-content/{p['HubName']}/{p['HubContentType']}/{p['HubContentName']}",
+        )
+    ],
     ("sts", "GetCallerIdentity"): lambda p, region, account: [],  # needs no permission
+    ("iam", "SimulatePrincipalPolicy"): lambda p, region, account: [
+        Authorization("iam:SimulatePrincipalPolicy", p["PolicySourceArn"])
+    ],
     ("iam", "GetRole"): lambda p, region, account: [
         Authorization("iam:GetRole", f"arn:aws:iam::{account}:role/{p['RoleName']}")
     ],
@@ -334,6 +345,8 @@ class IamEnforcer:
     """Checks each call against `policy`; `calls` and `denied` are what the run asked for."""
 
     policy: dict
+    # actions a library probes and does without when refused, as AWS would refuse them
+    tolerated: dict[str, str] = field(default_factory=dict)
     calls: list[tuple[str, str, list[Authorization]]] = field(default_factory=list)
     denied: list[str] = field(default_factory=list)
 
@@ -341,14 +354,19 @@ class IamEnforcer:
         if getattr(client, ADMIN, False):  # the test's own setup and assertions
             return
         service = client.meta.service_model.service_name
-        needed = authorizations(service, operation, params, client.meta.region_name)
+        try:
+            needed = authorizations(service, operation, params, client.meta.region_name)
+        except AssertionError as unmapped:  # recorded: a library may swallow the exception
+            self.denied.append(str(unmapped))
+            raise
         self.calls.append((service, operation, needed))
         for request in needed:
             if not is_allowed(self.policy, request):
                 message = (f"{service}.{operation} needs {request.action} on {request.resource}"
                            f"{f' with {dict(request.context)}' if request.context else ''}, "
                            "which the shipped policy does not allow")  # fmt: skip
-                self.denied.append(message)
+                if request.action not in self.tolerated:
+                    self.denied.append(message)
                 code = "AccessDenied" if service == "s3" else "AccessDeniedException"
                 raise ClientError(
                     {"Error": {"Code": code, "Message": message},

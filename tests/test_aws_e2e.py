@@ -85,7 +85,10 @@ def aws_mode(moto_server, tailor_settings, airflow_db, monkeypatch):
     policy = shipped_policy(Region="us-east-1", Account=ACCOUNT, Bucket=BUCKET, Prefix="tailor",
                             KnowledgeBaseId=KB, ExecutionRoleName="tailor-sagemaker")  # fmt: skip
     # the one judge that is not a default: the user adds it to the policy
-    iam = IamEnforcer(with_models(policy, [JUDGES[-1]])).install(monkeypatch)
+    iam = IamEnforcer(with_models(policy, [JUDGES[-1]]), tolerated={
+        # the sagemaker SDK asks whether the role may write its default bucket and, refused,
+        # stages its files in the session's bucket: Tailor's (sagemaker_model.sdk_session)
+        "iam:SimulatePrincipalPolicy": "the SDK's staging-bucket probe"}).install(monkeypatch)  # fmt: skip
     yield s3
     iam.assert_nothing_denied()
 
@@ -312,9 +315,9 @@ def test_finetune_trains_stages_gates_and_promotes_in_aws_mode(
     from airflow.providers.amazon.aws.hooks.bedrock import BedrockAgentHook
     from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
     from aws_stubs import AsyncClient
-    from test_aws_finetune import IMAGE, ROLE, jumpstart_request
+    from jumpstart_hub import answer_hub_content, training_image
+    from test_aws_finetune import IMAGE
 
-    from tailor_airflow import sagemaker_model
     from tailor_airflow.scaling_triggers import _SageMakerTrigger
 
     s3 = aws_mode
@@ -325,7 +328,9 @@ def test_finetune_trains_stages_gates_and_promotes_in_aws_mode(
     upload_catalog(s3)
     http = install(monkeypatch, passthrough=True)
     canned_ingestion(http)
-    monkeypatch.setattr(sagemaker_model, "jumpstart_training_request", jumpstart_request)
+    answer_hub_content(http)  # the sagemaker SDK builds the real JumpStart request
+    # the SDK makes its own clients from the connection's session: they reach moto too
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws_mode.meta.endpoint_url)
 
     async def canned_async_conn(self):  # the ingestion trigger: Bedrock is canned
         return AsyncClient(self.conn)
@@ -396,6 +401,13 @@ def test_finetune_trains_stages_gates_and_promotes_in_aws_mode(
     assert job["TrainingJobName"] == current["inference_component"]  # one name per version
     described = sagemaker.describe_training_job(TrainingJobName=job["TrainingJobName"])
     assert described["StoppingCondition"]["MaxRuntimeInSeconds"] == 12 * 3600  # not 1 h
+    assert described["AlgorithmSpecification"]["TrainingImage"] == training_image()  # the hub's
+    assert described["HyperParameters"]["instruction_tuned"] == "True"
+    channels = {c["ChannelName"]: c["DataSource"]["S3DataSource"]["S3Uri"]
+                for c in described["InputDataConfig"]}  # fmt: skip
+    assert channels["training"].startswith(f"s3://{BUCKET}/tailor/models/")
+    assert channels["sm_drivers"].startswith(f"s3://{BUCKET}/tailor/")  # staged in Tailor's bucket
+    assert described["OutputDataConfig"]["S3OutputPath"].startswith(f"s3://{BUCKET}/tailor/models/")
     assert endpoints[ENDPOINT]["EndpointConfigName"] == f"{ENDPOINT}-components"
     scaling = endpoints[f"{ENDPOINT}-components"]["ProductionVariants"][0]["ManagedInstanceScaling"]
     assert scaling["MinInstanceCount"] == 0  # the endpoint can scale to zero
@@ -484,3 +496,64 @@ def test_preflight_names_each_problem_with_its_fix_and_exits_non_zero(preflight_
     )
     assert re.search(r"^FAIL\s+bedrock models .*authorization NOT_AUTHORIZED", out, re.M)
     assert out.count("fix: ") == 3 and re.search(r"^OK\s+bucket", out, re.M)
+
+
+def test_training_job_is_submitted_once_and_a_retry_reattaches(
+    aws_mode, monkeypatch, tailor_settings
+):
+    """The sagemaker SDK's own JumpStart request (hub document: tests/jumpstart_hub.py), submitted
+    under the run's name; a retry finds the job in moto instead of submitting a second."""
+    from types import SimpleNamespace
+
+    from airflow.sdk.exceptions import TaskDeferred
+    from jumpstart_hub import answer_hub_content, training_image
+
+    from tailor_airflow.assets import MODEL
+    from tailor_airflow.sagemaker_model import resource_name
+    from tailor_airflow.training import TrainModelOperator
+
+    version = "ft-202611210300-abcdef12"
+    tailor_settings(**AWS_SETTINGS, training_role_arn=ROLE)
+    answer_hub_content(install(monkeypatch, passthrough=True))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws_mode.meta.endpoint_url)
+    reattached = []
+    monkeypatch.setattr(TrainModelOperator, "after_training",
+                        lambda self, ctx, event: reattached.append(event) or {"reattached": True})  # fmt: skip
+    train_uri = f"s3://{BUCKET}/tailor/models/{version}/train"
+    aws_mode.put_object(Bucket=BUCKET, Key=f"tailor/models/{version}/train/train.jsonl", Body=b"{}")
+    training = {"version": version, "method": "instruction_tuning", "train_uri": train_uri}
+    params = {
+        "method": "instruction_tuning",
+        "epochs": 1.0,
+        "learning_rate": 0.0002,
+        "max_steps": 0,
+        "base_model_id": None,
+        "instance_type": None,
+        "skip_gate": False,
+    }
+    context = {"params": params, "run_id": "scheduled__2026-11-01T03:00:00+00:00",
+               "dag": SimpleNamespace(dag_id="finetune"),
+               "outlet_events": {MODEL: SimpleNamespace(extra=None)}}  # fmt: skip
+
+    with pytest.raises(TaskDeferred) as deferred:
+        TrainModelOperator(task_id="train", training=training).execute(context)
+    trigger = deferred.value.trigger
+    name = resource_name(version)
+    assert (type(trigger).__name__, trigger.job_name, trigger.job_type) == (
+        "SageMakerTrigger", name, "Training")  # fmt: skip
+    sagemaker = admin_client("sagemaker", endpoint_url=aws_mode.meta.endpoint_url)
+    job = sagemaker.describe_training_job(TrainingJobName=name)
+    assert job["HyperParameters"]["instruction_tuned"] == "True"
+    assert job["HyperParameters"]["lora_r"] == "8"  # the hub document's defaults kept
+    assert (job["RoleArn"], job["AlgorithmSpecification"]["TrainingImage"]) == (
+        ROLE,
+        training_image(),
+    )
+    assert (
+        job["OutputDataConfig"]["S3OutputPath"] == f"s3://{BUCKET}/tailor/models/{version}/output"
+    )
+
+    retry = TrainModelOperator(task_id="train", training=training)
+    assert retry.execute(context) == {"reattached": True}  # moto finished it: no second job
+    names = [j["TrainingJobName"] for j in sagemaker.list_training_jobs()["TrainingJobSummaries"]]
+    assert names == [name]

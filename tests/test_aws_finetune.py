@@ -1,7 +1,7 @@
-"""finetune's aws half: moto for training jobs, Stubber for what moto lacks.
+"""finetune's aws half after training: staging, gate and promotion against stubbed clients.
 
-The sagemaker SDK's JumpStart lookup needs AWS, so the request it would build is given
-here; everything after it runs for real against moto or a stubbed client.
+Submitting the training job (the sagemaker SDK's own JumpStart request) runs against the
+moto server in test_aws_e2e.py, where SageMaker's hub document can be answered.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import json
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
-import boto3
 import pytest
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
@@ -19,12 +18,10 @@ from airflow.sdk.exceptions import TaskDeferred
 from aws_stubs import stubbed_hook
 from botocore.response import StreamingBody
 from botocore.stub import ANY
-from moto import mock_aws
 
 from tailor.endpoint.observe import EndpointAsleep
 from tailor.finetune.registry import promote, read_current
 from tailor.local.models import minilm_dir
-from tailor_airflow import sagemaker_model
 from tailor_airflow.assets import MODEL
 from tailor_airflow.autoscaling import DIMENSION, ApplicationAutoScalingHook, CloudWatchHook
 from tailor_airflow.config import load_settings
@@ -62,76 +59,10 @@ def training(tmp_path) -> dict:
             "folder": str(tmp_path / "models" / VERSION)}  # fmt: skip
 
 
-def jumpstart_request(settings, params, job_name, train_uri, output_uri) -> dict:
-    """What ModelTrainer.from_jumpstart_config(...) builds for Llama 3.1 8B (abridged)."""
-    return {
-        "TrainingJobName": job_name,
-        "AlgorithmSpecification": {
-            "TrainingImage": f"{IMAGE}-training",
-            "TrainingInputMode": "File",
-        },
-        "RoleArn": settings.training_role_arn,
-        "HyperParameters": {
-            "instruction_tuned": str(params["method"] == "instruction_tuning"),
-            "chat_dataset": "False",
-            "epoch": "1",
-            "learning_rate": "0.0002",
-            "max_input_length": "1024",
-        },  # fmt: skip
-        "InputDataConfig": [
-            {
-                "ChannelName": "training",
-                "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": train_uri}},
-            }
-        ],  # fmt: skip
-        "OutputDataConfig": {"S3OutputPath": output_uri},
-        "ResourceConfig": {
-            "InstanceType": "ml.g5.12xlarge",
-            "InstanceCount": 1,
-            "VolumeSizeInGB": 256,
-        },
-        "StoppingCondition": {"MaxRuntimeInSeconds": 360000},
-    }
-
-
 def context() -> dict:
     return {"params": PARAMS, "run_id": "scheduled__2026-11-01T03:00:00+00:00",
             "dag": SimpleNamespace(dag_id="finetune"),
             "outlet_events": {MODEL: SimpleNamespace(extra=None)}}  # fmt: skip
-
-
-def test_training_job_is_submitted_once_and_a_retry_reattaches(aws, monkeypatch):
-    monkeypatch.setattr(sagemaker_model, "jumpstart_training_request", jumpstart_request)
-    reattached = []
-    monkeypatch.setattr(
-        TrainModelOperator,
-        "after_training",
-        lambda self, ctx, event: reattached.append(event) or {"reattached": True},
-    )
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="tailor-bucket")
-        s3.put_object(
-            Bucket="tailor-bucket", Key=f"tailor/models/{VERSION}/train/train.jsonl", Body=b"{}"
-        )
-        operator = TrainModelOperator(task_id="train", training=training(aws))
-        with pytest.raises(TaskDeferred) as deferred:
-            operator.execute(context())
-        trigger = deferred.value.trigger
-        assert (type(trigger).__name__, trigger.job_name, trigger.job_type) == (
-            "SageMakerTrigger", NAME, "Training",
-        )  # fmt: skip
-        job = boto3.client("sagemaker", region_name="us-east-1").describe_training_job(
-            TrainingJobName=NAME
-        )
-        assert job["HyperParameters"]["instruction_tuned"] == "True"
-        assert job["RoleArn"] == ROLE
-        assert job["OutputDataConfig"]["S3OutputPath"] == f"{aws}/models/{VERSION}/output"
-
-        retry = TrainModelOperator(task_id="train", training=training(aws))
-        assert retry.execute(context()) == {"reattached": True}  # moto finished it: no 2nd job
-        jobs = boto3.client("sagemaker", region_name="us-east-1").list_training_jobs()
-        assert [j["TrainingJobName"] for j in jobs["TrainingJobSummaries"]] == [NAME]
 
 
 @pytest.fixture

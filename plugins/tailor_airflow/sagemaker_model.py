@@ -8,6 +8,8 @@ provider's hooks.
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
 
@@ -29,19 +31,64 @@ def resource_name(version: str) -> str:
     return f"tailor-{version}"[:63]
 
 
+def sdk_session(settings: Settings):
+    """A sagemaker SDK Session on the Airflow connection (credentials, region, endpoint), whose
+    default bucket and prefix are Tailor's own: the SDK never resolves or creates
+    ``sagemaker-<region>-<account>``, and what it uploads stays under ``data_root``."""
+    from sagemaker.core.helper.session_helper import Session
+
+    hook = SageMakerHook(aws_conn_id=settings.aws_conn_id, region_name=settings.region_name)
+    bucket, _, prefix = settings.data_root.removeprefix("s3://").partition("/")
+    session = Session(
+        boto_session=hook.get_session(region_name=hook.conn_region_name),
+        sagemaker_client=hook.conn,
+        default_bucket=bucket,
+        default_bucket_prefix=f"{prefix.strip('/')}/sagemaker".lstrip("/"),
+    )
+    # default_bucket() would list every bucket (s3:ListAllMyBuckets) and HeadBucket/CreateBucket
+    # a bucket Tailor already writes to; resolved, the SDK uses it as it is
+    session._default_bucket = bucket
+    return session
+
+
+@contextmanager
+def _without_sdk_role_simulation():
+    """The SDK simulates the role's policies (iam:SimulatePrincipalPolicy) before training;
+    `tailor preflight` checks the role, so Tailor's policy grants no simulation."""
+    before = os.environ.get("SAGEMAKER_VALIDATE_ROLE")
+    os.environ["SAGEMAKER_VALIDATE_ROLE"] = "false"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("SAGEMAKER_VALIDATE_ROLE", None)
+        else:
+            os.environ["SAGEMAKER_VALIDATE_ROLE"] = before
+
+
 def jumpstart_training_request(
     settings: Settings, params: dict[str, Any], job_name: str, train_uri: str, output_uri: str
 ) -> dict[str, Any]:
     """The CreateTrainingJob request for a JumpStart fine-tune, as the sagemaker SDK builds it.
 
     ``ModelTrainer.train()`` would append a timestamp to the job name; taking the request
-    and submitting it ourselves keeps the name stable, so a retry re-attaches.
+    and submitting it ourselves keeps the name stable, so a retry re-attaches. The SDK reads
+    the model's document from SageMaker's public hub through the connection's session, and
+    is given Tailor's output location so it never looks for a default bucket.
     """
+    with _without_sdk_role_simulation():
+        return _sdk_training_request(settings, params, job_name, train_uri, output_uri)
+
+
+def _sdk_training_request(
+    settings: Settings, params: dict[str, Any], job_name: str, train_uri: str, output_uri: str
+) -> dict[str, Any]:
     from sagemaker.core.jumpstart import JumpStartConfig
     from sagemaker.train import ModelTrainer
-    from sagemaker.train.configs import Compute, InputData
+    from sagemaker.train.configs import Compute, InputData, OutputDataConfig
 
     trainer = ModelTrainer.from_jumpstart_config(
+        sagemaker_session=sdk_session(settings),
         jumpstart_config=JumpStartConfig(
             model_id=params.get("base_model_id") or settings.base_model_id, accept_eula=True
         ),
@@ -49,6 +96,7 @@ def jumpstart_training_request(
             instance_type=params.get("instance_type") or settings.training_instance_type,
             instance_count=1,
         ),
+        output_data_config=OutputDataConfig(s3_output_path=output_uri),
         hyperparameters={
             "instruction_tuned": str(params["method"] == "instruction_tuning"),
             "chat_dataset": "False",
@@ -63,7 +111,6 @@ def jumpstart_training_request(
         input_data_config=[InputData(channel_name="training", data_source=train_uri)], boto3=True
     )
     request["TrainingJobName"] = job_name
-    request.setdefault("OutputDataConfig", {})["S3OutputPath"] = output_uri
     return request
 
 
