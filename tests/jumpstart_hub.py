@@ -17,8 +17,10 @@ VERSION = "2.8.0"
 HUB = "arn:aws:sagemaker:us-east-1:aws:hub/SageMakerPublicHub"
 
 
-def answer_hub_content(http) -> None:
-    """DescribeHubContent answers for Llama 3.1 8B Instruct in SageMakerPublicHub only."""
+def answer_hub_content(http, without: tuple[str, ...] = ()) -> None:
+    """DescribeHubContent answers for Llama 3.1 8B Instruct in SageMakerPublicHub only;
+    `without` leaves fields out of the document."""
+    document = {k: v for k, v in json.loads(DOCUMENT.read_text()).items() if k not in without}
 
     def describe(url: str, body: dict) -> dict:
         assert (body["HubName"], body["HubContentType"]) == ("SageMakerPublicHub", "Model"), body
@@ -28,7 +30,7 @@ def answer_hub_content(http) -> None:
                 "HubContentArn": f"arn:aws:sagemaker:us-east-1:aws:hub-content/SageMakerPublicHub/"
                                  f"Model/{name}/{VERSION}",
                 "DocumentSchemaVersion": "2.3.0", "HubName": "SageMakerPublicHub", "HubArn": HUB,
-                "HubContentDocument": json.dumps(json.loads(DOCUMENT.read_text())),  # one line
+                "HubContentDocument": json.dumps(document),  # one line, as AWS sends it
                 "HubContentStatus": "Available",
                 "CreationTime": 1763600000}  # fmt: skip
 
@@ -37,3 +39,7 @@ def answer_hub_content(http) -> None:
 
 def training_image() -> str:
     return json.loads(DOCUMENT.read_text())["TrainingEcrUri"]
+
+
+def hosting_image() -> str:
+    return json.loads(DOCUMENT.read_text())["HostingEcrUri"]

@@ -315,14 +315,13 @@ def test_finetune_trains_stages_gates_and_promotes_in_aws_mode(
     from airflow.providers.amazon.aws.hooks.bedrock import BedrockAgentHook
     from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
     from aws_stubs import AsyncClient
-    from jumpstart_hub import answer_hub_content, training_image
-    from test_aws_finetune import IMAGE
+    from jumpstart_hub import answer_hub_content, hosting_image, training_image
 
     from tailor_airflow.scaling_triggers import _SageMakerTrigger
 
     s3 = aws_mode
     tailor_settings(
-        **AWS_SETTINGS, training_role_arn=ROLE, inference_image_uri=IMAGE, gate_questions=2,
+        **AWS_SETTINGS, training_role_arn=ROLE, gate_questions=2,  # serving image: JumpStart's
         inference_instance_type="ml.g4dn.12xlarge",  # moto's instance-type list predates g5
     )  # fmt: skip
     upload_catalog(s3)
@@ -412,6 +411,10 @@ def test_finetune_trains_stages_gates_and_promotes_in_aws_mode(
     scaling = endpoints[f"{ENDPOINT}-components"]["ProductionVariants"][0]["ManagedInstanceScaling"]
     assert scaling["MinInstanceCount"] == 0  # the endpoint can scale to zero
     assert scaling["MaxInstanceCount"] == 2  # the served copy, and room for a candidate
+    model = sagemaker.describe_model(ModelName=current["inference_component"])["PrimaryContainer"]
+    assert model["Image"] == hosting_image()  # from the hub document, not ModelBuilder
+    assert model["Environment"]["SM_NUM_GPUS"] == "4"  # the copy's GPUs, over the default 1
+    assert model["Environment"]["MAX_TOTAL_TOKENS"] == "8192"  # the document's container env
     train = s3.list_objects_v2(Bucket=BUCKET, Prefix=f"tailor/models/{current['version']}/train/")
     assert train["KeyCount"] >= 1  # the training channel was written to S3
 
@@ -557,3 +560,20 @@ def test_training_job_is_submitted_once_and_a_retry_reattaches(
     assert retry.execute(context) == {"reattached": True}  # moto finished it: no second job
     names = [j["TrainingJobName"] for j in sagemaker.list_training_jobs()["TrainingJobSummaries"]]
     assert names == [name]
+
+
+def test_a_model_without_a_serving_image_fails_before_any_training_job(aws_mode, monkeypatch,
+                                                                      tailor_settings):  # fmt: skip
+    from jumpstart_hub import answer_hub_content
+
+    from tailor_airflow.training import TrainModelOperator
+
+    tailor_settings(**AWS_SETTINGS, training_role_arn=ROLE)
+    answer_hub_content(install(monkeypatch, passthrough=True), without=("HostingEcrUri",))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws_mode.meta.endpoint_url)
+    training = {"version": "ft-202611210300-abcdef12", "method": "instruction_tuning",
+                "train_uri": f"s3://{BUCKET}/tailor/models/ft-202611210300-abcdef12/train"}  # fmt: skip
+    with pytest.raises(RuntimeError, match="names no serving image for ml.g5.12xlarge"):
+        TrainModelOperator(task_id="train", training=training).execute({"params": {}})
+    sagemaker = admin_client("sagemaker", endpoint_url=aws_mode.meta.endpoint_url)
+    assert sagemaker.list_training_jobs()["TrainingJobSummaries"] == []  # nothing was paid for

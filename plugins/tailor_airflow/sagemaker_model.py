@@ -131,21 +131,34 @@ def model_data(artifacts: str) -> dict[str, Any]:
 def jumpstart_serving_container(settings: Settings) -> dict[str, Any]:
     """Image and environment that serve the base model's family (fine-tuned weights on top).
 
-    SM_NUM_GPUS tells the serving container how many GPUs one copy shards the model over.
+    From the model's hub document (the one training read): the hosting image for the
+    inference instance family, else the model's default one, and its container environment.
+    SM_NUM_GPUS tells the container how many GPUs one copy shards the model over.
     """
     gpus = {"SM_NUM_GPUS": str(settings.accelerators_per_copy)}
     if settings.inference_image_uri:
         return {"Image": settings.inference_image_uri, "Environment": gpus}
     from sagemaker.core.jumpstart import JumpStartConfig
-    from sagemaker.serve import ModelBuilder
+    from sagemaker.core.jumpstart.document import get_hub_content_and_document
 
-    builder = ModelBuilder.from_jumpstart_config(
-        JumpStartConfig(model_id=settings.base_model_id, accept_eula=True),
-        role_arn=settings.training_role_arn,
+    _, document = get_hub_content_and_document(
+        JumpStartConfig(model_id=settings.base_model_id, accept_eula=True), sdk_session(settings)
     )
-    if not builder.image_uri:
-        raise RuntimeError("JumpStart gave no serving image; set inference_image_uri")
-    return {"Image": builder.image_uri, "Environment": {**gpus, **(builder.env_vars or {})}}
+    family = settings.inference_instance_type.split(".")[1]
+    variants = (document.HostingInstanceTypeVariants and
+                document.HostingInstanceTypeVariants.Variants) or {}  # fmt: skip
+    variant = variants.get(family)
+    image = (
+        variant and variant.Properties and variant.Properties.ImageUri
+    ) or document.HostingEcrUri
+    if not image:
+        raise RuntimeError(
+            f"JumpStart's document for {settings.base_model_id} names no serving image for "
+            f"{settings.inference_instance_type}; set inference_image_uri"
+        )
+    environment = {v.Name: str(v.Default) for v in document.InferenceEnvironmentVariables or []
+                   if v.Scope == "container" and v.Default is not None}  # fmt: skip
+    return {"Image": image, "Environment": {**environment, **gpus}}
 
 
 class SageMakerModels:

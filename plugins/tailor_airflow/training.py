@@ -42,6 +42,7 @@ class TrainModelOperator(BaseOperator):
 
         from tailor_airflow.sagemaker_model import (
             SageMakerModels,
+            jumpstart_serving_container,
             jumpstart_training_request,
             resource_name,
         )
@@ -50,6 +51,8 @@ class TrainModelOperator(BaseOperator):
         job = resource_name(self.training["version"])
         described = models.training_job(job)
         if described is None:
+            # a model that cannot be served must fail before a paid training job, not after
+            jumpstart_serving_container(settings)
             output = f"{settings.data_root.rstrip('/')}/models/{self.training['version']}/output"
             request = jumpstart_training_request(
                 settings, context["params"], job, self.training["train_uri"], output
