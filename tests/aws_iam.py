@@ -219,24 +219,6 @@ OPERATIONS: dict[tuple[str, str], Mapper] = {
     ("bedrock", "GetFoundationModel"): _invoke("bedrock:GetFoundationModel", "modelIdentifier"),
     ("bedrock", "GetFoundationModelAvailability"): _fixed("bedrock:GetFoundationModelAvailability"),
     ("sagemaker-runtime", "InvokeEndpoint"): _endpoint_invoke,
-    ("application-autoscaling", "RegisterScalableTarget"): _scalable_target(
-        "application-autoscaling:RegisterScalableTarget"
-    ),
-    ("application-autoscaling", "DeregisterScalableTarget"): _scalable_target(
-        "application-autoscaling:DeregisterScalableTarget"
-    ),
-    ("application-autoscaling", "PutScalingPolicy"): _scalable_target(
-        "application-autoscaling:PutScalingPolicy"
-    ),
-    ("application-autoscaling", "DeleteScalingPolicy"): _scalable_target(
-        "application-autoscaling:DeleteScalingPolicy"
-    ),
-    ("application-autoscaling", "DescribeScalableTargets"): _fixed(
-        "application-autoscaling:DescribeScalableTargets"
-    ),
-    ("application-autoscaling", "DescribeScalingPolicies"): _fixed(
-        "application-autoscaling:DescribeScalingPolicies"
-    ),
     ("cloudwatch", "PutMetricAlarm"): _alarms("cloudwatch:PutMetricAlarm"),
     ("cloudwatch", "DeleteAlarms"): _alarms("cloudwatch:DeleteAlarms"),
     ("cloudwatch", "DescribeAlarms"): _fixed("cloudwatch:DescribeAlarms"),
@@ -268,6 +250,13 @@ for _operation in (
     "UpdateInferenceComponentRuntimeConfig", "AddTags", "ListTrainingJobs",
 ):  # fmt: skip
     OPERATIONS[("sagemaker", _operation)] = _sagemaker(_operation)
+for _operation in ("RegisterScalableTarget", "DeregisterScalableTarget", "PutScalingPolicy",
+                   "DeleteScalingPolicy"):  # fmt: skip
+    OPERATIONS[("application-autoscaling", _operation)] = _scalable_target(
+        f"application-autoscaling:{_operation}")  # fmt: skip
+for _operation in ("DescribeScalableTargets", "DescribeScalingPolicies"):  # no resource ARNs
+    OPERATIONS[("application-autoscaling", _operation)] = _fixed(
+        f"application-autoscaling:{_operation}")  # fmt: skip
 
 
 def authorizations(service: str, operation: str, params: dict, region: str) -> list[Authorization]:
