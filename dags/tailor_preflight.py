@@ -33,6 +33,7 @@ def tailor_preflight():
     @task
     def preflight() -> list[dict]:
         """Every check in one table; a FAIL fails the task with the table as the reason."""
+        import logging
         from dataclasses import asdict
 
         from airflow.sdk.exceptions import AirflowFailException
@@ -44,7 +45,7 @@ def tailor_preflight():
         report = table(checks)
         if not all(c.ok for c in checks):
             raise AirflowFailException("preflight found problems:\n" + report)
-        print(report)
+        logging.getLogger("tailor.preflight").info("preflight:\n%s", report)
         return [asdict(c) for c in checks]
 
     preflight()

@@ -48,5 +48,5 @@ class LocalGenerator:
             int(inputs["input_ids"].shape[1]),
             int(new.shape[0]),
             round(time.perf_counter() - started, 3),
-            truncated=int(new[-1]) != tokenizer.eos_token_id and len(new) >= self.max_new_tokens,
+            truncated=len(new) >= self.max_new_tokens and int(new[-1]) != tokenizer.eos_token_id,
         )
