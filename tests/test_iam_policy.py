@@ -1,6 +1,6 @@
 """The least-privilege IAM policies under iam/ cover every AWS call the code makes.
 
-The calls are found by scanning plugins/ for botocore operation names of the services
+The calls are found by scanning the Airflow layer for botocore operation names of the services
 Tailor uses, so a new call without a policy line fails here.
 """
 
@@ -50,7 +50,7 @@ def called_actions() -> dict[str, set[str]]:
             action = IAM_ACTION.get((service, operation), f"{prefix}:{operation}")
             operations.setdefault(botocore.xform_name(operation), action)
     found: dict[str, set[str]] = {}
-    for path in (REPO / "plugins").rglob("*.py"):
+    for path in (REPO / "include" / "tailor_airflow").rglob("*.py"):
         for name in re.findall(r"\.([a-z][a-z0-9_]+)\b", path.read_text()):
             if name in operations and name not in NOT_OPERATIONS:
                 found.setdefault(operations[name], set()).add(path.name)
