@@ -39,7 +39,7 @@ SCHEDULE = schedule()
 @dag(
     dag_id="endpoint_schedule",
     schedule=MultipleCronTriggerTimetable(
-        SCHEDULE.up_cron, SCHEDULE.down_cron, timezone=SCHEDULE.timezone
+        *SCHEDULE.crons, timezone=SCHEDULE.timezone
     ),
     catchup=False,
     max_active_runs=1,

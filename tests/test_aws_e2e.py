@@ -77,7 +77,7 @@ def aws_mode(moto_server, tailor_settings, airflow_db, monkeypatch):
         ),
     )
     monkeypatch.setenv("TAILOR_ENDPOINT_UP_CRON", "0 0 * * *")  # up all day: wake finds it up
-    monkeypatch.setenv("TAILOR_ENDPOINT_DOWN_CRON", "0 0 1 1 *")
+    monkeypatch.setenv("TAILOR_ENDPOINT_DOWN_CRON", "never")
     s3 = admin_client("s3", endpoint_url=moto_server)
     s3.create_bucket(Bucket=BUCKET)
     s3.put_object(Bucket=BUCKET, Key="tailor/test_set.json", Body=SAMPLE_TEST_SET.read_bytes())

@@ -35,7 +35,7 @@ def server(tmp_path_factory, postgres):
         postgres.database("backfill"),
         # only the backfill's runs: unpausing the DAG must not start tonight's scheduled run
         AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="False",
-        TAILOR_ENDPOINT_UP_CRON="0 0 1 1 *",  # off-hours all year: wake, then restore
+        TAILOR_ENDPOINT_UP_CRON="never",  # off-hours all year: wake, then restore
         TAILOR_ENDPOINT_DOWN_CRON="0 0 * * *",
     )  # fmt: skip
     (work / "airflow").mkdir()

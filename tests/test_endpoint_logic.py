@@ -53,6 +53,39 @@ def test_schedule_accepts_airflows_utc_and_rejects_nonsense():
         EndpointSchedule(up_cron="0 25")
 
 
+def test_schedule_on_new_years_day_and_across_a_dst_change():
+    default = EndpointSchedule(timezone="Europe/Berlin")
+    new_year = datetime(2027, 1, 1, 0, 0, 30, tzinfo=BERLIN)  # a Friday, seconds into the year
+    assert default.copies_at(new_year) == 0 and default.copies_at(new_year.replace(hour=9)) == 1
+    # Berlin moves to summer time on Sunday 2027-03-28: 07:00 local is 06:00 UTC before, 05:00 after
+    assert default.copies_at(datetime(2027, 3, 26, 6, 0, 30, tzinfo=UTC)) == 1  # Friday, CET
+    assert default.copies_at(datetime(2027, 3, 29, 4, 59, tzinfo=UTC)) == 0  # Monday, CEST
+    assert default.copies_at(datetime(2027, 3, 29, 5, 0, 30, tzinfo=UTC)) == 1
+    changes = default.transitions(
+        datetime(2027, 3, 26, tzinfo=UTC), datetime(2027, 3, 30, tzinfo=UTC)
+    )
+    assert [(t.astimezone(UTC).hour, c) for t, c in changes[1:]] == [
+        (6, 1),
+        (19, 0),
+        (5, 1),
+        (18, 0),
+    ]
+
+
+@pytest.mark.parametrize("moment", [datetime(2027, 1, 1, 0, 0, 30, tzinfo=UTC),
+                                    datetime(2027, 3, 28, 2, 30, tzinfo=UTC), at(21, 12)])  # fmt: skip
+def test_never_means_around_the_clock_or_only_for_leases_on_every_date(moment):
+    """A 24/7 endpoint, and one up only while a job holds a lease: no cron tie on 1 January."""
+    assert EndpointSchedule(up_cron="0 0 * * *", down_cron="never").copies_at(moment) == 1
+    assert EndpointSchedule(up_cron="never", down_cron="0 0 * * *").copies_at(moment) == 0
+    assert EndpointSchedule(down_cron="never").crons == ["0 7 * * 1-5"]  # the runs that remain
+
+
+def test_never_twice_is_refused():
+    with pytest.raises(ValueError, match="not 'never' twice"):
+        EndpointSchedule(up_cron="never", down_cron="never")
+
+
 def test_default_schedule_costs_at_most_40_percent_of_always_on():
     schedule = EndpointSchedule()
     start, end = at(2, 0), at(30, 0)  # four whole weeks

@@ -24,7 +24,7 @@ def dags():
 @pytest.fixture
 def synced(tmp_path, tailor_settings, airflow_db, dags, monkeypatch):
     monkeypatch.setenv("TAILOR_ENDPOINT_UP_CRON", "* * * * *")  # working hours all the time,
-    monkeypatch.setenv("TAILOR_ENDPOINT_DOWN_CRON", "0 0 1 1 *")  # so teardown keeps it up
+    monkeypatch.setenv("TAILOR_ENDPOINT_DOWN_CRON", "never")  # so teardown keeps it up
     root = tmp_path / "data"
     (root / "catalog").mkdir(parents=True)
     shutil.copy(SAMPLE_CATALOG, root / "catalog")

@@ -109,7 +109,7 @@ def test_work_wakes_the_endpoint_and_teardown_restores_the_schedule(
     """The setup/teardown pair nightly_eval and finetune use (tests/dags/endpoint_work.py)."""
     from airflow.dag_processing.dagbag import DagBag
 
-    monkeypatch.setenv("TAILOR_ENDPOINT_UP_CRON", "0 0 1 1 *")  # scheduled state: off-hours
+    monkeypatch.setenv("TAILOR_ENDPOINT_UP_CRON", "never")  # scheduled state: off-hours
     monkeypatch.setenv("TAILOR_ENDPOINT_DOWN_CRON", "0 0 * * *")
     monkeypatch.setenv("TAILOR_TEST_SEEN", str(tmp_path / "seen.json"))
     dag = DagBag(dag_folder=str(REPO / "tests" / "dags")).get_dag("endpoint_work")

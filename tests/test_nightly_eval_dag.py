@@ -31,7 +31,7 @@ def dags():
 
 @pytest.fixture
 def synced(tmp_path, tailor_settings, airflow_db, dags, monkeypatch):
-    monkeypatch.setenv("TAILOR_ENDPOINT_UP_CRON", "0 0 1 1 *")  # off-hours: wake and restore
+    monkeypatch.setenv("TAILOR_ENDPOINT_UP_CRON", "never")  # off-hours: wake and restore
     monkeypatch.setenv("TAILOR_ENDPOINT_DOWN_CRON", "0 0 * * *")
     root = tmp_path / "data"
     (root / "catalog").mkdir(parents=True)

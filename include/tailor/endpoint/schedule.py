@@ -16,6 +16,7 @@ from croniter import croniter
 
 DEFAULT_UP = "0 7 * * 1-5"
 DEFAULT_DOWN = "0 20 * * 1-5"
+NEVER = "never"  # as the down cron: up around the clock; as the up cron: down but for leases
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,10 @@ class EndpointSchedule:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown timezone {self.timezone!r} (TAILOR_TIMEZONE)") from None
+        if self.up_cron == self.down_cron == NEVER:
+            raise ValueError("the endpoint schedule needs an up or a down cron, not 'never' twice")
         for cron in (self.up_cron, self.down_cron):
-            if not croniter.is_valid(cron):
+            if cron != NEVER and not croniter.is_valid(cron):
                 raise ValueError(f"invalid cron expression {cron!r} for the endpoint schedule")
 
     @classmethod
@@ -44,12 +47,19 @@ class EndpointSchedule:
             timezone=os.environ.get("TAILOR_TIMEZONE") or default_timezone,
         )
 
+    @property
+    def crons(self) -> list[str]:
+        """The crons that fire: the times `endpoint_schedule` runs."""
+        return [c for c in (self.up_cron, self.down_cron) if c != NEVER]
+
     def _last(self, cron: str, when: datetime) -> datetime:
         local = when.astimezone(ZoneInfo(self.timezone))
         return croniter(cron, local + timedelta(microseconds=1)).get_prev(datetime)
 
     def copies_at(self, when: datetime) -> int:
         """Scheduled copies at `when`: up if the last up-time is later than the last down-time."""
+        if NEVER in (self.up_cron, self.down_cron):
+            return self.copies_when_up if self.down_cron == NEVER else 0
         up = self._last(self.up_cron, when)
         down = self._last(self.down_cron, when)
         return self.copies_when_up if up > down else 0
@@ -59,6 +69,8 @@ class EndpointSchedule:
         changes = [(start, self.copies_at(start))]
         zone = ZoneInfo(self.timezone)
         for cron, copies in ((self.up_cron, self.copies_when_up), (self.down_cron, 0)):
+            if cron == NEVER:
+                continue
             times = croniter(cron, start.astimezone(zone))
             while (moment := times.get_next(datetime)) < end:
                 changes.append((moment, copies))
