@@ -7,7 +7,7 @@ source "$(dirname "$0")/env.sh"
 "$REPO/scripts/postgres_deps.sh" || exit 1
 cd "$REPO"
 ruff check . || exit 1
-python -m pytest "$@"
+python -m pytest --durations=10 "$@"  # and the ten slowest tests
 rc=$?
 if [ "$rc" -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; exit 1; fi
 exit "$rc"
