@@ -28,6 +28,12 @@ def write_atomic(path: Any, data: bytes) -> None:
     os.replace(tmp, local)
 
 
+def s3_location(uri: str) -> tuple[str, str]:
+    """(bucket, prefix) of an ``s3://bucket/prefix/`` URI, the prefix without slashes around."""
+    bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+    return bucket, prefix.strip("/")
+
+
 def relative_key(path: Any, root: Any) -> str:
     return str(path)[len(str(root)) :].lstrip("/") or path.name
 

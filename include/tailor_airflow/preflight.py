@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 import uuid
 from collections.abc import Callable
@@ -23,9 +22,9 @@ from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
 from botocore.exceptions import ClientError
 
 from tailor.settings import Backend, Settings
+from tailor.storage import s3_location
 from tailor_airflow.aws_errors import describe_or_none
 
-log = logging.getLogger(__name__)
 REQUIRED = (
     "region_name",
     "knowledge_base_id",
@@ -43,11 +42,6 @@ class Check:
     fix: str = ""
 
 
-def _s3_location(uri: str) -> tuple[str, str]:
-    bucket, _, prefix = uri.removeprefix("s3://").partition("/")
-    return bucket, prefix.rstrip("/")
-
-
 def check_settings(settings: Settings) -> Check:
     problems = [] if settings.backend is Backend.AWS else ["tailor_backend is not 'aws'"]
     problems += [f"{name} missing" for name in REQUIRED if not getattr(settings, name)]
@@ -62,7 +56,7 @@ def check_settings(settings: Settings) -> Check:
 
 
 def check_bucket(settings: Settings, aws: dict) -> Check:
-    bucket, prefix = _s3_location(settings.data_root)
+    bucket, prefix = s3_location(settings.data_root)
     client = S3Hook(**aws).conn
     probe = f"{prefix}/_preflight/{uuid.uuid4().hex}.txt"
     client.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/", MaxKeys=1)
@@ -83,7 +77,7 @@ def check_knowledge_base(settings: Settings, aws: dict) -> Check:
     if source["status"] != "AVAILABLE":
         problems.append(f"data source is {source['status']}")
     s3 = source["dataSourceConfiguration"].get("s3Configuration") or {}
-    bucket, prefix = _s3_location(settings.catalog_uri)
+    bucket, prefix = s3_location(settings.catalog_uri)
     prefixes = s3.get("inclusionPrefixes") or [""]
     if s3.get("bucketArn") != f"arn:aws:s3:::{bucket}" or not any(
         prefix.startswith(p.rstrip("/")) or p.startswith(prefix) for p in prefixes

@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 from tailor.endpoint.observe import EndpointAsleep, is_no_capacity
 from tailor.llama import generated_text, generated_tokens, request_body
 from tailor.settings import Settings
+from tailor.storage import s3_location
 from tailor_airflow.aws_errors import ADAPTIVE_RETRIES, describe_or_none, error_matches
 
 VARIANT = "AllTraffic"
@@ -38,12 +39,12 @@ def sdk_session(settings: Settings):
     from sagemaker.core.helper.session_helper import Session
 
     hook = SageMakerHook(aws_conn_id=settings.aws_conn_id, region_name=settings.region_name)
-    bucket, _, prefix = settings.data_root.removeprefix("s3://").partition("/")
+    bucket, prefix = s3_location(settings.data_root)
     session = Session(
         boto_session=hook.get_session(region_name=hook.conn_region_name),
         sagemaker_client=hook.conn,
         default_bucket=bucket,
-        default_bucket_prefix=f"{prefix.strip('/')}/sagemaker".lstrip("/"),
+        default_bucket_prefix=f"{prefix}/sagemaker".lstrip("/"),
     )
     # default_bucket() would list every bucket (s3:ListAllMyBuckets) and HeadBucket/CreateBucket
     # a bucket Tailor already writes to; resolved, the SDK uses it as it is
