@@ -132,17 +132,27 @@ def canned_bedrock_and_components(http) -> None:
         "generated_text": "The BrewPro 3 tank holds 1.8 litres.",
         "details": {"generated_tokens": 11}})  # fmt: skip
 
+    canned_model_access(http, legacy="claude-3-haiku")
+
+
+def canned_model_access(http, legacy: str = "", authorized: bool = True) -> None:
+    """GetFoundationModel (models whose id contains `legacy` are LEGACY) and
+    GetFoundationModelAvailability (all authorized, or none)."""
+
+    def model_id(url: str, marker: str) -> str:
+        return url.split(marker)[1].split(" ")[0].replace("%3A", ":")
+
     def foundation_model(url: str, body: dict) -> dict:
-        model = url.split("/foundation-models/")[1].split(" ")[0].replace("%3A", ":")
-        legacy = "claude-3-haiku" in model
-        return {"modelDetails": {
-            "modelArn": f"arn:aws:bedrock:us-east-1::foundation-model/{model}", "modelId": model,
-            "modelLifecycle": {"status": "LEGACY" if legacy else "ACTIVE"}}}  # fmt: skip
+        model = model_id(url, "/foundation-models/")
+        status = "LEGACY" if legacy and legacy in model else "ACTIVE"
+        return {"modelDetails": {"modelArn": f"arn:aws:bedrock:us-east-1::foundation-model/{model}",
+                                 "modelId": model, "modelLifecycle": {"status": status}}}  # fmt: skip
 
     http.respond("/foundation-models/", foundation_model)
     http.respond("/foundation-model-availability/", lambda url, body: {
-        "modelId": url.split("/foundation-model-availability/")[1].split(" ")[0].replace("%3A", ":"),
-        "agreementAvailability": {"status": "AVAILABLE"}, "authorizationStatus": "AUTHORIZED",
+        "modelId": model_id(url, "/foundation-model-availability/"),
+        "agreementAvailability": {"status": "AVAILABLE"},
+        "authorizationStatus": "AUTHORIZED" if authorized else "NOT_AUTHORIZED",
         "entitlementAvailability": "AVAILABLE", "regionAvailability": "AVAILABLE"})  # fmt: skip
 
 
@@ -443,17 +453,7 @@ def canned_preflight(http, *, catalog_prefix="tailor/catalog/", training_quota=2
          "QuotaName": name, "Value": value, "Unit": "None", "Adjustable": True, "GlobalQuota": False}
         for name, code, value in quotas]})  # fmt: skip
 
-    def foundation_model(url: str, body: dict) -> dict:
-        model = url.split("/foundation-models/")[1].split(" ")[0].replace("%3A", ":")
-        return {"modelDetails": {"modelArn": f"arn:aws:bedrock:us-east-1::foundation-model/{model}",
-                                 "modelId": model, "modelLifecycle": {"status": "ACTIVE"}}}  # fmt: skip
-
-    http.respond("/foundation-models/", foundation_model)
-    http.respond("/foundation-model-availability/", lambda url, body: {
-        "modelId": url.split("/foundation-model-availability/")[1].split(" ")[0].replace("%3A", ":"),
-        "agreementAvailability": {"status": "AVAILABLE"},
-        "authorizationStatus": "AUTHORIZED" if authorized else "NOT_AUTHORIZED",
-        "entitlementAvailability": "AVAILABLE", "regionAvailability": "AVAILABLE"})  # fmt: skip
+    canned_model_access(http, authorized=authorized)
 
 
 @pytest.fixture
@@ -506,12 +506,10 @@ def test_training_job_is_submitted_once_and_a_retry_reattaches(
 ):
     """The sagemaker SDK's own JumpStart request (hub document: tests/jumpstart_hub.py), submitted
     under the run's name; a retry finds the job in moto instead of submitting a second."""
-    from types import SimpleNamespace
-
     from airflow.sdk.exceptions import TaskDeferred
     from jumpstart_hub import answer_hub_content, training_image
+    from test_aws_finetune import context
 
-    from tailor_airflow.assets import MODEL
     from tailor_airflow.sagemaker_model import resource_name
     from tailor_airflow.training import TrainModelOperator
 
@@ -525,21 +523,8 @@ def test_training_job_is_submitted_once_and_a_retry_reattaches(
     train_uri = f"s3://{BUCKET}/tailor/models/{version}/train"
     aws_mode.put_object(Bucket=BUCKET, Key=f"tailor/models/{version}/train/train.jsonl", Body=b"{}")
     training = {"version": version, "method": "instruction_tuning", "train_uri": train_uri}
-    params = {
-        "method": "instruction_tuning",
-        "epochs": 1.0,
-        "learning_rate": 0.0002,
-        "max_steps": 0,
-        "base_model_id": None,
-        "instance_type": None,
-        "skip_gate": False,
-    }
-    context = {"params": params, "run_id": "scheduled__2026-11-01T03:00:00+00:00",
-               "dag": SimpleNamespace(dag_id="finetune"),
-               "outlet_events": {MODEL: SimpleNamespace(extra=None)}}  # fmt: skip
-
     with pytest.raises(TaskDeferred) as deferred:
-        TrainModelOperator(task_id="train", training=training).execute(context)
+        TrainModelOperator(task_id="train", training=training).execute(context())
     trigger = deferred.value.trigger
     name = resource_name(version)
     assert (type(trigger).__name__, trigger.job_name, trigger.job_type) == (
@@ -557,7 +542,7 @@ def test_training_job_is_submitted_once_and_a_retry_reattaches(
     )
 
     retry = TrainModelOperator(task_id="train", training=training)
-    assert retry.execute(context) == {"reattached": True}  # moto finished it: no second job
+    assert retry.execute(context()) == {"reattached": True}  # moto finished it: no second job
     names = [j["TrainingJobName"] for j in sagemaker.list_training_jobs()["TrainingJobSummaries"]]
     assert names == [name]
 
