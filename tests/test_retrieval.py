@@ -43,9 +43,10 @@ def test_bedrock_retrieve_sends_top_k_and_maps_results(monkeypatch):
                 "retrievalConfiguration": {"vectorSearchConfiguration": {"numberOfResults": 2}},
             },
         )
-        hits = BedrockKnowledgeBase("KB12345678", "aws_default", "us-east-1").retrieve(
-            "How big is the kettle?", top_k=2
+        settings = Settings.from_mapping(
+            {"backend": "aws", "knowledge_base_id": "KB12345678", "region_name": "us-east-1"}
         )
+        hits = knowledge_base(settings).retrieve("How big is the kettle?", top_k=2)
     assert hits == [
         RetrievedChunk(
             "c-1",

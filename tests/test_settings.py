@@ -31,8 +31,16 @@ def test_local_paths_become_file_uris_and_aws_keeps_s3():
         ({"fail_on_failed_documents": "yes"}, "'fail_on_failed_documents'"),
         ({"knowledge_base": "x"}, "unknown Tailor setting"),
         ({"chunk_tokens": 100, "chunk_overlap": 100}, "chunk_overlap < chunk_tokens"),
-        ({"prices": {"instance_hour": "cheap"}}, "price 'instance_hour' must be a number"),
-        ({"prices": {"gpu_hour": 1.0}}, "unknown price\\(s\\): gpu_hour"),
+        ({"prices": {"instance_hour": "cheap"}}, "'prices.instance_hour' has an invalid value"),
+        ({"prices": {"instance_hour": -1}}, "'prices.instance_hour' has an invalid value -1"),
+        ({"prices": {"gpu_hour": 1.0}}, "unknown Tailor setting 'prices.gpu_hour'"),
+        # no lossy coercion: each of these was once kept or converted silently
+        ({"endpoint_name": 5}, "'endpoint_name' has an invalid value 5"),
+        ({"top_k": 2.9}, "'top_k' has an invalid value 2.9"),
+        ({"gate_margin": True}, "'gate_margin' has an invalid value True"),
+        ({"top_k": 0}, "'top_k' has an invalid value 0"),
+        ({"endpoint_kind": "serverless"}, "'endpoint_kind' has an invalid value 'serverless'"),
+        ({"judges": ["a.model-v1:0", 7]}, "'judges.1' has an invalid value 7"),
         ({"prices": 7.09}, "'prices' has an invalid value"),
         ({"judges": "smollm2"}, "'judges' has an invalid value"),
         ({"answer_prompt": "Answer please"}, "'answer_prompt' must contain {question}"),
@@ -42,6 +50,20 @@ def test_local_paths_become_file_uris_and_aws_keeps_s3():
 def test_invalid_settings_are_named(mapping, message):
     with pytest.raises(SettingsError, match=message):
         Settings.from_mapping(mapping)
+
+
+def test_every_bad_key_is_named_at_once_and_numbers_widen_without_loss():
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_mapping({"top_k": 2.9, "endpoint_name": 5, "kb": "x"})
+    message = str(raised.value)
+    assert "'top_k'" in message and "'endpoint_name'" in message and "'kb'" in message
+    assert Settings.from_mapping({"gate_margin": 1}).gate_margin == 1.0
+
+
+def test_settings_are_frozen():
+    settings = Settings.from_mapping({})
+    with pytest.raises(ValueError, match="frozen"):
+        settings.top_k = 5
 
 
 def test_require_names_every_missing_aws_setting():

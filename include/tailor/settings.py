@@ -6,11 +6,18 @@ Variable ``tailor_backend``; both can come from ``AIRFLOW_VAR_*`` environment va
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    ValidationError,
+)
 
 from tailor.prices import Prices
 
@@ -38,120 +45,108 @@ DEFAULT_JUDGES = {
 }
 
 
+def _describe(error: ValidationError) -> str:
+    """One line per bad key: 'setting 'top_k' has an invalid value 2.9: ...'."""
+    lines = []
+    for problem in error.errors():
+        key = ".".join(str(part) for part in problem["loc"])
+        if problem["type"] == "extra_forbidden":
+            lines.append(f"unknown Tailor setting '{key}'")
+        else:
+            lines.append(
+                f"setting '{key}' has an invalid value {problem['input']!r}: {problem['msg']}"
+            )
+    return "; ".join(lines)
+
+
 def _as_uri(location: str) -> str:
     return location if "://" in location else Path(location).resolve().as_uri()
 
 
-@dataclass(frozen=True)
-class Settings:
-    backend: Backend = Backend.LOCAL
+class Settings(BaseModel):
+    """Strict: an unknown key, a wrong type or a lossy conversion (2.9 for an integer, true
+    for a number, 5 for a name) is an error naming the key; frozen once validated."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    backend: Backend = Field(Backend.LOCAL, strict=False)  # "aws" from JSON is fine
     data_root: str = (REPO_ROOT / "data").as_uri()
     catalog_uri: str = ""  # default: <data_root>/catalog
     aws_conn_id: str = "aws_default"
     region_name: str | None = None
     knowledge_base_id: str | None = None
     data_source_id: str | None = None
-    chunk_tokens: int = 200  # MiniLM reads 256 tokens; the reference's 512 would be truncated
-    chunk_overlap: int = 40  # 20%, as the reference
-    top_k: int = 3
+    chunk_tokens: PositiveInt = 200  # MiniLM reads 256 tokens; the reference's 512 is cut
+    chunk_overlap: NonNegativeInt = 40  # 20%, as the reference
+    top_k: PositiveInt = 3
     fail_on_failed_documents: bool = True
-    ingestion_poll_seconds: int = 30
-    ingestion_timeout_minutes: int = 180
+    ingestion_poll_seconds: PositiveInt = 30
+    ingestion_timeout_minutes: PositiveInt = 180
     # the model endpoint
     endpoint_name: str | None = None
-    endpoint_kind: str = "inference_components"  # or "legacy": one model, deleted at zero
+    endpoint_kind: Literal["inference_components", "legacy"] = "inference_components"
+    # legacy: one model per endpoint, deleted at zero
     inference_component_name: str | None = None  # none: a legacy endpoint without components
     endpoint_config_name: str | None = None  # legacy wake-up when no deletion was recorded
-    endpoint_copies: int = 1  # serving copies when up
-    endpoint_poll_seconds: int = 30
-    endpoint_timeout_minutes: int = 20
-    lease_minutes: int = 240
+    endpoint_copies: PositiveInt = 1  # serving copies when up
+    endpoint_poll_seconds: PositiveInt = 30
+    endpoint_timeout_minutes: PositiveInt = 20
+    lease_minutes: PositiveInt = 240
     autoscale_from_zero: bool = False  # aws: an invocation at zero copies wakes the component
-    local_endpoint_port: int = 8011
+    local_endpoint_port: int = Field(8011, ge=1, le=65535)
     model_cache_dir: str = str(REPO_ROOT / "data" / "model-cache")
     # fine-tuning
     test_set_uri: str = ""  # default: <data_root>/test_set.json
     base_model_id: str = "meta-textgeneration-llama-3-1-8b-instruct"  # JumpStart (aws)
     training_instance_type: str = "ml.g5.12xlarge"
     training_role_arn: str | None = None  # also the SageMaker model's execution role
-    training_max_runtime_hours: int = 12  # the job's MaxRuntimeInSeconds (SageMaker: 1 h if unset)
+    training_max_runtime_hours: PositiveInt = 12  # MaxRuntimeInSeconds (SageMaker: 1 h if unset)
     inference_instance_type: str = "ml.g5.12xlarge"
     inference_image_uri: str | None = None  # none: resolved from JumpStart by the sagemaker SDK
-    accelerators_per_copy: int = 4
-    bertscore_model: str | None = (
-        None  # none: MiniLM (local), roberta-large (aws, as the reference)
-    )
+    accelerators_per_copy: PositiveInt = 4
+    bertscore_model: str | None = None  # none: MiniLM (local), roberta-large (aws)
     gate_margin: float = 0.02  # BERTScore F1 a candidate may lose and still be promoted
-    gate_questions: int = 8  # held-out pairs, and as many test questions, per model
+    gate_questions: PositiveInt = 8  # held-out pairs, and as many test questions, per model
     # nightly evaluation
     rag_model_id: str = "us.meta.llama3-1-8b-instruct-v1:0"  # aws: Bedrock Converse (rag, base)
     answer_prompt: str = ""  # default: the reference's prompt; must contain {question}
     context_answer_prompt: str = ""  # default: the reference's; {context} and {question}
-    max_answer_tokens: int = 512  # aws; the local models answer in at most 96 tokens
-    judges: tuple[str, ...] = ()  # default: the backend's panel (see DEFAULT_JUDGES)
-    judge_retries: int = 2  # more tries for an unparseable reply, then the score is missing
-    judge_controls: int = 5  # questions per night that get a positive and a negative control
+    max_answer_tokens: PositiveInt = 512  # aws; the local models answer in at most 96 tokens
+    judges: tuple[str, ...] = Field((), strict=False)  # default: the backend's (DEFAULT_JUDGES)
+    judge_retries: NonNegativeInt = 2  # more tries for an unparseable reply, then no score
+    judge_controls: NonNegativeInt = 5  # questions a night with a positive and a negative control
     judge_min_separation: float = 0.1  # positive minus negative control mean, on 0-1
-    aws_concurrency: int = 8  # remote calls in flight per task
+    aws_concurrency: PositiveInt = 8  # remote calls in flight per task
     regression_margin: float = 0.05  # panel score below the trailing median by more: fail
-    regression_window: int = 7  # nights in the trailing median
-    prices: Prices = field(default_factory=Prices)  # every price in one table
+    regression_window: PositiveInt = 7  # nights in the trailing median
+    prices: Prices = Field(default_factory=Prices)  # every price in one table
     cost_from_measured_tokens: bool = False  # else the reference's 2,000 in + 1,000 out
 
     @classmethod
     def from_mapping(cls, mapping: dict[str, Any]) -> Settings:
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        unknown = sorted(set(mapping) - set(fields))
-        if unknown:
-            raise SettingsError(f"unknown Tailor setting(s): {', '.join(unknown)}")
-        values: dict[str, Any] = {}
-        for name, value in mapping.items():
-            default = fields[name].default
-            try:
-                if name == "backend":
-                    value = Backend(value)
-                elif name == "prices":
-                    if not isinstance(value, dict):
-                        raise TypeError
-                    value = Prices.from_mapping(value)
-                elif isinstance(default, tuple):
-                    if isinstance(value, str) or not all(isinstance(v, str) for v in value):
-                        raise TypeError
-                    value = tuple(value)
-                elif isinstance(default, bool):
-                    if not isinstance(value, bool):
-                        raise TypeError
-                elif isinstance(default, int):
-                    value = int(value)
-                elif isinstance(default, float):
-                    value = float(value)
-            except ValueError as error:
-                if name == "prices":
-                    raise SettingsError(f"setting 'prices': {error}") from None
-                raise SettingsError(f"setting '{name}' has an invalid value {value!r}") from None
-            except TypeError:
-                raise SettingsError(f"setting '{name}' has an invalid value {value!r}") from None
-            values[name] = value
-        settings = cls(**values)
-        if settings.backend is Backend.LOCAL and not settings.data_root.startswith("file://"):
-            settings = dataclasses.replace(settings, data_root=_as_uri(settings.data_root))
-        root = settings.data_root.rstrip("/")
+        try:
+            settings = cls.model_validate(mapping)
+        except ValidationError as error:
+            raise SettingsError(_describe(error)) from None
+        derived: dict[str, Any] = {}
+        data_root = settings.data_root
+        if settings.backend is Backend.LOCAL and not data_root.startswith("file://"):
+            data_root = derived["data_root"] = _as_uri(data_root)
+        root = data_root.rstrip("/")
         if not settings.catalog_uri:
-            settings = dataclasses.replace(settings, catalog_uri=f"{root}/catalog")
+            derived["catalog_uri"] = f"{root}/catalog"
         if not settings.test_set_uri:
-            settings = dataclasses.replace(settings, test_set_uri=f"{root}/test_set.json")
-        if settings.endpoint_kind not in ("inference_components", "legacy"):
-            raise SettingsError("endpoint_kind must be 'inference_components' or 'legacy'")
+            derived["test_set_uri"] = f"{root}/test_set.json"
         if not settings.judges:
-            settings = dataclasses.replace(settings, judges=DEFAULT_JUDGES[settings.backend])
+            derived["judges"] = DEFAULT_JUDGES[settings.backend]
         for name, needed in (("answer_prompt", ["{question}"]),
                              ("context_answer_prompt", ["{context}", "{question}"])):  # fmt: skip
             template = getattr(settings, name)
             if template and not all(n in template for n in needed):
                 raise SettingsError(f"setting '{name}' must contain {' and '.join(needed)}")
-        if not 0 <= settings.chunk_overlap < settings.chunk_tokens:
+        if not settings.chunk_overlap < settings.chunk_tokens:
             raise SettingsError("need 0 <= chunk_overlap < chunk_tokens")
-        return settings
+        return settings.model_copy(update=derived)
 
     def require(self, *names: str) -> tuple[Any, ...]:
         """Values an AWS call cannot do without; a clear error names every missing one."""

@@ -15,10 +15,10 @@ from airflow.providers.amazon.aws.hooks.bedrock import BedrockRuntimeHook
 from tailor.evaluation.answering import Answerer, Generation, timed
 from tailor.finetune.registry import read_current
 from tailor.settings import Backend, Settings
-from tailor_airflow.aws_errors import ADAPTIVE_RETRIES
 from tailor_airflow.config import models_root
 from tailor_airflow.endpoint import served_component
-from tailor_airflow.retrieval import BedrockKnowledgeBase, knowledge_base
+from tailor_airflow.hooks import ADAPTIVE_RETRIES, aws_hook
+from tailor_airflow.retrieval import knowledge_base
 
 LOCAL_MAX_TOKENS = 96  # SmolLM2 on two CPU cores: ~1 s per 30 tokens
 
@@ -55,11 +55,8 @@ def local_answerer(settings: Settings) -> Answerer:
 def aws_answerer(settings: Settings) -> Answerer:
     from tailor_airflow.sagemaker_model import SageMakerModels
 
-    (kb_id,) = settings.require("knowledge_base_id")
-    kb = BedrockKnowledgeBase(kb_id, settings.aws_conn_id, settings.region_name, ADAPTIVE_RETRIES)
-    runtime = BedrockRuntimeHook(
-        aws_conn_id=settings.aws_conn_id, region_name=settings.region_name, config=ADAPTIVE_RETRIES
-    )
+    kb = knowledge_base(settings)
+    runtime = aws_hook(BedrockRuntimeHook, settings, config=ADAPTIVE_RETRIES)
     models = SageMakerModels(settings)
     component = served_component(settings, read_current(models_root(settings)))
 

@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from tailor.settings import Backend, Settings
 from tailor_airflow.config import load_settings
 from tailor_airflow.endpoint import InferenceComponentEndpoint, endpoint_for
+from tailor_airflow.hooks import aws_hook
 
 DIMENSION = "sagemaker:inference-component:DesiredCopyCount"
 
@@ -34,9 +35,8 @@ class CloudWatchHook(AwsBaseHook):
 
 def register_scale_out_from_zero(settings: Settings, component: str) -> dict[str, str]:
     """Upsert the scalable target, the step policy and its alarm (idempotent)."""
-    aws = {"aws_conn_id": settings.aws_conn_id, "region_name": settings.region_name}
     resource = f"inference-component/{component}"
-    scaling = ApplicationAutoScalingHook(**aws).conn
+    scaling = aws_hook(ApplicationAutoScalingHook, settings).conn
     scaling.register_scalable_target(
         ServiceNamespace="sagemaker",
         ResourceId=resource,
@@ -58,7 +58,7 @@ def register_scale_out_from_zero(settings: Settings, component: str) -> dict[str
         },
     )["PolicyARN"]
     alarm = f"{component}-no-capacity"
-    CloudWatchHook(**aws).conn.put_metric_alarm(
+    aws_hook(CloudWatchHook, settings).conn.put_metric_alarm(
         AlarmName=alarm,
         AlarmActions=[policy],
         MetricName="NoCapacityInvocationFailures",
@@ -81,10 +81,9 @@ def deregister_scale_out_from_zero(settings: Settings, component: str) -> None:
     The alarm goes first, so it cannot fire into a removed policy; deregistering the
     scalable target deletes its policies. Both are no-ops when nothing was registered.
     """
-    aws = {"aws_conn_id": settings.aws_conn_id, "region_name": settings.region_name}
-    CloudWatchHook(**aws).conn.delete_alarms(AlarmNames=[f"{component}-no-capacity"])
+    aws_hook(CloudWatchHook, settings).conn.delete_alarms(AlarmNames=[f"{component}-no-capacity"])
     try:
-        ApplicationAutoScalingHook(**aws).conn.deregister_scalable_target(
+        aws_hook(ApplicationAutoScalingHook, settings).conn.deregister_scalable_target(
             ServiceNamespace="sagemaker",
             ResourceId=f"inference-component/{component}",
             ScalableDimension=DIMENSION,

@@ -1,18 +1,13 @@
-"""One reading of AWS client errors for every hook call Tailor makes, and one retry policy."""
+"""One reading of AWS client errors for every hook call Tailor makes."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tailor.endpoint.observe import is_not_found
-
-# Throttling is expected when a pool of calls meets Bedrock's or SageMaker's quotas: botocore's
-# adaptive mode retries with backoff and rate-limits the client instead of failing the task.
-ADAPTIVE_RETRIES = Config(retries={"mode": "adaptive", "max_attempts": 10})
 
 
 def error_matches(err: ClientError, rule: Callable[[str, str], bool]) -> bool:

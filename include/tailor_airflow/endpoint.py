@@ -27,6 +27,7 @@ from tailor.settings import Backend, Settings
 from tailor.storage import write_atomic
 from tailor_airflow.aws_errors import describe_or_none
 from tailor_airflow.config import models_root, storage_path
+from tailor_airflow.hooks import aws_connection, aws_hook
 from tailor_airflow.scaling_triggers import (
     CopyCountTrigger,
     EndpointTrigger,
@@ -79,12 +80,7 @@ class _SageMakerEndpoint:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.hook = SageMakerHook(
-            aws_conn_id=settings.aws_conn_id, region_name=settings.region_name
-        )
-
-    def _aws(self) -> dict[str, Any]:
-        return {"aws_conn_id": self.settings.aws_conn_id, "region_name": self.settings.region_name}
+        self.hook = aws_hook(SageMakerHook, settings)
 
 
 class InferenceComponentEndpoint(_SageMakerEndpoint):
@@ -109,7 +105,7 @@ class InferenceComponentEndpoint(_SageMakerEndpoint):
     def waiter(self, copies: int, poll_interval: float, max_attempts: int) -> CopyCountTrigger:
         return InferenceComponentTrigger(
             component_name=self.component, target=copies, poll_interval=poll_interval,
-            max_attempts=max_attempts, **self._aws(),
+            max_attempts=max_attempts, **aws_connection(self.settings),
         )  # fmt: skip
 
 
@@ -154,7 +150,7 @@ class LegacyEndpoint(_SageMakerEndpoint):
     def waiter(self, copies: int, poll_interval: float, max_attempts: int) -> CopyCountTrigger:
         return EndpointTrigger(
             endpoint_name=self.name, target=copies, poll_interval=poll_interval,
-            max_attempts=max_attempts, **self._aws(),
+            max_attempts=max_attempts, **aws_connection(self.settings),
         )  # fmt: skip
 
 

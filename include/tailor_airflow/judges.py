@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from tailor.evaluation.judging import Item, structured_prompt
 from tailor.evaluation.metrics import parse_judge_score
 from tailor.settings import DEFAULT_JUDGES, Backend, Settings
-from tailor_airflow.aws_errors import ADAPTIVE_RETRIES
+from tailor_airflow.hooks import ADAPTIVE_RETRIES, aws_hook
 
 LOCAL_JUDGES = DEFAULT_JUDGES["local"]  # the only local judges there are
 _PROFILE = re.compile(r"^(us|eu|apac|au|jp|ca|us-gov|global)\.")
@@ -43,7 +43,7 @@ def preflight(settings: Settings, requested: list[str]) -> tuple[list[str], dict
             if judge not in LOCAL_JUDGES:
                 left_out[judge] = f"not a local judge (local judges: {', '.join(LOCAL_JUDGES)})"
         return [j for j in requested if j not in left_out], left_out
-    bedrock = BedrockHook(aws_conn_id=settings.aws_conn_id, region_name=settings.region_name)
+    bedrock = aws_hook(BedrockHook, settings)
     for judge in requested:
         model = foundation_model_id(judge)
         try:
@@ -78,11 +78,7 @@ class BedrockJudge:
     def __init__(self, settings: Settings, model_id: str) -> None:
         self.model_id = model_id
         self.retries = settings.judge_retries
-        self.hook = BedrockRuntimeHook(
-            aws_conn_id=settings.aws_conn_id,
-            region_name=settings.region_name,
-            config=ADAPTIVE_RETRIES,
-        )
+        self.hook = aws_hook(BedrockRuntimeHook, settings, config=ADAPTIVE_RETRIES)
 
     def score(self, item: Item) -> float | None:
         prompt = structured_prompt(item.question, item.reference, item.candidate)

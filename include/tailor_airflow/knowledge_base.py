@@ -18,6 +18,7 @@ from tailor.ingestion import ENDED_UNSYNCED, RUNNING_STATES, check_ingestion_job
 from tailor.kb_sync import load_snapshot
 from tailor.settings import Backend, Settings
 from tailor_airflow.config import kb_state_root, load_settings
+from tailor_airflow.hooks import aws_connection, aws_hook
 from tailor_airflow.ingestion_trigger import IngestionJobTrigger
 
 MAX_CONFLICT_WAITS = 3
@@ -67,7 +68,7 @@ class SyncKnowledgeBaseOperator(BaseOperator):
 
     # -- aws --------------------------------------------------------------------------
     def _hook(self, settings: Settings) -> BedrockAgentHook:
-        return BedrockAgentHook(aws_conn_id=settings.aws_conn_id, region_name=settings.region_name)
+        return aws_hook(BedrockAgentHook, settings)
 
     def _start_ingestion(self, settings: Settings, conflicts_waited: int) -> None:
         kb_id, ds_id = settings.require("knowledge_base_id", "data_source_id")
@@ -138,8 +139,7 @@ class SyncKnowledgeBaseOperator(BaseOperator):
                 knowledge_base_id=kb_id,
                 data_source_id=ds_id,
                 ingestion_job_id=job_id,
-                aws_conn_id=settings.aws_conn_id,
-                region_name=settings.region_name,
+                **aws_connection(settings),
                 poll_interval=poll,
                 max_attempts=attempts,
             ),

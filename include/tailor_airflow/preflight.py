@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 from tailor.settings import Backend, Settings
 from tailor.storage import s3_location
 from tailor_airflow.aws_errors import describe_or_none
+from tailor_airflow.hooks import aws_hook
 
 REQUIRED = (
     "region_name",
@@ -55,9 +56,9 @@ def check_settings(settings: Settings) -> Check:
     )
 
 
-def check_bucket(settings: Settings, aws: dict) -> Check:
+def check_bucket(settings: Settings) -> Check:
     bucket, prefix = s3_location(settings.data_root)
-    client = S3Hook(**aws).conn
+    client = aws_hook(S3Hook, settings).conn
     probe = f"{prefix}/_preflight/{uuid.uuid4().hex}.txt"
     client.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/", MaxKeys=1)
     client.put_object(Bucket=bucket, Key=probe, Body=b"tailor preflight")
@@ -65,8 +66,8 @@ def check_bucket(settings: Settings, aws: dict) -> Check:
     return Check("bucket", True, f"s3://{bucket}/{prefix}/ listable and writable")
 
 
-def check_knowledge_base(settings: Settings, aws: dict) -> Check:
-    client = BedrockAgentHook(**aws).conn
+def check_knowledge_base(settings: Settings) -> Check:
+    client = aws_hook(BedrockAgentHook, settings).conn
     kb = client.get_knowledge_base(knowledgeBaseId=settings.knowledge_base_id)["knowledgeBase"]
     source = client.get_data_source(
         knowledgeBaseId=settings.knowledge_base_id, dataSourceId=settings.data_source_id
@@ -110,9 +111,9 @@ def check_models(settings: Settings) -> Check:
     )
 
 
-def check_role(settings: Settings, aws: dict) -> Check:
+def check_role(settings: Settings) -> Check:
     name = settings.training_role_arn.rsplit("/", 1)[-1]
-    role = AwsBaseHook(client_type="iam", **aws).conn.get_role(RoleName=name)["Role"]
+    role = aws_hook(AwsBaseHook, settings, client_type="iam").conn.get_role(RoleName=name)["Role"]
     trust = role["AssumeRolePolicyDocument"]
     trust = json.loads(trust) if isinstance(trust, str) else trust
     services = {
@@ -131,13 +132,13 @@ def _listed(value) -> list:
     return [] if value is None else value if isinstance(value, list) else [value]
 
 
-def check_quotas(settings: Settings, aws: dict) -> Check:
+def check_quotas(settings: Settings) -> Check:
     wanted = {
         f"{settings.training_instance_type} for training job usage": 1,
         f"{settings.inference_instance_type} for endpoint usage": max(1, settings.endpoint_copies)
         + 1,
     }
-    client = AwsBaseHook(client_type="service-quotas", **aws).conn
+    client = aws_hook(AwsBaseHook, settings, client_type="service-quotas").conn
     found: dict[str, float] = {}
     for page in client.get_paginator("list_service_quotas").paginate(ServiceCode="sagemaker"):
         found.update(
@@ -156,10 +157,9 @@ def check_quotas(settings: Settings, aws: dict) -> Check:
     )
 
 
-def check_endpoint(settings: Settings, aws: dict) -> Check:
-    endpoint = describe_or_none(
-        SageMakerHook(**aws).conn.describe_endpoint, EndpointName=settings.endpoint_name
-    )
+def check_endpoint(settings: Settings) -> Check:
+    client = aws_hook(SageMakerHook, settings).conn
+    endpoint = describe_or_none(client.describe_endpoint, EndpointName=settings.endpoint_name)
     if endpoint is None:
         return Check("endpoint", True, f"{settings.endpoint_name} absent: finetune creates it")
     status = endpoint["EndpointStatus"]
@@ -176,14 +176,13 @@ def run_checks(settings: Settings) -> list[Check]:
     first = check_settings(settings)
     if not first.ok:
         return [first]
-    aws = {"aws_conn_id": settings.aws_conn_id, "region_name": settings.region_name}
     checks: list[tuple[str, Callable[[], Check]]] = [
-        ("bucket", lambda: check_bucket(settings, aws)),
-        ("knowledge base", lambda: check_knowledge_base(settings, aws)),
+        ("bucket", lambda: check_bucket(settings)),
+        ("knowledge base", lambda: check_knowledge_base(settings)),
         ("bedrock models", lambda: check_models(settings)),
-        ("execution role", lambda: check_role(settings, aws)),
-        ("service quotas", lambda: check_quotas(settings, aws)),
-        ("endpoint", lambda: check_endpoint(settings, aws)),
+        ("execution role", lambda: check_role(settings)),
+        ("service quotas", lambda: check_quotas(settings)),
+        ("endpoint", lambda: check_endpoint(settings)),
     ]
     results = [first]
     for name, check in checks:

@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 from airflow.providers.amazon.aws.hooks.bedrock import BedrockAgentRuntimeHook
-from botocore.config import Config
 
 from tailor.retrieval import KnowledgeBase, RetrievedChunk, chunk_from_bedrock
 from tailor.settings import Backend, Settings
+from tailor_airflow.hooks import ADAPTIVE_RETRIES, aws_hook
 
 
 class BedrockKnowledgeBase:
     """A Bedrock Knowledge Base, queried through the provider's runtime hook."""
 
-    def __init__(
-        self,
-        knowledge_base_id: str,
-        aws_conn_id: str | None,
-        region_name: str | None,
-        config: Config | None = None,
-    ):
+    def __init__(self, knowledge_base_id: str, hook: BedrockAgentRuntimeHook) -> None:
         self.knowledge_base_id = knowledge_base_id
-        self.hook = BedrockAgentRuntimeHook(
-            aws_conn_id=aws_conn_id, region_name=region_name, config=config
-        )
+        self.hook = hook
 
     def retrieve(self, query: str, top_k: int = 3) -> list[RetrievedChunk]:
         response = self.hook.conn.retrieve(
@@ -44,4 +36,6 @@ def knowledge_base(settings: Settings) -> KnowledgeBase:
             chunk_overlap=settings.chunk_overlap,
         )
     (kb_id,) = settings.require("knowledge_base_id")
-    return BedrockKnowledgeBase(kb_id, settings.aws_conn_id, settings.region_name)
+    return BedrockKnowledgeBase(
+        kb_id, aws_hook(BedrockAgentRuntimeHook, settings, config=ADAPTIVE_RETRIES)
+    )

@@ -21,7 +21,8 @@ from tailor.endpoint.observe import EndpointAsleep, is_no_capacity
 from tailor.llama import generated_text, generated_tokens, request_body
 from tailor.settings import Settings
 from tailor.storage import s3_location
-from tailor_airflow.aws_errors import ADAPTIVE_RETRIES, describe_or_none, error_matches
+from tailor_airflow.aws_errors import describe_or_none, error_matches
+from tailor_airflow.hooks import ADAPTIVE_RETRIES, aws_hook
 
 VARIANT = "AllTraffic"
 STARTUP_TIMEOUT_SECONDS = 1200  # weights download and container health check, each
@@ -38,7 +39,7 @@ def sdk_session(settings: Settings):
     ``sagemaker-<region>-<account>``, and what it uploads stays under ``data_root``."""
     from sagemaker.core.helper.session_helper import Session
 
-    hook = SageMakerHook(aws_conn_id=settings.aws_conn_id, region_name=settings.region_name)
+    hook = aws_hook(SageMakerHook, settings)
     bucket, prefix = s3_location(settings.data_root)
     session = Session(
         boto_session=hook.get_session(region_name=hook.conn_region_name),
@@ -167,9 +168,7 @@ class SageMakerModels:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.hook = SageMakerHook(
-            aws_conn_id=settings.aws_conn_id, region_name=settings.region_name
-        )
+        self.hook = aws_hook(SageMakerHook, settings)
         (self.endpoint,) = settings.require("endpoint_name")
 
     @property
@@ -272,11 +271,8 @@ class SageMakerModels:
     @cached_property
     def runtime(self):
         """sagemaker-runtime with adaptive retries: evaluation calls it from a thread pool."""
-        return AwsBaseHook(
-            aws_conn_id=self.settings.aws_conn_id,
-            region_name=self.settings.region_name,
-            client_type="sagemaker-runtime",
-            config=ADAPTIVE_RETRIES,
+        return aws_hook(
+            AwsBaseHook, self.settings, client_type="sagemaker-runtime", config=ADAPTIVE_RETRIES
         ).conn
 
     def generate(

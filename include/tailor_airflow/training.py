@@ -11,6 +11,7 @@ from airflow.sdk import BaseOperator, Context
 from tailor.finetune.dataset import PROMPT
 from tailor.settings import Backend, Settings
 from tailor_airflow.config import load_settings
+from tailor_airflow.hooks import aws_connection
 from tailor_airflow.training_set import read_jsonl
 
 LORA_RANK = 8
@@ -67,7 +68,7 @@ class TrainModelOperator(BaseOperator):
         self.defer(
             trigger=SageMakerTrigger(
                 job_name=job, job_type="Training", waiter_delay=60, waiter_max_attempts=24 * 60,
-                aws_conn_id=settings.aws_conn_id, region_name=settings.region_name,
+                **aws_connection(settings),
             ),
             method_name="after_training",
         )  # fmt: skip
@@ -89,7 +90,7 @@ class TrainModelOperator(BaseOperator):
             self.defer(
                 trigger=EndpointInServiceTrigger(
                     endpoint_name=models.endpoint, target=1, poll_interval=30, max_attempts=60,
-                    aws_conn_id=settings.aws_conn_id, region_name=settings.region_name,
+                    **aws_connection(settings),
                 ),
                 method_name="stage_candidate",
             )  # fmt: skip
@@ -111,7 +112,7 @@ class TrainModelOperator(BaseOperator):
         self.defer(
             trigger=InferenceComponentTrigger(
                 component_name=component, target=1, poll_interval=30, max_attempts=60,
-                aws_conn_id=settings.aws_conn_id, region_name=settings.region_name,
+                **aws_connection(settings),
             ),
             method_name="candidate_ready",
         )  # fmt: skip
