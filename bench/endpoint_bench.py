@@ -16,8 +16,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tailor.endpoint.cost import copy_hours, endpoint_cost
 from tailor.endpoint.events import ScalingEvent, load_events, record_event
+from tailor.endpoint.hours import copy_hours, endpoint_cost
 from tailor.endpoint.schedule import EndpointSchedule
 from tailor.local.models import base_model_dir, current_model_dir
 from tailor.local.server import LocalModelServer

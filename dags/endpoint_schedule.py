@@ -30,17 +30,15 @@ from typing import Any
 from airflow.sdk import MultipleCronTriggerTimetable, Param, dag, task
 
 from tailor_airflow.autoscaling import EnableScaleFromZeroOperator
-from tailor_airflow.dag_defaults import DEFAULT_ARGS
-from tailor_airflow.scaling import ScaleEndpointOperator, schedule
+from tailor_airflow.dag_defaults import DEFAULT_ARGS, endpoint_schedule
+from tailor_airflow.scaling import ScaleEndpointOperator
 
-SCHEDULE = schedule()
+SCHEDULE = endpoint_schedule()
 
 
 @dag(
     dag_id="endpoint_schedule",
-    schedule=MultipleCronTriggerTimetable(
-        *SCHEDULE.crons, timezone=SCHEDULE.timezone
-    ),
+    schedule=MultipleCronTriggerTimetable(*SCHEDULE.crons, timezone=SCHEDULE.timezone),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
@@ -68,7 +66,7 @@ def endpoint_schedule():
 
     @task(trigger_rule="none_failed")
     def report_cost(**context: Any) -> dict[str, Any]:
-        from tailor_airflow.cost import report_endpoint_cost
+        from tailor_airflow.endpoint_cost import report_endpoint_cost
 
         return report_endpoint_cost(context["dag_run"].run_after)
 

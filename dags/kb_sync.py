@@ -54,14 +54,13 @@ from tailor_airflow.knowledge_base import SyncKnowledgeBaseOperator
 def kb_sync():
     @task
     def plan_sync(params: dict[str, Any]) -> dict[str, Any]:
-        from tailor_airflow.config import plan_catalog_sync
+        from tailor_airflow.knowledge_base import plan_catalog_sync
 
         return plan_catalog_sync(params["allow_mass_delete"])
 
     @task.short_circuit
     def catalog_changed(plan: dict[str, Any]) -> bool:
-        print(plan["reason"])
-        return plan["changed"]
+        return plan["changed"]  # plan_sync logged the reason
 
     @task(outlets=[KNOWLEDGE_BASE])
     def record_sync(plan: dict[str, Any], result: dict[str, Any], **context: Any) -> str:
@@ -78,8 +77,7 @@ def kb_sync():
             "backend": result["backend"],
             "record": key,
         }
-        print(f"Sync recorded at {key}")
-        return key
+        return key  # the sync record's key, logged as the task's return value
 
     plan = plan_sync()
     synced = SyncKnowledgeBaseOperator(task_id="sync_knowledge_base", plan=plan)

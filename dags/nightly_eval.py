@@ -42,12 +42,13 @@ from typing import Any
 
 from airflow.sdk import AssetOrTimeSchedule, Param, dag, task
 
+from tailor.evaluation.approaches import Approach
 from tailor_airflow.assets import KNOWLEDGE_BASE, MODEL
 from tailor_airflow.dag_defaults import DEFAULT_ARGS, EVAL_TASK_SLOTS, cron
 from tailor_airflow.notifiers import regression_notifiers
 from tailor_airflow.scaling import RestoreEndpointOperator, WakeEndpointOperator
 
-APPROACHES = ["rag", "fine_tuned", "hybrid", "base"]
+APPROACHES = [approach.value for approach in Approach]
 NIGHTLY = cron(os.environ.get("TAILOR_EVAL_CRON", "0 1 * * *"))
 # TAILOR_EVAL_FOLLOW_ASSETS=1: also evaluate after every Knowledge Base sync or promotion
 SCHEDULE = (

@@ -40,7 +40,7 @@ def main() -> int:
     catalog = seed()
     log_dir = Path(os.environ["AIRFLOW_HOME"]) / "demo-logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    state = settings.local_root / "kb_sync"
+    state = settings.local_layout.kb_sync
     before = (
         (state / "last_synced.json").read_text() if (state / "last_synced.json").exists() else None
     )
@@ -98,7 +98,7 @@ def evaluation_demo(settings, log_dir: Path, sample_limit: int = 8) -> int:
     ok, seconds, log = run_dag("nightly_eval", log_dir, {"sample_limit": sample_limit})
     if not ok:
         return failed("nightly_eval", seconds, log)
-    root = settings.local_root / "evaluations"
+    root = settings.local_layout.evaluations
     dates = [p for p in root.iterdir() if p.name[:1].isdigit()]
     night = max(dates, key=lambda p: p.stat().st_mtime)
     approaches = ["rag", "fine_tuned", "hybrid", "base"]
@@ -130,7 +130,7 @@ def evaluation_demo(settings, log_dir: Path, sample_limit: int = 8) -> int:
 
 def finetune_demo(settings, log_dir: Path) -> int:
     """One epoch of LoRA on the synced catalog, gated against the deployed model."""
-    models = settings.local_root / "models"
+    models = settings.local_layout.models
     before = {p.name for p in models.iterdir()} if models.exists() else set()
     print("\nRunning finetune: one epoch of LoRA on SmolLM2-135M, then the gate ...", flush=True)
     ok, seconds, log = run_dag("finetune", log_dir)
@@ -159,7 +159,7 @@ def endpoint_demo(settings, log_dir: Path, question: str) -> int:
     ok, seconds, log = run_dag("endpoint_schedule", log_dir, {"target_copies": 1}, "endpoint_up")
     if not ok:
         return failed("endpoint_schedule", seconds, log)
-    server = LocalModelServer(settings.local_root / "endpoint", settings.local_endpoint_port)
+    server = LocalModelServer(settings.local_layout.endpoint, settings.local_endpoint_port)
     started = time.perf_counter()
     reply = server.chat([{"role": "user", "content": question}], max_tokens=48)
     answer = " ".join(reply["choices"][0]["message"]["content"].split())
@@ -170,9 +170,13 @@ def endpoint_demo(settings, log_dir: Path, question: str) -> int:
     ok, seconds, log = run_dag("endpoint_schedule", log_dir, {"target_copies": 0}, "endpoint_down")
     if not ok:
         return failed("endpoint_schedule", seconds, log)
-    cost = next(line for line in log.read_text().splitlines() if line.startswith("Endpoint: "))
-    print(f"  Scaled back to zero in {seconds:.0f} s. {cost}")
-    print(f"  Scaling events   : {settings.local_root / 'endpoint' / 'events'}")
+    reports = sorted((settings.local_layout.endpoint / "cost").glob("*.json"))
+    cost = json.loads(reports[-1].read_text())  # written by report_cost in this run
+    print(f"  Scaled back to zero in {seconds:.0f} s. Endpoint: {cost['copy_hours']:.1f} "
+          f"copy-hours recorded -> {cost['monthly_hours']:.0f} h/month, "
+          f"${cost['monthly_cost']:,.0f}/month vs ${cost['always_on_monthly_cost']:,.0f} "
+          f"always on ({cost['share_of_always_on']:.0%}); report at {reports[-1]}")  # fmt: skip
+    print(f"  Scaling events   : {settings.local_layout.endpoint / 'events'}")
     return 0
 
 

@@ -140,7 +140,7 @@ def test_candidate_is_staged_as_its_own_inference_component(aws, sagemaker):
     )  # fmt: skip
     operator = TrainModelOperator(task_id="train", training=training(aws))
     with pytest.raises(TaskDeferred) as deferred:
-        operator.after_training(context(), {"status": "success"})
+        operator.after_training(context(), {"status": "success"})  # endpoint exists: stage
     trigger = deferred.value.trigger
     assert isinstance(trigger, InferenceComponentTrigger)
     assert (trigger.component_name, trigger.target) == (NAME, 1)

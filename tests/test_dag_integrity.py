@@ -30,22 +30,41 @@ def dagbag():
     return DagBag(dag_folder=str(REPO / "dags"))
 
 
-def test_no_import_errors(dagbag):
+DAG_IDS = ["endpoint_schedule", "finetune", "kb_sync", "nightly_eval", "tailor_preflight"]
+
+
+def test_no_import_errors_and_every_dag_is_known(dagbag):
     assert dagbag.import_errors == {}
-    assert "kb_sync" in dagbag.dags
+    assert sorted(dagbag.dags) == DAG_IDS
 
 
-def test_every_dag_has_owner_tags_retries_and_docs(dagbag):
-    for dag_id, dag in dagbag.dags.items():
-        assert dag.tags and "tailor" in dag.tags, dag_id
-        assert dag.doc_md and len(dag.doc_md) > 200, dag_id
-        for task in dag.tasks:
-            assert task.owner == "tailor", f"{dag_id}.{task.task_id}"
-            assert task.retries >= 1, f"{dag_id}.{task.task_id}"
-        for name, param in dag.params.items():
-            assert param.description, f"{dag_id} param {name} has no description"
-            schema = param.schema
-            assert "type" in schema or "enum" in schema, f"{dag_id} param {name}: no validation"
+@pytest.mark.parametrize("dag_id", DAG_IDS)
+def test_tags_and_docs(dagbag, dag_id):
+    dag = dagbag.dags[dag_id]
+    assert dag.tags and "tailor" in dag.tags
+    assert dag.doc_md and len(dag.doc_md) > 200
+
+
+@pytest.mark.parametrize("dag_id", DAG_IDS)
+def test_every_task_is_owned_and_retries_only_what_a_retry_can_fix(dagbag, dag_id):
+    from tailor.errors import InputError
+    from tailor_airflow.dag_defaults import FAIL_FAST
+
+    for task in dagbag.dags[dag_id].tasks:
+        assert task.owner == "tailor", task.task_id
+        assert task.retries >= 1, task.task_id
+        assert task.retry_policy is FAIL_FAST, task.task_id
+    decision = FAIL_FAST.evaluate(InputError("catalog.txt", 3, "typo"), 1, 3)
+    assert decision.action.value == "fail"
+    assert FAIL_FAST.evaluate(ConnectionError("blip"), 1, 3).action.value == "default"
+
+
+@pytest.mark.parametrize("dag_id", DAG_IDS)
+def test_params_are_described_and_validated(dagbag, dag_id):
+    for name, param in dagbag.dags[dag_id].params.items():
+        assert param.description, f"param {name} has no description"
+        schema = param.schema
+        assert "type" in schema or "enum" in schema, f"param {name}: no validation"
 
 
 @pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda p: p.name)

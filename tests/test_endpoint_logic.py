@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tailor.endpoint.cost import copy_hours, endpoint_cost
 from tailor.endpoint.events import ScalingEvent, load_events, record_event
+from tailor.endpoint.hours import copy_hours, endpoint_cost
 from tailor.endpoint.leases import LeaseBook
 from tailor.endpoint.observe import (
     is_no_capacity,
@@ -36,10 +36,12 @@ def test_schedule_is_up_on_working_days_in_its_timezone():
     assert schedule.copies_at(at(23, 3)) == 0  # Monday before dawn
 
 
-def test_schedule_from_env(monkeypatch):
+def test_schedule_from_env_in_tailors_timezone(monkeypatch):
+    from tailor_airflow.dag_defaults import endpoint_schedule
+
     monkeypatch.setenv("TAILOR_ENDPOINT_UP_CRON", "0 9 * * *")
     monkeypatch.setenv("TAILOR_TIMEZONE", "Asia/Tokyo")
-    schedule = EndpointSchedule.from_env()
+    schedule = endpoint_schedule()
     assert (schedule.up_cron, schedule.down_cron, schedule.timezone) == (
         "0 9 * * *", "0 20 * * 1-5", "Asia/Tokyo",
     )  # fmt: skip

@@ -97,3 +97,40 @@ def test_probability_weighted_digit_score():
     assert expected_digit_score({"0": 0.5, "9": 0.5}) == 0.5
     assert expected_digit_score({"3": 0.2, "6": 0.2, "x": 0.6}) == pytest.approx(0.5)
     assert expected_digit_score({"yes": 1.0}) is None
+
+
+def test_check_regressions_reads_each_approach_from_the_history(tmp_path):
+    from tailor.evaluation.results import (
+        RegressionCheck,
+        check_regressions,
+        read_history,
+        write_history,
+    )
+
+    for day, rag in (("2026-11-17", 0.9), ("2026-11-18", 0.8), ("2026-11-19", 0.85)):
+        write_history(tmp_path, day, [{"method": "rag", "avg_llm_evaluator_score": rag},
+                                      {"method": "base", "avg_llm_evaluator_score": 0.5}], {})  # fmt: skip
+    write_history(tmp_path, "2026-11-20", [{"method": "rag", "avg_llm_evaluator_score": 0.7},
+                                           {"method": "base", "avg_llm_evaluator_score": 0.5}], {})  # fmt: skip
+    checks = check_regressions(read_history(tmp_path), ["rag", "base", "hybrid"], "2026-11-20",
+                               margin=0.05, window=7)  # fmt: skip
+    assert checks == [
+        RegressionCheck("rag", 0.7, 0.85, True),
+        RegressionCheck("base", 0.5, 0.5, False),
+        RegressionCheck("hybrid", None, None, False),  # not evaluated tonight: no verdict
+    ]
+    assert check_regressions(read_history(tmp_path / "none"), ["rag"], "2026-11-20", 0.05, 7) == [
+        RegressionCheck("rag", None, None, False)
+    ]
+
+
+def test_jsonl_round_trip_and_a_bad_line_is_named(tmp_path):
+    from tailor.errors import InputError
+    from tailor.jsonl import read_jsonl, write_jsonl
+
+    path = tmp_path / "gate_questions.jsonl"
+    write_jsonl(path, [{"question": "Q1"}, {"question": "Q2"}])
+    assert read_jsonl(path) == [{"question": "Q1"}, {"question": "Q2"}]
+    path.write_text('{"question": "Q1"}\n\n{"question": \n')
+    with pytest.raises(InputError, match="gate_questions.jsonl:3: not valid JSON"):
+        read_jsonl(path)

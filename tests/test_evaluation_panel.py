@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from tailor.evaluation.approaches import prompt_for
-from tailor.evaluation.cost import Usage, monthly_cost
 from tailor.evaluation.judging import (
     Item,
     answer_items,
@@ -14,6 +13,7 @@ from tailor.evaluation.judging import (
     score_items,
     structured_prompt,
 )
+from tailor.evaluation.monthly_cost import Usage, monthly_cost
 from tailor.evaluation.panel import agreement, calibration, judged_rows
 from tailor.prices import Prices
 from tailor.retrieval import RetrievedChunk

@@ -85,7 +85,7 @@ def test_train_gate_deploy_then_a_rejected_candidate_changes_nothing(dags, synce
     assert lineage["gate"]["deployed_score"] is not None
 
 
-def test_a_leaking_test_set_stops_the_run_before_training(dags, synced):
+def test_a_leaking_test_set_stops_the_run_before_training(dags, synced, capsys):
     root, _, _ = synced
     cases = json.loads((root / "test_set.json").read_text())
     cases.append({"product_name": "Halden PureBoil Glass Kettle",
@@ -94,10 +94,12 @@ def test_a_leaking_test_set_stops_the_run_before_training(dags, synced):
     (root / "test_set.json").write_text(json.dumps(cases))
     states = run(dags["finetune"], max_steps=2)
     assert states["build_training_set"] == "failed"
+    assert "1 test question(s) also appear in the training pairs" in capsys.readouterr().out
     assert states["train"] == "upstream_failed"
     assert read_current(root / "models") is None
 
 
-def test_finetune_needs_a_synced_catalog(dags, tmp_path, tailor_settings, airflow_db):
+def test_finetune_needs_a_synced_catalog(dags, tmp_path, tailor_settings, airflow_db, capsys):
     tailor_settings(data_root=str(tmp_path))
     assert run(dags["finetune"], max_steps=1)["pin_inputs"] == "failed"
+    assert "no catalog has been synced yet: run kb_sync first" in capsys.readouterr().out

@@ -103,16 +103,22 @@ def test_ingest_skip_edit_delete(kb_sync_dag, data_root):
     assert all(h.product != "Halden GateKeep Smart Lock" for h in hits)
 
 
-def test_bad_catalog_fails_without_touching_the_knowledge_base(kb_sync_dag, data_root):
+def test_bad_catalog_fails_at_once_without_touching_the_knowledge_base(
+    kb_sync_dag, data_root, capsys
+):
     assert set(run(kb_sync_dag).values()) == {"success"}
     committed = (data_root / "kb_sync" / "last_synced.json").read_text()
 
     edit_catalog(
         data_root, "Configuration: Rinse the water tank", "Warranty_terms: Rinse the water tank"
     )
-    states = run(kb_sync_dag)
-    assert states["plan_sync"] == "failed"
-    assert states["sync_knowledge_base"] == "upstream_failed"
+    capsys.readouterr()
+    dag_run = kb_sync_dag.test()
+    states = {ti.task_id: ti for ti in dag_run.get_task_instances()}
+    # the file and line named, and no retries: the retry policy fails a typo at once
+    assert states["plan_sync"].state == "failed" and states["plan_sync"].try_number == 1
+    assert "product_catalog.txt:" in capsys.readouterr().out
+    assert states["sync_knowledge_base"].state == "upstream_failed"
     assert (data_root / "kb_sync" / "last_synced.json").read_text() == committed
     kb = LocalKnowledgeBase(data_root / "knowledge_base")
     assert [v.kb_version for v in kb.versions()] == [1]
@@ -122,13 +128,14 @@ def test_bad_catalog_fails_without_touching_the_knowledge_base(kb_sync_dag, data
     )
 
 
-def test_mass_delete_needs_the_param(kb_sync_dag, data_root):
+def test_mass_delete_needs_the_param(kb_sync_dag, data_root, capsys):
     assert set(run(kb_sync_dag).values()) == {"success"}
     catalog = data_root / "catalog" / "product_catalog.txt"
     text = catalog.read_text()
     catalog.write_text(text[: text.index("Name: Halden FlexHeat")].rstrip() + "\n")  # keeps 7 of 16
 
     assert run(kb_sync_dag)["plan_sync"] == "failed"
+    assert "this sync would delete 9 of 16 products" in capsys.readouterr().out
     assert LocalKnowledgeBase(data_root / "knowledge_base").versions()[-1].products == 16
 
     assert set(run(kb_sync_dag, allow_mass_delete=True).values()) == {"success"}

@@ -62,7 +62,7 @@ def run(dag, **conf) -> dict[str, str]:
     return states
 
 
-def test_all_approaches_answer_score_and_replace_their_date(dags, synced, caplog):
+def test_all_approaches_answer_score_and_replace_their_date(dags, synced, caplog, capsys):
     states = run(dags["nightly_eval"], sample_limit=2)
     assert set(states.values()) == {"success"}, states
     night = synced / "evaluations" / "2026-11-20"
@@ -97,10 +97,12 @@ def test_all_approaches_answer_score_and_replace_their_date(dags, synced, caplog
         write_history(synced / "evaluations" / "history", day,
                       [{"method": "rag", "avg_llm_evaluator_score": 0.99}], {})  # fmt: skip
     answers_before = (night / "answers" / "rag.json").read_text()
+    capsys.readouterr()
     with caplog.at_level(logging.WARNING):
         states = run(dags["nightly_eval"], sample_limit=2, rescore_only=True, judges=["smollm2"],
                      approaches=["rag", "base"])  # fmt: skip
     assert states.pop("check_regression") == "failed"
+    assert "panel score regressed on 2026-11-20: rag" in capsys.readouterr().out
     assert set(states.values()) == {"success"}, states
     assert "Tailor regression" in caplog.text and "rag" in caplog.text  # the notifier fired
     assert (night / "answers" / "rag.json").read_text() == answers_before
@@ -114,9 +116,21 @@ def test_all_approaches_answer_score_and_replace_their_date(dags, synced, caplog
     assert set(history["model_version"]) == {"base"}
 
 
-def test_rescore_without_stored_answers_fails_clearly(dags, synced):
+def test_rescore_without_stored_answers_fails_clearly(dags, synced, capsys):
     states = run(dags["nightly_eval"], sample_limit=1, rescore_only=True, approaches=["base"])
     assert states["answer[0]"] == "failed"
+    assert "re-score only: no stored base answers for 2026-11-20" in capsys.readouterr().out
+
+
+def test_a_malformed_test_set_fails_prepare_cases_at_once_naming_the_place(
+    dags, synced, capsys
+):
+    (synced / "test_set.json").write_text('[\n{"product_name": "P",\n "question": }\n]')
+    capsys.readouterr()
+    dag_run = dags["nightly_eval"].test(logical_date=NIGHT, run_conf={"sample_limit": 1})
+    prepare = next(t for t in dag_run.get_task_instances() if t.task_id == "prepare_cases")
+    assert prepare.state == "failed" and prepare.try_number == 1  # not retried
+    assert "test_set.json:3: not valid JSON" in capsys.readouterr().out
 
 
 def test_asleep_endpoint_marks_its_approaches_unavailable_and_the_rest_still_answer(tmp_path):

@@ -19,6 +19,7 @@ from pydantic import (
     ValidationError,
 )
 
+from tailor.layout import CATALOG, TEST_SET, DataLayout
 from tailor.prices import Prices
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -134,9 +135,9 @@ class Settings(BaseModel):
             data_root = derived["data_root"] = _as_uri(data_root)
         root = data_root.rstrip("/")
         if not settings.catalog_uri:
-            derived["catalog_uri"] = f"{root}/catalog"
+            derived["catalog_uri"] = f"{root}/{CATALOG}"
         if not settings.test_set_uri:
-            derived["test_set_uri"] = f"{root}/test_set.json"
+            derived["test_set_uri"] = f"{root}/{TEST_SET}"
         if not settings.judges:
             derived["judges"] = DEFAULT_JUDGES[settings.backend]
         for name, needed in (("answer_prompt", ["{question}"]),
@@ -166,8 +167,13 @@ class Settings(BaseModel):
         return Path(self.data_root.removeprefix("file://"))
 
     @property
+    def local_layout(self) -> DataLayout[Path]:
+        """The data_root folders on the local disk."""
+        return DataLayout(self.local_root)
+
+    @property
     def local_kb_dir(self) -> Path:
-        return self.local_root / "knowledge_base"
+        return self.local_layout.knowledge_base
 
 
 def settings_from_env() -> Settings:

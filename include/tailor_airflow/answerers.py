@@ -12,6 +12,7 @@ from pathlib import Path
 
 from airflow.providers.amazon.aws.hooks.bedrock import BedrockRuntimeHook
 
+from tailor.converse import reply_text, user_turn
 from tailor.evaluation.answering import Answerer, Generation, timed
 from tailor.finetune.registry import read_current
 from tailor.settings import Backend, Settings
@@ -19,8 +20,6 @@ from tailor_airflow.config import models_root
 from tailor_airflow.endpoint import served_component
 from tailor_airflow.hooks import ADAPTIVE_RETRIES, aws_hook
 from tailor_airflow.retrieval import knowledge_base
-
-LOCAL_MAX_TOKENS = 96  # SmolLM2 on two CPU cores: ~1 s per 30 tokens
 
 
 def answerer_for(settings: Settings) -> tuple[Answerer, int]:
@@ -31,11 +30,11 @@ def answerer_for(settings: Settings) -> tuple[Answerer, int]:
 
 
 def local_answerer(settings: Settings) -> Answerer:
-    from tailor.local.generate import LocalGenerator
+    from tailor.local.generate import LOCAL_MAX_TOKENS, LocalGenerator
     from tailor.local.models import base_model_dir
     from tailor.local.server import LocalModelServer
 
-    server = LocalModelServer(settings.local_root / "endpoint", settings.local_endpoint_port)
+    server = LocalModelServer(settings.local_layout.endpoint, settings.local_endpoint_port)
     base = LocalGenerator(base_model_dir(Path(settings.model_cache_dir)), LOCAL_MAX_TOKENS)
 
     def endpoint(prompt: str) -> Generation:
@@ -64,10 +63,10 @@ def aws_answerer(settings: Settings) -> Answerer:
         def call():
             response = runtime.conn.converse(
                 modelId=settings.rag_model_id,
-                messages=[{"role": "user", "content": [{"text": prompt}]}],
+                messages=user_turn(prompt),
                 inferenceConfig={"maxTokens": settings.max_answer_tokens, "temperature": 0.0},
             )
-            text = "".join(p.get("text", "") for p in response["output"]["message"]["content"])
+            text = reply_text(response)
             usage = response.get("usage", {})
             return (text.strip(), usage.get("inputTokens"), usage.get("outputTokens"),
                     response["stopReason"] == "max_tokens")  # fmt: skip

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from airflow.sdk import ObjectStoragePath, Variable
-from airflow.sdk.exceptions import AirflowFailException
 
-from tailor.errors import InputError
-from tailor.manifest import SyncRefused
-from tailor.settings import Settings, SettingsError
+from tailor.layout import DataLayout
+from tailor.settings import Settings
 
 
 def load_settings() -> Settings:
@@ -26,27 +22,18 @@ def storage_path(settings: Settings, uri: str) -> ObjectStoragePath:
     return ObjectStoragePath(uri, conn_id=conn_id)
 
 
+def data_layout(settings: Settings) -> DataLayout[ObjectStoragePath]:
+    """The data_root folders, on the backend's storage."""
+    return DataLayout(storage_path(settings, settings.data_root))
+
+
 def kb_state_root(settings: Settings) -> ObjectStoragePath:
-    return storage_path(settings, settings.data_root) / "kb_sync"
+    return data_layout(settings).kb_sync
 
 
 def models_root(settings: Settings) -> ObjectStoragePath:
-    """The model registry: one folder per version and ``current.json``."""
-    return storage_path(settings, settings.data_root) / "models"
+    return data_layout(settings).models
 
 
 def catalog_root(settings: Settings) -> ObjectStoragePath:
     return storage_path(settings, settings.catalog_uri)
-
-
-def plan_catalog_sync(allow_mass_delete: bool) -> dict[str, Any]:
-    """Plan a sync; bad input fails the task at once, since a retry cannot fix a typo."""
-    from tailor.kb_sync import plan_sync
-
-    try:
-        settings = load_settings()
-        plan = plan_sync(catalog_root(settings), kb_state_root(settings), allow_mass_delete)
-    except (InputError, SyncRefused, SettingsError) as err:
-        raise AirflowFailException(f"{type(err).__name__}: {err}") from err
-    print(plan.reason)
-    return plan.to_dict()

@@ -1,5 +1,5 @@
-"""What every Tailor DAG shares: ownership, retries, the schedule's timezone, and a cheap
-parse-time check of the settings given through the environment."""
+"""What every Tailor DAG shares: ownership, retries and what never to retry, the schedule's
+timezone, and a cheap parse-time check of the settings given through the environment."""
 
 from __future__ import annotations
 
@@ -8,11 +8,42 @@ from datetime import timedelta
 
 from airflow.configuration import conf
 from airflow.sdk import CronTriggerTimetable
+from airflow.sdk.definitions.retry_policy import ExceptionRetryPolicy, RetryAction, RetryRule
+
+from tailor.endpoint.observe import EndpointNotFound
+from tailor.endpoint.schedule import EndpointSchedule
+from tailor.errors import InputError
+from tailor.finetune.dataset import TrainingDataError
+from tailor.ingestion import IngestionJobFailed
+from tailor.manifest import SyncRefused
+from tailor.settings import SettingsError
+
+# Errors a retry cannot fix fail at once: a typo in the catalog or the test set, a bad
+# setting, a refused sync, training data that leaks test answers, an ingestion job that ended
+# FAILED or STOPPED (its documents or data source need fixing), an endpoint that is not there.
+# Anything else (throttling, a lost worker, a network blip) gets the task's retries.
+FAIL_FAST = ExceptionRetryPolicy(
+    rules=[
+        RetryRule(
+            exception=[
+                InputError,
+                SettingsError,
+                SyncRefused,
+                TrainingDataError,
+                IngestionJobFailed,
+                EndpointNotFound,
+            ],
+            action=RetryAction.FAIL,
+            reason="a retry cannot fix this: correct the input or setting named, then rerun",
+        )
+    ]
+)
 
 DEFAULT_ARGS = {
     "owner": "tailor",
     "retries": 2,
     "retry_delay": timedelta(minutes=2),
+    "retry_policy": FAIL_FAST,
 }
 
 # nightly_eval's mapped answer and judge tasks running at once in one run: three keeps the
@@ -20,10 +51,21 @@ DEFAULT_ARGS = {
 EVAL_TASK_SLOTS = int(os.environ.get("TAILOR_EVAL_TASK_SLOTS", "3"))
 
 
+def tailor_timezone() -> str:
+    """Where Tailor's crons and working hours are read: ``TAILOR_TIMEZONE``, else Airflow's
+    core.default_timezone."""
+    return os.environ.get("TAILOR_TIMEZONE") or conf.get("core", "default_timezone")
+
+
 def cron(expression: str) -> CronTriggerTimetable:
-    """A cron schedule in ``TAILOR_TIMEZONE`` (default: Airflow's core.default_timezone)."""
-    timezone = os.environ.get("TAILOR_TIMEZONE") or conf.get("core", "default_timezone")
-    return CronTriggerTimetable(expression, timezone=timezone)
+    """A cron schedule in `tailor_timezone()`."""
+    return CronTriggerTimetable(expression, timezone=tailor_timezone())
+
+
+def endpoint_schedule() -> EndpointSchedule:
+    """The endpoint's working hours (``TAILOR_ENDPOINT_UP_CRON``/``_DOWN_CRON``) in
+    `tailor_timezone()`."""
+    return EndpointSchedule.from_env(tailor_timezone())
 
 
 def check_settings_from_env() -> None:

@@ -26,7 +26,7 @@ from tailor.local.server import LocalModelServer
 from tailor.settings import Backend, Settings
 from tailor.storage import write_atomic
 from tailor_airflow.aws_errors import describe_or_none
-from tailor_airflow.config import models_root, storage_path
+from tailor_airflow.config import data_layout, models_root
 from tailor_airflow.hooks import aws_connection, aws_hook
 from tailor_airflow.scaling_triggers import (
     CopyCountTrigger,
@@ -42,7 +42,7 @@ class Endpoint(Protocol):
 
     def observe(self) -> Observation: ...
     def request(self, copies: int) -> None: ...
-    def waiter(self, copies: int, poll_interval: float, max_attempts: int) -> CopyCountTrigger: ...
+    def trigger(self, copies: int, poll_interval: float, max_attempts: int) -> CopyCountTrigger: ...
 
 
 class LocalEndpoint:
@@ -50,25 +50,22 @@ class LocalEndpoint:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.server = LocalModelServer(
-            settings.local_root / "endpoint", settings.local_endpoint_port
-        )
+        self.server = LocalModelServer(settings.local_layout.endpoint, settings.local_endpoint_port)
         self.description = f"local model server on port {settings.local_endpoint_port}"
 
     def observe(self) -> Observation:
-        copies = self.server.copies()
-        return Observation(copies, {0: "stopped", 1: "serving", None: "starting"}[copies])
+        return self.server.observe()
 
     def request(self, copies: int) -> None:
         if copies == 0:
             self.server.stop()
             return
         model = current_model_dir(
-            self.settings.local_root / "models", Path(self.settings.model_cache_dir)
+            self.settings.local_layout.models, Path(self.settings.model_cache_dir)
         )
         self.server.start(model)
 
-    def waiter(self, copies: int, poll_interval: float, max_attempts: int) -> CopyCountTrigger:
+    def trigger(self, copies: int, poll_interval: float, max_attempts: int) -> CopyCountTrigger:
         return LocalServerTrigger(
             state_dir=str(self.server.state_dir), port=self.server.port, target=copies,
             poll_interval=min(poll_interval, 2), max_attempts=max_attempts,
@@ -102,7 +99,7 @@ class InferenceComponentEndpoint(_SageMakerEndpoint):
             InferenceComponentName=self.component, DesiredRuntimeConfig={"CopyCount": copies}
         )
 
-    def waiter(self, copies: int, poll_interval: float, max_attempts: int) -> CopyCountTrigger:
+    def trigger(self, copies: int, poll_interval: float, max_attempts: int) -> CopyCountTrigger:
         return InferenceComponentTrigger(
             component_name=self.component, target=copies, poll_interval=poll_interval,
             max_attempts=max_attempts, **aws_connection(self.settings),
@@ -114,9 +111,7 @@ class LegacyEndpoint(_SageMakerEndpoint):
         super().__init__(settings)
         (self.name,) = settings.require("endpoint_name")
         self.description = f"endpoint {self.name}"
-        self.saved = (
-            storage_path(settings, settings.data_root) / "endpoint" / f"legacy-{self.name}.json"
-        )
+        self.saved = data_layout(settings).endpoint / f"legacy-{self.name}.json"
 
     def _describe(self) -> dict[str, Any] | None:
         return describe_or_none(self.hook.conn.describe_endpoint, EndpointName=self.name)
@@ -147,7 +142,7 @@ class LegacyEndpoint(_SageMakerEndpoint):
             EndpointName=self.name, EndpointConfigName=self._config_name()
         )
 
-    def waiter(self, copies: int, poll_interval: float, max_attempts: int) -> CopyCountTrigger:
+    def trigger(self, copies: int, poll_interval: float, max_attempts: int) -> CopyCountTrigger:
         return EndpointTrigger(
             endpoint_name=self.name, target=copies, poll_interval=poll_interval,
             max_attempts=max_attempts, **aws_connection(self.settings),
@@ -168,7 +163,7 @@ class NothingDeployed:
     def request(self, copies: int) -> None:
         raise EndpointNotFound(f"{self.description}: run finetune first")
 
-    def waiter(self, copies: int, poll_interval: float, max_attempts: int) -> CopyCountTrigger:
+    def trigger(self, copies: int, poll_interval: float, max_attempts: int) -> CopyCountTrigger:
         raise EndpointNotFound(f"{self.description}: run finetune first")
 
 

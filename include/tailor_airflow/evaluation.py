@@ -12,6 +12,7 @@ atomically, so a killed worker leaves the previous complete version.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -20,20 +21,28 @@ from typing import Any
 from airflow.sdk import Context
 from airflow.sdk.exceptions import AirflowFailException
 
+from tailor.errors import InputError
 from tailor.evaluation.answering import answer_all
 from tailor.evaluation.approaches import Approach
-from tailor.evaluation.cost import Usage, monthly_cost
 from tailor.evaluation.judging import answer_items, control_items, score_items
-from tailor.evaluation.metrics import regressed
+from tailor.evaluation.monthly_cost import Usage, monthly_cost
 from tailor.evaluation.panel import agreement, calibration, judged_rows
 from tailor.finetune.registry import read_current
 from tailor.kb_sync import last_synced, load_snapshot
 from tailor.settings import Settings
 from tailor.storage import write_atomic
 from tailor.testset import TestCase, load_test_set
-from tailor_airflow.config import kb_state_root, load_settings, models_root, storage_path
-from tailor_airflow.cost import recorded_endpoint_cost
+from tailor_airflow.config import (
+    data_layout,
+    kb_state_root,
+    load_settings,
+    models_root,
+    storage_path,
+)
+from tailor_airflow.endpoint_cost import recorded_endpoint_cost
 from tailor_airflow.judges import file_name, judge_scorer, preflight
+
+log = logging.getLogger(__name__)
 
 
 def evaluated_date(context: Context) -> str:
@@ -49,7 +58,7 @@ def attempt_key(context: Context) -> str:
 
 
 def evaluations_root(settings: Settings):
-    return storage_path(settings, settings.data_root) / "evaluations"
+    return data_layout(settings).evaluations
 
 
 def prepare_cases(sample_limit: int) -> list[dict[str, str]]:
@@ -57,7 +66,7 @@ def prepare_cases(sample_limit: int) -> list[dict[str, str]]:
     settings = load_settings()
     path = storage_path(settings, settings.test_set_uri)
     if not path.exists():
-        raise AirflowFailException(f"test set {path} not found")
+        raise InputError(str(path), None, "test set not found (setting test_set_uri)")
     manifest, _ = last_synced(kb_state_root(settings))
     known = (
         {p.name for p in load_snapshot(kb_state_root(settings), manifest.hash)}
@@ -66,11 +75,11 @@ def prepare_cases(sample_limit: int) -> list[dict[str, str]]:
     )
     test_set = load_test_set(path.read_bytes(), str(path), known)
     for reason in test_set.skipped:
-        print(f"Skipped: {reason}")
+        log.warning(f"Skipped: {reason}")
     cases = test_set.cases[: sample_limit or None]
     if not cases:
-        raise AirflowFailException(f"no usable test cases in {path}")
-    print(f"{len(cases)} test cases ({len(test_set.skipped)} skipped)")
+        raise InputError(str(path), None, "no usable test cases: " + "; ".join(test_set.skipped))
+    log.info(f"{len(cases)} test cases ({len(test_set.skipped)} skipped)")
     return [asdict(case) for case in cases]
 
 
@@ -99,20 +108,22 @@ def answer_approach(
     if rescore_only:
         if not path.exists():
             raise AirflowFailException(f"re-score only: no stored {approach} answers for {date}")
-        print(f"Re-scoring the stored {approach} answers of {date}")
+        log.info(f"Re-scoring the stored {approach} answers of {date}")
         return approach
     if path.exists() and _answers_file(path).get("attempt") == attempt:
-        print(f"{approach}: answered earlier in this run; resuming from the stored answers")
+        log.info(f"{approach}: answered earlier in this run; resuming from the stored answers")
         return approach
     snapshot = system_snapshot(settings)
     answerer, workers = answerer_for(settings)
     answers = answer_all(answerer, Approach(approach), [TestCase(**c) for c in cases], workers)
     unavailable = {a.unavailable for a in answers if a.unavailable}
     if unavailable:
-        print(f"{approach} unavailable for this night: {unavailable.pop()}")
+        log.warning(f"{approach} unavailable for this night: {unavailable.pop()}")
     stored = {**snapshot, "attempt": attempt, "answers": [a.to_dict() for a in answers]}
     write_atomic(path, json.dumps(stored, indent=2).encode())
-    print(f"{approach}: {sum(a.llm_response is not None for a in answers)}/{len(answers)} answered")
+    log.info(
+        f"{approach}: {sum(a.llm_response is not None for a in answers)}/{len(answers)} answered"
+    )
     return approach
 
 
@@ -150,11 +161,11 @@ def choose_judges(requested: list[str], date: str) -> list[str]:
     settings = load_settings()
     judges, left_out = preflight(settings, requested or list(settings.judges))
     for judge, why in left_out.items():
-        print(f"Judge {judge} left out: {why}")
+        log.warning(f"Judge {judge} left out: {why}")
     write_atomic(evaluations_root(settings) / date / "scores" / "left_out_judges.json",
                  json.dumps(left_out, indent=2).encode())  # fmt: skip
     if not judges:
-        print("No judge can score tonight: llm_evaluator_score will be missing")
+        log.warning("No judge can score tonight: llm_evaluator_score will be missing")
     return judges
 
 
@@ -172,7 +183,7 @@ def judge_night(judge: str, approaches: list[str], cases: list[dict], date: str)
     started = time.perf_counter()
     scores = score_items(score, items, workers)
     missing = sum(v is None for v in scores.values())
-    print(f"{judge}: {len(items)} judgements in {time.perf_counter() - started:.1f} s, "
+    log.info(f"{judge}: {len(items)} judgements in {time.perf_counter() - started:.1f} s, "
           f"{missing} missing")  # fmt: skip
     write_atomic(night / "scores" / "judges" / f"{file_name(judge)}.json",
                  json.dumps({"judge": judge, "scores": scores}, indent=2).encode())  # fmt: skip
@@ -233,12 +244,12 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
     report = write_report(night, date, summaries, judge_rows,
                           records(read_history(root / "history")))  # fmt: skip
     table = results_table(summaries)
-    print(f"Evaluation of {date}:\n{table}")
+    log.info(f"Evaluation of {date}:\n{table}")
     for c in calibrated.values():
-        print(f"Judge {c.judge}: controls {c.positive_mean} vs {c.negative_mean}, separation "
+        log.info(f"Judge {c.judge}: controls {c.positive_mean} vs {c.negative_mean}, separation "
               f"{c.separation} -> {'EXCLUDED' if c.excluded else 'kept'} "
               f"(min {settings.judge_min_separation})")  # fmt: skip
-    print(f"Results: {night}\nReport: {report} (chart: {night / 'report.png'})")
+    log.info(f"Results: {night}\nReport: {report} (chart: {night / 'report.png'})")
     return table
 
 
@@ -252,30 +263,22 @@ def usage_for(settings: Settings, summary: dict[str, Any]) -> Usage:
 
 def check_regression(approaches: list[str], date: str) -> None:
     """Fail when an approach's panel score fell below its trailing median by the margin."""
-    from tailor.evaluation.results import read_history
+    from tailor.evaluation.results import check_regressions, read_history
 
     settings = load_settings()
     history = read_history(evaluations_root(settings) / "history")
-    if not len(history):
-        print("No evaluation history: nothing to compare")
-        return
-    scored = history.dropna(subset=["avg_llm_evaluator_score"])
+    margin = settings.regression_margin
+    checks = check_regressions(history, approaches, date, margin, settings.regression_window)
     regressions = []
-    for approach in approaches:
-        mine = scored[scored["method"] == approach]
-        today = mine[mine["date"] == date]["avg_llm_evaluator_score"]
-        if today.empty:
-            print(f"{approach}: no panel score tonight; nothing to compare")
+    for check in checks:
+        if check.score is None:
+            log.info("%s: no panel score tonight; nothing to compare", check.approach)
             continue
-        score = float(today.iloc[0])
-        before = mine[mine["date"] < date]["avg_llm_evaluator_score"].tolist()
-        worse, baseline = regressed(
-            before, score, settings.regression_margin, settings.regression_window
-        )
-        print(f"{approach}: panel {score:.4f} vs trailing median {baseline}")
-        if worse:
+        log.info("%s: panel %.4f vs trailing median %s", check.approach, check.score,
+                 check.baseline)  # fmt: skip
+        if check.regressed:
             regressions.append(
-                f"{approach} {score:.4f} < {baseline:.4f} - {settings.regression_margin}"
+                f"{check.approach} {check.score:.4f} < {check.baseline:.4f} - {margin}"
             )
     if regressions:
         raise AirflowFailException(f"panel score regressed on {date}: {'; '.join(regressions)}")

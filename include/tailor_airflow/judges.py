@@ -9,6 +9,7 @@ starts, not turned into missing scores or a crashed task.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -16,10 +17,13 @@ from pathlib import Path
 from airflow.providers.amazon.aws.hooks.bedrock import BedrockHook, BedrockRuntimeHook
 from botocore.exceptions import ClientError
 
+from tailor.converse import reply_text, user_turn
 from tailor.evaluation.judging import Item, structured_prompt
 from tailor.evaluation.metrics import parse_judge_score
 from tailor.settings import DEFAULT_JUDGES, Backend, Settings
 from tailor_airflow.hooks import ADAPTIVE_RETRIES, aws_hook
+
+log = logging.getLogger(__name__)
 
 LOCAL_JUDGES = DEFAULT_JUDGES["local"]  # the only local judges there are
 _PROFILE = re.compile(r"^(us|eu|apac|au|jp|ca|us-gov|global)\.")
@@ -85,17 +89,15 @@ class BedrockJudge:
         for attempt in range(1 + self.retries):
             response = self.hook.conn.converse(
                 modelId=self.model_id,
-                messages=[{"role": "user", "content": [{"text": prompt}]}],
+                messages=user_turn(prompt),
                 # greedy first; a retry samples, so it does not repeat the same bad reply
                 inferenceConfig={"maxTokens": 200, "temperature": 0.0 if not attempt else 0.7},
             )
-            text = "".join(
-                part.get("text", "") for part in response["output"]["message"]["content"]
-            )
+            text = reply_text(response)
             score = parse_judge_score(text)
             if score is not None:
                 return score
-            print(f"{self.model_id}: unparseable reply (try {attempt + 1}): {text[:120]!r}")
+            log.warning(f"{self.model_id}: unparseable reply (try {attempt + 1}): {text[:120]!r}")
         return None
 
 

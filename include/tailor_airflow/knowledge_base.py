@@ -7,6 +7,7 @@ for it in the triggerer; a busy data source (ConflictException) is waited out fi
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -15,14 +16,25 @@ from airflow.sdk import BaseOperator, Context
 from botocore.exceptions import ClientError
 
 from tailor.ingestion import ENDED_UNSYNCED, RUNNING_STATES, check_ingestion_job, client_token
-from tailor.kb_sync import load_snapshot
+from tailor.kb_sync import load_snapshot, plan_sync
 from tailor.settings import Backend, Settings
-from tailor_airflow.config import kb_state_root, load_settings
+from tailor_airflow.config import catalog_root, kb_state_root, load_settings
 from tailor_airflow.hooks import aws_connection, aws_hook
 from tailor_airflow.ingestion_trigger import IngestionJobTrigger
 
 MAX_CONFLICT_WAITS = 3
 MAX_RESTARTS = 10  # jobs of one transition that ended FAILED/STOPPED before this attempt
+
+log = logging.getLogger(__name__)
+
+
+def plan_catalog_sync(allow_mass_delete: bool) -> dict[str, Any]:
+    """Compare the catalog with the last synced manifest. A bad catalog or a refused mass
+    delete raises an error the DAGs' retry policy fails at once: a retry cannot fix a typo."""
+    settings = load_settings()
+    plan = plan_sync(catalog_root(settings), kb_state_root(settings), allow_mass_delete)
+    log.info("%s", plan.reason)
+    return plan.to_dict()
 
 
 class SyncKnowledgeBaseOperator(BaseOperator):
@@ -46,11 +58,7 @@ class SyncKnowledgeBaseOperator(BaseOperator):
         from tailor.local.knowledge_base import LocalKnowledgeBase
 
         products = load_snapshot(kb_state_root(settings), self.plan["manifest_hash"])
-        kb = LocalKnowledgeBase(
-            settings.local_kb_dir,
-            chunk_tokens=settings.chunk_tokens,
-            chunk_overlap=settings.chunk_overlap,
-        )
+        kb = LocalKnowledgeBase.from_settings(settings)
         version = kb.apply(self.plan["manifest_hash"], products)
         self.log.info(
             "Knowledge base version %d: %d products, %d chunks; re-embedded %d chunks "

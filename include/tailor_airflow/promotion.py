@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,13 @@ from airflow.sdk import BaseOperator, Context
 from tailor.finetune.dataset import PROMPT
 from tailor.finetune.gate import decide
 from tailor.finetune.registry import promote, read_current, write_lineage
+from tailor.jsonl import read_jsonl
 from tailor.settings import Backend, Settings
 from tailor_airflow.assets import MODEL
 from tailor_airflow.config import load_settings, models_root
 from tailor_airflow.endpoint import served_component
-from tailor_airflow.training_set import read_jsonl
+
+log = logging.getLogger(__name__)
 
 
 def _answerers(settings: Settings, trained: dict[str, Any], current: dict[str, Any] | None):
@@ -29,7 +32,7 @@ def _answerers(settings: Settings, trained: dict[str, Any], current: dict[str, A
         from tailor.local.generate import LocalGenerator
 
         def local(path: str):
-            generator = LocalGenerator(Path(path), max_new_tokens=96)
+            generator = LocalGenerator(Path(path))
             return lambda prompt: generator.generate(prompt).text
 
         return local(trained["model_path"]), current and local(current["path"])
@@ -87,7 +90,7 @@ def gate_candidate(training: dict[str, Any], trained: dict[str, Any], skip: bool
         from tailor_airflow.sagemaker_model import SageMakerModels
 
         SageMakerModels(settings).delete_component(trained["inference_component"])
-    print(result.reason)
+    log.info(result.reason)
     return record
 
 
@@ -131,7 +134,7 @@ class DeployModelOperator(BaseOperator):
         endpoint.request(1)  # restarts the server on the new model folder
         self.log.info("Restarting the local endpoint on %s", version)
         self.defer(
-            trigger=endpoint.waiter(1, settings.endpoint_poll_seconds, 300),
+            trigger=endpoint.trigger(1, settings.endpoint_poll_seconds, 300),
             method_name="execute_complete",
         )
 
@@ -186,5 +189,5 @@ def record_lineage(
     }
     write_lineage(root, version, lineage)
     verdict = "PROMOTED and deployed" if promoted else "NOT PROMOTED"
-    print(f"{version}: {verdict}. {gate['reason'] if gate else ''} Lineage: {root / version}")
+    log.info(f"{version}: {verdict}. {gate['reason'] if gate else ''} Lineage: {root / version}")
     return lineage

@@ -30,11 +30,7 @@ def knowledge_base(settings: Settings) -> KnowledgeBase:
     if settings.backend is Backend.LOCAL:
         from tailor.local.knowledge_base import LocalKnowledgeBase
 
-        return LocalKnowledgeBase(
-            settings.local_kb_dir,
-            chunk_tokens=settings.chunk_tokens,
-            chunk_overlap=settings.chunk_overlap,
-        )
+        return LocalKnowledgeBase.from_settings(settings)
     (kb_id,) = settings.require("knowledge_base_id")
     return BedrockKnowledgeBase(
         kb_id, aws_hook(BedrockAgentRuntimeHook, settings, config=ADAPTIVE_RETRIES)

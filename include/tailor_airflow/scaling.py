@@ -13,16 +13,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from airflow.configuration import conf
 from airflow.sdk import BaseOperator, Context
 from airflow.sdk.exceptions import AirflowSkipException
 
 from tailor.endpoint.events import ScalingEvent, record_event
 from tailor.endpoint.leases import LeaseBook
 from tailor.endpoint.observe import Observation
-from tailor.endpoint.schedule import EndpointSchedule
 from tailor.settings import Settings
-from tailor_airflow.config import load_settings, storage_path
+from tailor_airflow.config import data_layout, load_settings
+from tailor_airflow.dag_defaults import endpoint_schedule
 from tailor_airflow.endpoint import Endpoint, endpoint_for
 
 
@@ -31,20 +30,16 @@ class ScalingFailed(RuntimeError):
 
 
 def endpoint_root(settings: Settings):
-    return storage_path(settings, settings.data_root) / "endpoint"
+    return data_layout(settings).endpoint
 
 
 def lease_book(settings: Settings) -> LeaseBook:
     return LeaseBook(endpoint_root(settings) / "leases")
 
 
-def schedule() -> EndpointSchedule:
-    return EndpointSchedule.from_env(conf.get("core", "default_timezone"))
-
-
 def scheduled_copies(settings: Settings, when: datetime) -> int:
     """What the schedule asks for at `when`: `endpoint_copies` in working hours, else 0."""
-    return settings.endpoint_copies if schedule().copies_at(when) else 0
+    return settings.endpoint_copies if endpoint_schedule().copies_at(when) else 0
 
 
 def lease_holder(context: Context) -> str:
@@ -109,7 +104,7 @@ class ScaleEndpointOperator(BaseOperator):
                 "%s is still being deleted; waiting before recreating it", endpoint.description
             )
             self.defer(
-                trigger=endpoint.waiter(0, poll, attempts), method_name="resume", timeout=timeout
+                trigger=endpoint.trigger(0, poll, attempts), method_name="resume", timeout=timeout
             )
         endpoint.request(target)
         record_event(
@@ -126,7 +121,7 @@ class ScaleEndpointOperator(BaseOperator):
             "Asked %s for %d copies (was %s); waiting", endpoint.description, target, seen.state
         )
         self.defer(
-            trigger=endpoint.waiter(target, poll, attempts),
+            trigger=endpoint.trigger(target, poll, attempts),
             method_name="execute_complete",
             kwargs={"target": target},
             timeout=timeout,

@@ -6,19 +6,20 @@ import json
 from pathlib import Path
 from typing import Any
 
+from airflow.providers.amazon.aws.triggers.sagemaker import SageMakerTrigger
 from airflow.sdk import BaseOperator, Context
 
 from tailor.finetune.dataset import PROMPT
+from tailor.jsonl import read_jsonl
 from tailor.settings import Backend, Settings
 from tailor_airflow.config import load_settings
 from tailor_airflow.hooks import aws_connection
-from tailor_airflow.training_set import read_jsonl
 
 LORA_RANK = 8
 
 
 def _local_model_dir(settings: Settings, version: str) -> Path:
-    return settings.local_root / "models" / version / "model"
+    return settings.local_layout.models / version / "model"
 
 
 class TrainModelOperator(BaseOperator):
@@ -39,8 +40,6 @@ class TrainModelOperator(BaseOperator):
 
     # -- aws: JumpStart training job, then the candidate staged as an inference component
     def _train_aws(self, settings: Settings, context: Context) -> dict[str, Any]:
-        from airflow.providers.amazon.aws.triggers.sagemaker import SageMakerTrigger
-
         from tailor_airflow.sagemaker_model import (
             SageMakerModels,
             jumpstart_serving_container,
@@ -75,7 +74,6 @@ class TrainModelOperator(BaseOperator):
 
     def after_training(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         from tailor_airflow.sagemaker_model import SageMakerModels, resource_name
-        from tailor_airflow.scaling_triggers import EndpointInServiceTrigger
 
         settings = load_settings()
         models = SageMakerModels(settings)
@@ -87,22 +85,27 @@ class TrainModelOperator(BaseOperator):
             )
         if not models.ensure_endpoint():
             self.log.info("Created endpoint %s for inference components; waiting", models.endpoint)
-            self.defer(
-                trigger=EndpointInServiceTrigger(
-                    endpoint_name=models.endpoint, target=1, poll_interval=30, max_attempts=60,
-                    **aws_connection(settings),
+            self.defer(  # botocore's endpoint_in_service waiter, through the provider
+                trigger=SageMakerTrigger(
+                    job_name=models.endpoint, job_type="endpoint", waiter_delay=30,
+                    waiter_max_attempts=60, **aws_connection(settings),
                 ),
-                method_name="stage_candidate",
+                method_name="endpoint_ready",
             )  # fmt: skip
-        return self.stage_candidate(context, {"status": "converged"})
+        return self.stage_candidate(settings)
 
-    def stage_candidate(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+    def endpoint_ready(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        if event.get("status") != "success":
+            raise RuntimeError(
+                f"endpoint {event.get('job_name')} did not become InService "
+                f"({event.get('status')}): {event.get('message')}"
+            )
+        return self.stage_candidate(load_settings())
+
+    def stage_candidate(self, settings: Settings) -> dict[str, Any]:
         from tailor_airflow.sagemaker_model import SageMakerModels, resource_name
         from tailor_airflow.scaling_triggers import InferenceComponentTrigger
 
-        if event.get("status") != "converged":
-            raise RuntimeError(f"endpoint did not become ready: {event}")
-        settings = load_settings()
         models = SageMakerModels(settings)
         job = models.training_job(resource_name(self.training["version"]))
         component = models.stage_component(

@@ -8,24 +8,20 @@ training files; ``gate_questions.jsonl`` sits beside it.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from airflow.sdk.exceptions import AirflowFailException
 
-from tailor.finetune.dataset import PROMPT, Method, TrainingDataError, build_training_set
+from tailor.errors import InputError
+from tailor.finetune.dataset import PROMPT, Method, build_training_set
 from tailor.finetune.registry import read_current, version_name
+from tailor.jsonl import write_jsonl
 from tailor.kb_sync import last_synced, load_snapshot
-from tailor.storage import write_atomic
 from tailor.testset import load_test_set
 from tailor_airflow.config import kb_state_root, load_settings, models_root, storage_path
 
-
-def write_jsonl(path, records: list[dict[str, Any]]) -> None:
-    write_atomic(path, "".join(json.dumps(r) + "\n" for r in records).encode())
-
-
-def read_jsonl(path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+log = logging.getLogger(__name__)
 
 
 def pin_inputs() -> dict[str, Any]:
@@ -44,7 +40,7 @@ def pin_inputs() -> dict[str, Any]:
         "sync_record": commit["record"],
         "deployed_version": current["version"] if current else None,
     }
-    print(f"Training on catalog {pinned['manifest_hash'][:12]} (synced {commit['synced_at']}); "
+    log.info(f"Training on catalog {pinned['manifest_hash'][:12]} (synced {commit['synced_at']}); "
           f"deployed model: {pinned['deployed_version'] or 'none'}")  # fmt: skip
     return pinned
 
@@ -55,12 +51,9 @@ def prepare_training_set(method: str, pinned: dict[str, Any], run_id: str) -> di
     products = load_snapshot(kb_state_root(settings), pinned["manifest_hash"])
     test_path = storage_path(settings, settings.test_set_uri)
     if not test_path.exists():
-        raise AirflowFailException(f"test set {test_path} not found; the leak check needs it")
+        raise InputError(str(test_path), None, "test set not found; the leak check needs it")
     test_set = load_test_set(test_path.read_bytes(), str(test_path), {p.name for p in products})
-    try:
-        training = build_training_set(Method(method), products, test_set.cases)
-    except TrainingDataError as err:
-        raise AirflowFailException(str(err)) from err
+    training = build_training_set(Method(method), products, test_set.cases)
     version = version_name(run_id)
     folder = models_root(settings) / version
     # the training channel holds only training files: JumpStart reads every file in it
@@ -95,5 +88,5 @@ def prepare_training_set(method: str, pinned: dict[str, Any], run_id: str) -> di
         "folder": folder.as_uri(),
         "train_uri": channel.as_uri(),
     }
-    print(f"Training set {version}: {summary}")
+    log.info(f"Training set {version}: {summary}")
     return summary

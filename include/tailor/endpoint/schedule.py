@@ -40,11 +40,12 @@ class EndpointSchedule:
                 raise ValueError(f"invalid cron expression {cron!r} for the endpoint schedule")
 
     @classmethod
-    def from_env(cls, default_timezone: str = "UTC") -> EndpointSchedule:
+    def from_env(cls, timezone: str = "UTC") -> EndpointSchedule:
+        """The crons from ``TAILOR_ENDPOINT_UP_CRON``/``_DOWN_CRON``, read in `timezone`."""
         return cls(
             up_cron=os.environ.get("TAILOR_ENDPOINT_UP_CRON", DEFAULT_UP),
             down_cron=os.environ.get("TAILOR_ENDPOINT_DOWN_CRON", DEFAULT_DOWN),
-            timezone=os.environ.get("TAILOR_TIMEZONE") or default_timezone,
+            timezone=timezone,
         )
 
     @property

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from tailor.evaluation.approaches import Approach
+
 Rows = list[dict[str, Any]]
-COLORS = {"domain": ["rag", "fine_tuned", "hybrid", "base"],
+COLORS = {"domain": [approach.value for approach in Approach],
           "range": ["#1f77b4", "#d62728", "#2ca02c", "#7f7f7f"]}  # fmt: skip
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from typing import Any
 
-from tailor.evaluation.metrics import latency_summary, mean_ci, present
+from tailor.evaluation.metrics import latency_summary, mean_ci, present, regressed
 from tailor.storage import write_atomic
 
 REFERENCE_COLUMNS = ["method", "avg_bert_score", "avg_llm_evaluator_score", "avg_inference_time"]
@@ -103,3 +104,32 @@ def records(frame) -> list[dict[str, Any]]:
         {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
         for row in frame.astype(object).to_dict(orient="records")
     ]
+
+
+@dataclass(frozen=True)
+class RegressionCheck:
+    """One approach tonight against its trailing median; no score or no history: no verdict."""
+
+    approach: str
+    score: float | None
+    baseline: float | None
+    regressed: bool
+
+
+def check_regressions(
+    history: Any, approaches: list[str], date: str, margin: float, window: int
+) -> list[RegressionCheck]:
+    """Each approach's panel score on `date` against the median of its `window` nights before."""
+    scored = history.dropna(subset=["avg_llm_evaluator_score"]) if len(history) else history
+    checks = []
+    for approach in approaches:
+        mine = scored[scored["method"] == approach] if len(scored) else scored
+        today = mine[mine["date"] == date]["avg_llm_evaluator_score"] if len(mine) else []
+        if len(today) == 0:
+            checks.append(RegressionCheck(approach, None, None, False))
+            continue
+        score = float(today.iloc[0])
+        before = mine[mine["date"] < date]["avg_llm_evaluator_score"].tolist()
+        worse, baseline = regressed(before, score, margin, window)
+        checks.append(RegressionCheck(approach, score, baseline, worse))
+    return checks

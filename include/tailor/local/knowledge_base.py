@@ -24,6 +24,7 @@ from tailor.catalog import Product
 from tailor.local.chunking import token_windows
 from tailor.local.embedding import MiniLMEmbedder
 from tailor.retrieval import RetrievedChunk
+from tailor.settings import Settings
 
 TABLE = "chunks"
 
@@ -65,6 +66,16 @@ class LocalKnowledgeBase:
         self.embedder = embedder or MiniLMEmbedder()
         self.chunk_tokens = chunk_tokens
         self.chunk_overlap = chunk_overlap
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LocalKnowledgeBase:
+        """The store under ``data_root``, chunked as the settings say: sync and retrieval
+        must agree on both."""
+        return cls(
+            settings.local_kb_dir,
+            chunk_tokens=settings.chunk_tokens,
+            chunk_overlap=settings.chunk_overlap,
+        )
 
     # -- versions ---------------------------------------------------------------------
     @property

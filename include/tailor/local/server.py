@@ -7,6 +7,7 @@ started it, and stopping it frees all its memory.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -20,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from tailor.endpoint.observe import EndpointAsleep
+from tailor.endpoint.observe import EndpointAsleep, Observation
 
 
 @dataclass(frozen=True)
@@ -61,17 +62,33 @@ class LocalModelServer:
             return None
         return state
 
-    def healthy(self, timeout: float = 2.0) -> bool:
+    async def readiness(self) -> Observation:
+        """The one rule for "is it serving?": no process is 0 copies; a process whose health
+        check or one-token completion does not answer yet is starting (None); a completion
+        answered is 1 copy. Health alone is not enough: the model loads on first use."""
+        state = self.state()
+        if state is None:
+            return Observation(0, "stopped")
+        warm_up = {"model": state.model_dir, "messages": [{"role": "user", "content": "hi"}],
+                   "max_tokens": 1}  # fmt: skip
         try:
-            return httpx.get(f"{self.url}/health", timeout=timeout).status_code == 200
+            async with httpx.AsyncClient(base_url=self.url, timeout=120) as client:
+                if (await client.get("/health")).status_code != 200:
+                    return Observation(None, "starting")
+                response = await client.post("/v1/chat/completions", json=warm_up)
         except httpx.HTTPError:
-            return False
+            return Observation(None, "starting")
+        if response.status_code != 200:
+            return Observation(None, f"warming up (HTTP {response.status_code})")
+        return Observation(1, f"serving {state.model_dir} (pid {state.pid})")
+
+    def observe(self) -> Observation:
+        """`readiness` from synchronous code (a task, a script)."""
+        return asyncio.run(self.readiness())
 
     def copies(self) -> int | None:
         """1 when serving, 0 when stopped, None while starting."""
-        if self.state() is None:
-            return 0
-        return 1 if self.healthy() else None
+        return self.observe().copies
 
     def start(self, model_dir: Path) -> ServerState:
         """Start serving `model_dir` (restarting if another model is served)."""

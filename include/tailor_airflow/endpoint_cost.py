@@ -3,35 +3,29 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from tailor.endpoint.cost import EndpointCost, copy_hours, endpoint_cost
 from tailor.endpoint.events import load_events
+from tailor.endpoint.hours import EndpointCost, endpoint_cost, recorded_cost
 from tailor.settings import Settings
 from tailor.storage import write_atomic
 from tailor_airflow.config import load_settings
 from tailor_airflow.scaling import endpoint_root
 
+log = logging.getLogger(__name__)
+
 
 def recorded_endpoint_cost(
     settings: Settings, until: datetime, days: int = 30
 ) -> tuple[EndpointCost, int] | None:
-    """Monthly hours and cost from the scaling events of the `days` before `until`, and how
-    many events that window holds; None when nothing was ever recorded."""
+    """`tailor.endpoint.hours.recorded_cost` over the events stored under ``data_root``."""
     events = load_events(endpoint_root(settings) / "events")
-    if not events:
-        return None
-    start = until - timedelta(days=days)
-    before = [e for e in events if datetime.fromisoformat(e.at) < start]
-    initial = before[-1].to_copies if before else events[0].from_copies
-    changes = [(datetime.fromisoformat(e.at), e.to_copies) for e in events]
-    hours = copy_hours(changes, start, until, initial)
-    cost = endpoint_cost(
-        hours, start, until, settings.prices.instance_hour, settings.endpoint_copies
+    return recorded_cost(
+        events, until, days, settings.prices.instance_hour, settings.endpoint_copies
     )
-    return cost, len([e for e in events if datetime.fromisoformat(e.at) >= start])
 
 
 def report_endpoint_cost(until: datetime, days: int = 30) -> dict[str, Any]:
@@ -54,7 +48,7 @@ def report_endpoint_cost(until: datetime, days: int = 30) -> dict[str, Any]:
     }
     key = f"cost/{until:%Y-%m-%d}.json"
     write_atomic(root / key, json.dumps(report, indent=2).encode())
-    print(
+    log.info(
         f"Endpoint: {cost.copy_hours:.1f} copy-hours in the last {days} days -> "
         f"{cost.monthly_hours:.0f} h/month, ${cost.monthly_cost:,.0f}/month vs "
         f"${cost.always_on_monthly_cost:,.0f} always on ({cost.share_of_always_on:.0%}); "

@@ -6,9 +6,11 @@ month ($5,105); the same assumptions are the defaults here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from tailor.endpoint.events import ScalingEvent
 
 HOURS_PER_MONTH = 720
 
@@ -56,3 +58,24 @@ def endpoint_cost(
         monthly_cost=round(monthly * price_per_hour, 2),
         always_on_monthly_cost=round(HOURS_PER_MONTH * copies_when_up * price_per_hour, 2),
     )
+
+
+def recorded_cost(
+    events: Sequence[ScalingEvent],
+    until: datetime,
+    days: int,
+    price_per_hour: float,
+    copies_when_up: int = 1,
+) -> tuple[EndpointCost, int] | None:
+    """Monthly hours and cost from the scaling events of the `days` before `until`, and how
+    many events that window holds; None when nothing was ever recorded. The copy count at
+    the window's start is the last change before it, else the first event's starting count."""
+    if not events:
+        return None
+    start = until - timedelta(days=days)
+    before = [e for e in events if datetime.fromisoformat(e.at) < start]
+    initial = before[-1].to_copies if before else events[0].from_copies
+    changes = [(datetime.fromisoformat(e.at), e.to_copies) for e in events]
+    hours = copy_hours(changes, start, until, initial)
+    cost = endpoint_cost(hours, start, until, price_per_hour, copies_when_up)
+    return cost, len([e for e in events if datetime.fromisoformat(e.at) >= start])

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tailor.endpoint.cost import HOURS_PER_MONTH
+from tailor.endpoint.hours import HOURS_PER_MONTH
+from tailor.evaluation.approaches import Approach
 from tailor.prices import Prices
 
 
@@ -27,7 +28,7 @@ class Usage:
 
 
 def monthly_cost(
-    approach: str,
+    approach: Approach | str,
     prices: Prices,
     usage: Usage = Usage(),
     endpoint_hours: float | None = None,
@@ -44,9 +45,9 @@ def monthly_cost(
         + usage.output_tokens / 1000 * prices.bedrock_output_per_1k_tokens
     )
     training = prices.training_minutes_per_month / 60 * prices.training_instance_hour
-    uses_context = approach in ("rag", "hybrid")
-    fixed = vector_store if uses_context else 0.0
-    if approach in ("rag", "base"):
+    approach = Approach(approach)
+    fixed = vector_store if approach.uses_context else 0.0
+    if not approach.uses_endpoint:
         total = round(fixed + tokens, 2)
         return {"monthly_cost_24x7": total, "monthly_cost_scheduled": total}
     always_on = HOURS_PER_MONTH * endpoint_copies * prices.instance_hour

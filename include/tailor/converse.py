@@ -1,0 +1,16 @@
+"""The Bedrock Converse request and reply shapes Tailor uses: one user turn in, the text of
+the reply's content blocks out (a reply may hold several text blocks, or none)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def user_turn(prompt: str) -> list[dict[str, Any]]:
+    """``messages`` for a single-turn question."""
+    return [{"role": "user", "content": [{"text": prompt}]}]
+
+
+def reply_text(response: dict[str, Any]) -> str:
+    """Every text block of the reply, joined; non-text blocks (reasoning, tool use) skipped."""
+    return "".join(part.get("text", "") for part in response["output"]["message"]["content"])

@@ -1,0 +1,51 @@
+"""Every trigger Tailor defers on survives the triggerer's round trip: serialize, import the
+class by its path, rebuild it from the kwargs, serialize again."""
+
+from __future__ import annotations
+
+import pytest
+from airflow.sdk.module_loading import import_string
+
+from tailor_airflow.ingestion_trigger import IngestionJobTrigger
+from tailor_airflow.polling import PollingTrigger
+from tailor_airflow.scaling_triggers import (
+    EndpointTrigger,
+    InferenceComponentTrigger,
+    LocalServerTrigger,
+)
+
+AWS = {"aws_conn_id": "tailor_aws", "region_name": "eu-west-1"}
+TRIGGERS = [
+    IngestionJobTrigger("KB12345678", "DS12345678", "JOB1234567", poll_interval=5,
+                        max_attempts=7, **AWS),
+    InferenceComponentTrigger(component_name="tailor-v1", target=2, poll_interval=3,
+                              max_attempts=9, **AWS),
+    EndpointTrigger(endpoint_name="tailor-endpoint", target=0, poll_interval=4, max_attempts=6,
+                    **AWS),
+    LocalServerTrigger(state_dir="/tmp/endpoint", port=8011, target=1, poll_interval=1,
+                       max_attempts=3),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("trigger", TRIGGERS, ids=lambda t: type(t).__name__)
+def test_serialize_round_trip_keeps_every_argument(trigger):
+    classpath, kwargs = trigger.serialize()
+    rebuilt = import_string(classpath)(**kwargs)
+    assert type(rebuilt) is type(trigger)
+    assert rebuilt.serialize() == (classpath, kwargs)
+    assert kwargs["poll_interval"] == trigger.poll_interval
+    assert kwargs["max_attempts"] == trigger.max_attempts
+    if "aws_conn_id" in kwargs:  # the connection travels, not a default
+        assert (kwargs["aws_conn_id"], kwargs["region_name"]) == ("tailor_aws", "eu-west-1")
+
+
+def leaves(cls: type) -> set[type]:
+    """The triggers an operator can defer on: the ends of the class chain."""
+    subclasses = cls.__subclasses__()
+    return set().union(*map(leaves, subclasses)) if subclasses else {cls}
+
+
+def test_every_polling_trigger_is_round_tripped_here():
+    assert {cls for cls in leaves(PollingTrigger) if cls.__module__.startswith("tailor")} == {
+        type(t) for t in TRIGGERS
+    }
