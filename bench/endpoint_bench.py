@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import socket
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -20,6 +19,7 @@ from tailor.endpoint.events import ScalingEvent, load_events, record_event
 from tailor.endpoint.hours import copy_hours, endpoint_cost
 from tailor.endpoint.schedule import EndpointSchedule
 from tailor.local.models import base_model_dir, current_model_dir
+from tailor.local.ports import reserve_port
 from tailor.local.server import LocalModelServer
 from tailor.settings import Settings
 
@@ -66,10 +66,7 @@ def local_start_stop(root: Path) -> None:
     settings = Settings.from_mapping({})
     model = current_model_dir(root / "models", Path(settings.model_cache_dir))
     base_model_dir(Path(settings.model_cache_dir))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = LocalModelServer(root / "endpoint", port)
+    server = LocalModelServer(root / "endpoint", reserve_port())
     started = time.perf_counter()
     state = server.start(model)
     while True:

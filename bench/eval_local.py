@@ -18,6 +18,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tailor.local.ports import reserve_port
+
 REPO = Path(__file__).resolve().parents[1]
 WORK = Path(tempfile.mkdtemp(prefix="tailor-bench-eval-"))
 SAMPLES = 8
@@ -27,7 +29,7 @@ os.environ.update(
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW_VAR_TAILOR_SETTINGS": json.dumps(
-            {"data_root": str(WORK / "data"), "local_endpoint_port": 8019}
+            {"data_root": str(WORK / "data"), "local_endpoint_port": reserve_port()}
         ),
         "HF_HUB_OFFLINE": "1",
     }

@@ -173,7 +173,8 @@ def endpoint_demo(settings, log_dir: Path, question: str) -> int:
     reports = sorted((settings.local_layout.endpoint / "cost").glob("*.json"))
     cost = json.loads(reports[-1].read_text())  # written by report_cost in this run
     print(f"  Scaled back to zero in {seconds:.0f} s. Endpoint: {cost['copy_hours']:.1f} "
-          f"copy-hours recorded -> {cost['monthly_hours']:.0f} h/month, "
+          f"copy-hours in the last {cost['period_hours'] / 24:.0f} days -> "
+          f"{cost['monthly_hours']:.0f} h/month, "
           f"${cost['monthly_cost']:,.0f}/month vs ${cost['always_on_monthly_cost']:,.0f} "
           f"always on ({cost['share_of_always_on']:.0%}); report at {reports[-1]}")  # fmt: skip
     print(f"  Scaling events   : {settings.local_layout.endpoint / 'events'}")

@@ -26,6 +26,18 @@ def offline_client(service: str):
     )
 
 
+class AsyncWaiter:
+    """The aiobotocore waiter shape over a botocore waiter: same acceptors, same errors."""
+
+    def __init__(self, waiter) -> None:
+        self._waiter = waiter
+        self.name = waiter.name
+        self.config = waiter.config
+
+    async def wait(self, **kwargs) -> None:
+        self._waiter.wait(**kwargs)
+
+
 class AsyncClient:
     """The aiobotocore client shape, answering from a stubbed botocore client."""
 
@@ -37,6 +49,10 @@ class AsyncClient:
 
     async def __aexit__(self, *exc) -> bool:
         return False
+
+    def get_waiter(self, name: str) -> AsyncWaiter:
+        """botocore's own waiter model (acceptors, matchers), polled through the stub."""
+        return AsyncWaiter(self._client.get_waiter(name))
 
     def __getattr__(self, name):
         method = getattr(self._client, name)

@@ -61,6 +61,16 @@ def postgres():
 
 
 @pytest.fixture(scope="session")
+def airflow_standalone(tmp_path_factory, postgres):
+    """One `airflow standalone` for every test that needs one (tests/standalone.py)."""
+    from standalone import shared_standalone
+
+    work = tmp_path_factory.mktemp("standalone")
+    with shared_standalone(work, postgres.database("standalone")) as shared:
+        yield shared
+
+
+@pytest.fixture(scope="session")
 def embedder():
     from tailor.local.embedding import MiniLMEmbedder
 

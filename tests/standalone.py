@@ -1,9 +1,16 @@
-"""A real `airflow standalone` (scheduler, triggerer, API server, LocalExecutor) for tests."""
+"""A real `airflow standalone` (scheduler, triggerer, API server, LocalExecutor) for tests.
+
+One is started per session (`shared_standalone`, the conftest fixture `airflow_standalone`)
+and serves every test that needs one: the backfill, the Tailor page in a browser, access
+control. Its data root holds the sample catalog and test set, synced, and a seeded
+evaluation history (2026-11-18..20) for the page; backfills use other nights.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,8 +21,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import REPO
+from conftest import REPO, SAMPLE_CATALOG, SAMPLE_TEST_SET
+from test_dashboard_data import seed
 from test_local_endpoint import free_port
+
+from tailor.local.server import LocalModelServer
 
 AIRFLOW = [sys.executable, "-m", "airflow"]
 
@@ -28,7 +38,7 @@ class Standalone:
 
     @property
     def url(self) -> str:
-        return f"http://localhost:{self.port}"
+        return f"http://127.0.0.1:{self.port}"
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         """Run an `airflow` command against this standalone's metadata database."""
@@ -48,14 +58,14 @@ class Standalone:
     def log_tail(self, chars: int = 4000) -> str:
         return (self.home / "standalone.log").read_text(errors="replace")[-chars:]
 
-    def token(self) -> str:
-        """A JWT for `admin`, from the password standalone generated."""
+    def token(self, user: str = "admin") -> str:
+        """A JWT for `user`, from the password standalone generated."""
         passwords = json.loads(
             (self.home / "simple_auth_manager_passwords.json.generated").read_text()
         )
         request = urllib.request.Request(
             f"{self.url}/auth/token",
-            data=json.dumps({"username": "admin", "password": passwords["admin"]}).encode(),
+            data=json.dumps({"username": user, "password": passwords[user]}).encode(),
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -64,7 +74,7 @@ class Standalone:
 
 def airflow_env(home: Path, settings: dict, database: str, **extra: str) -> dict[str, str]:
     """The environment of a standalone on `home` whose metadata lives at the `database` URL."""
-    port = free_port()
+    port, worker_logs, trigger_logs = free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "AIRFLOW_HOME": str(home),
@@ -73,9 +83,16 @@ def airflow_env(home: Path, settings: dict, database: str, **extra: str) -> dict
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__API__PORT": str(port),
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/",
+        "AIRFLOW__API__HOST": "127.0.0.1",  # loopback only
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(worker_logs),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(trigger_logs),
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        # analyst: a viewer who may not read nightly_eval (tests/auth/tailor_test_auth.py)
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin,analyst:viewer",
+        "PYTHONPATH": os.pathsep.join(
+            [str(REPO / "tests" / "auth"), *filter(None, [os.environ.get("PYTHONPATH")])]
+        ),
         "AIRFLOW_VAR_TAILOR_SETTINGS": json.dumps(settings),
         **extra,
     }
@@ -123,3 +140,39 @@ def _healthy(url: str) -> bool:
 def _parsed(server: Standalone, dag_id: str) -> bool:
     result = server.cli("dags", "list", "-o", "json", check=False)
     return result.returncode == 0 and f'"{dag_id}"' in result.stdout
+
+
+@dataclass
+class Shared:
+    airflow: Standalone
+    data: Path
+
+
+@contextmanager
+def shared_standalone(work: Path, database: str) -> Iterator[Shared]:
+    """The session's standalone on the embedded backend, with the catalog synced and
+    nightly_eval unpaused; no scheduled runs, so only what a test starts runs."""
+    data = work / "data"
+    (data / "catalog").mkdir(parents=True)
+    shutil.copy(SAMPLE_CATALOG, data / "catalog")
+    shutil.copy(SAMPLE_TEST_SET, data / "test_set.json")
+    seed(data)
+    endpoint_port = free_port()
+    home = work / "airflow"
+    home.mkdir()
+    env = airflow_env(
+        home,
+        {"data_root": str(data), "local_endpoint_port": endpoint_port, "judge_controls": 1,
+         "endpoint_poll_seconds": 1},
+        database,
+        AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="False",  # only the runs a test starts
+        TAILOR_ENDPOINT_UP_CRON="never",  # off-hours all year: wake, then restore
+        TAILOR_ENDPOINT_DOWN_CRON="0 0 * * *",
+    )  # fmt: skip
+    with standalone(home, env, "nightly_eval") as airflow:
+        airflow.cli("dags", "test", "kb_sync")
+        airflow.cli("dags", "unpause", "nightly_eval")  # backfills need an unpaused DAG
+        try:
+            yield Shared(airflow, data)
+        finally:
+            LocalModelServer(data / "endpoint", endpoint_port).stop()

@@ -14,7 +14,11 @@ from tailor.endpoint.events import load_events
 from tailor.endpoint.leases import LeaseBook
 from tailor.endpoint.observe import EndpointNotFound
 from tailor_airflow.scaling import ScaleEndpointOperator, ScalingFailed
-from tailor_airflow.scaling_triggers import EndpointTrigger, InferenceComponentTrigger
+from tailor_airflow.scaling_triggers import (
+    EndpointDeletedTrigger,
+    EndpointTrigger,
+    InferenceComponentTrigger,
+)
 
 COMPONENT, ENDPOINT, CONFIG = "tailor-llm-ic", "tailor-llm", "tailor-llm-config"
 NOW = datetime(2026, 11, 16, 20, tzinfo=UTC)
@@ -162,14 +166,16 @@ def test_legacy_endpoint_is_deleted_at_zero_and_recreated_after_deleting(sagemak
     sagemaker.add_response("delete_endpoint", {}, name)
     with pytest.raises(TaskDeferred) as down:
         scale(0).execute(context())
-    assert isinstance(down.value.trigger, EndpointTrigger) and down.value.trigger.target == 0
+    assert isinstance(down.value.trigger, EndpointDeletedTrigger)  # botocore's waiter
+    assert down.value.trigger.waiter_args == name
 
     # the morning: the endpoint is still Deleting, so wait for it to be gone first
     sagemaker.add_response("describe_endpoint", endpoint("Deleting"), name)
     with pytest.raises(TaskDeferred) as waiting:
         scale(1).execute(context("scheduled__2026-11-17T07:00:00+00:00"))
-    assert waiting.value.method_name == "resume" and waiting.value.trigger.target == 0
-    gone = {"status": "converged", "copies": 0, "state": "absent"}
+    assert waiting.value.method_name == "resume"
+    assert isinstance(waiting.value.trigger, EndpointDeletedTrigger)
+    gone = {"status": "success", "endpoint_name": ENDPOINT}
 
     not_found = {"service_error_code": "ValidationException",
                  "service_message": f"Could not find endpoint \"{ENDPOINT}\".",
@@ -182,7 +188,8 @@ def test_legacy_endpoint_is_deleted_at_zero_and_recreated_after_deleting(sagemak
     )
     with pytest.raises(TaskDeferred) as up:
         scale(1).resume(context("scheduled__2026-11-17T07:00:00+00:00"), gone)
-    assert up.value.trigger.target == 1 and up.value.method_name == "execute_complete"
+    assert isinstance(up.value.trigger, EndpointTrigger) and up.value.trigger.target == 1
+    assert up.value.method_name == "execute_complete"
     recorded = load_events(tmp_path / "endpoint" / "events")
     assert [(e.from_copies, e.to_copies) for e in recorded] == [(1, 0), (0, 1)]
 
@@ -196,3 +203,23 @@ def test_legacy_endpoint_unknown_everywhere_is_a_clear_error(sagemaker, aws):
     )
     with pytest.raises(EndpointNotFound, match="no EndpointConfig is known"):
         scale(1).execute(context())
+
+
+def test_endpoint_deleted_wait_ends_when_describe_says_not_found(sagemaker):
+    trigger = EndpointDeletedTrigger(ENDPOINT, waiter_delay=0, waiter_max_attempts=5)
+    name = {"EndpointName": ENDPOINT}
+    sagemaker.add_response("describe_endpoint", endpoint("Deleting"), name)
+    sagemaker.add_client_error("describe_endpoint", service_error_code="ValidationException",
+                               service_message=f'Could not find endpoint "{ENDPOINT}".',
+                               expected_params=name)  # fmt: skip
+    assert trigger_events(trigger) == [{"status": "success", "endpoint_name": ENDPOINT}]
+
+
+def test_endpoint_that_fails_while_deleting_fails_the_scale_down(sagemaker):
+    trigger = EndpointDeletedTrigger(ENDPOINT, waiter_delay=0, waiter_max_attempts=5)
+    failed = {**endpoint("Failed"), "FailureReason": "cannot release capacity"}
+    sagemaker.add_response("describe_endpoint", failed, {"EndpointName": ENDPOINT})
+    (event,) = trigger_events(trigger)
+    assert event["status"] == "error"
+    with pytest.raises(ScalingFailed, match="cannot release capacity"):
+        scale(0).execute_complete(context(), event, target=0)

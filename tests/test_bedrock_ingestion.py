@@ -185,7 +185,7 @@ def test_failed_documents_fail_the_sync_by_default(bedrock):
         operator().execute_complete({}, event)
 
 
-def test_failed_documents_only_warn_when_configured(bedrock, tailor_settings):
+def test_failed_documents_only_warn_when_configured(bedrock, tailor_settings, capsys, caplog):
     tailor_settings(
         backend="aws", knowledge_base_id=KB, data_source_id=DS, fail_on_failed_documents=False
     )
@@ -195,6 +195,8 @@ def test_failed_documents_only_warn_when_configured(bedrock, tailor_settings):
     }
     result = operator().execute_complete({}, event)
     assert (result["backend"], result["ingestionJobId"]) == ("aws", "OURS000001")
+    logged = capsys.readouterr().out + caplog.text
+    assert "ingestion job OURS000001: 1 of" in logged and "scanned documents failed" in logged
 
 
 @pytest.mark.parametrize("status", ["FAILED", "STOPPING", "STOPPED", "SOMETHING_NEW", None])

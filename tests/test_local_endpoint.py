@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 from datetime import UTC, datetime
 
@@ -19,9 +18,10 @@ from tailor.local.server import LocalModelServer
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port reserved for this test session (tailor.local.ports)."""
+    from tailor.local.ports import reserve_port
+
+    return reserve_port()
 
 
 @pytest.fixture(scope="module")

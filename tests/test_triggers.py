@@ -9,6 +9,7 @@ from airflow.sdk.module_loading import import_string
 from tailor_airflow.ingestion_trigger import IngestionJobTrigger
 from tailor_airflow.polling import PollingTrigger
 from tailor_airflow.scaling_triggers import (
+    EndpointDeletedTrigger,
     EndpointTrigger,
     InferenceComponentTrigger,
     LocalServerTrigger,
@@ -25,16 +26,22 @@ TRIGGERS = [
     LocalServerTrigger(state_dir="/tmp/endpoint", port=8011, target=1, poll_interval=1,
                        max_attempts=3),
 ]  # fmt: skip
+# botocore's endpoint_deleted waiter through the provider's base trigger, and its serialize
+WAITER_TRIGGERS = [
+    EndpointDeletedTrigger("tailor-endpoint", waiter_delay=4, waiter_max_attempts=6, **AWS),
+]
 
 
-@pytest.mark.parametrize("trigger", TRIGGERS, ids=lambda t: type(t).__name__)
+@pytest.mark.parametrize("trigger", TRIGGERS + WAITER_TRIGGERS, ids=lambda t: type(t).__name__)
 def test_serialize_round_trip_keeps_every_argument(trigger):
     classpath, kwargs = trigger.serialize()
     rebuilt = import_string(classpath)(**kwargs)
     assert type(rebuilt) is type(trigger)
     assert rebuilt.serialize() == (classpath, kwargs)
-    assert kwargs["poll_interval"] == trigger.poll_interval
-    assert kwargs["max_attempts"] == trigger.max_attempts
+    assert vars(rebuilt).keys() == vars(trigger).keys()
+    for name, value in vars(trigger).items():
+        if not name.startswith("_") and name not in ("log", "trigger_id", "task_instance"):
+            assert getattr(rebuilt, name) == value, name
     if "aws_conn_id" in kwargs:  # the connection travels, not a default
         assert (kwargs["aws_conn_id"], kwargs["region_name"]) == ("tailor_aws", "eu-west-1")
 

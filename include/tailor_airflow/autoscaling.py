@@ -94,7 +94,12 @@ def deregister_scale_out_from_zero(settings: Settings, component: str) -> None:
 
 
 class EnableScaleFromZeroOperator(BaseOperator):
-    """Register scale-out from zero for the served component when `autoscale_from_zero` is on."""
+    """Register scale-out from zero for the served component when `autoscale_from_zero` is on.
+
+    Takes only BaseOperator's arguments: what to register comes from the settings (the
+    served inference component, ``endpoint_copies``). Skips on the local backend or when
+    the setting is off; returns the scalable target, policy and alarm names.
+    """
 
     def execute(self, context: Context) -> dict[str, str]:
         settings = load_settings()

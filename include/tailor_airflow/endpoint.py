@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
+from airflow.triggers.base import BaseTrigger
 
 from tailor.endpoint.observe import (
     EndpointNotFound,
@@ -30,6 +31,7 @@ from tailor_airflow.config import data_layout, models_root
 from tailor_airflow.hooks import aws_connection, aws_hook
 from tailor_airflow.scaling_triggers import (
     CopyCountTrigger,
+    EndpointDeletedTrigger,
     EndpointTrigger,
     InferenceComponentTrigger,
     LocalServerTrigger,
@@ -42,7 +44,7 @@ class Endpoint(Protocol):
 
     def observe(self) -> Observation: ...
     def request(self, copies: int) -> None: ...
-    def trigger(self, copies: int, poll_interval: float, max_attempts: int) -> CopyCountTrigger: ...
+    def trigger(self, copies: int, poll_interval: float, max_attempts: int) -> BaseTrigger: ...
 
 
 class LocalEndpoint:
@@ -142,7 +144,12 @@ class LegacyEndpoint(_SageMakerEndpoint):
             EndpointName=self.name, EndpointConfigName=self._config_name()
         )
 
-    def trigger(self, copies: int, poll_interval: float, max_attempts: int) -> CopyCountTrigger:
+    def trigger(self, copies: int, poll_interval: float, max_attempts: int) -> BaseTrigger:
+        if copies == 0:
+            return EndpointDeletedTrigger(
+                endpoint_name=self.name, waiter_delay=int(poll_interval),
+                waiter_max_attempts=max_attempts, **aws_connection(self.settings),
+            )  # fmt: skip
         return EndpointTrigger(
             endpoint_name=self.name, target=copies, poll_interval=poll_interval,
             max_attempts=max_attempts, **aws_connection(self.settings),

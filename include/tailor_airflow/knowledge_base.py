@@ -38,7 +38,12 @@ def plan_catalog_sync(allow_mass_delete: bool) -> dict[str, Any]:
 
 
 class SyncKnowledgeBaseOperator(BaseOperator):
-    """Sync the knowledge base to ``plan`` (the output of ``plan_sync``); return the counts."""
+    """Sync the knowledge base to ``plan``; return the counts (local) or the ingestion job.
+
+    :param plan: the output of ``plan_catalog_sync`` (templated): the manifest hash to reach,
+        the previous one, and the products added, modified and removed. On aws the pair of
+        hashes makes the ingestion job's client token, so a retry re-attaches to its job.
+    """
 
     template_fields = ("plan",)
     ui_color = "#d6eaf8"

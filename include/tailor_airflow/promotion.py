@@ -95,7 +95,12 @@ def gate_candidate(training: dict[str, Any], trained: dict[str, Any], skip: bool
 
 
 class DeployModelOperator(BaseOperator):
-    """Make the promoted candidate the served model; emits the `tailor_model` asset event."""
+    """Make the promoted candidate the served model; emits the `tailor_model` asset event.
+
+    :param training: the ``build_training_set`` output (templated): version and data URIs.
+    :param trained: the ``train`` output (templated): the local model path, or on aws the
+        candidate's inference component and model artifacts.
+    """
 
     template_fields = ("training", "trained")
     ui_color = "#d5f5e3"

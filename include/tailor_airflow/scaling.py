@@ -47,7 +47,12 @@ def lease_holder(context: Context) -> str:
 
 
 class ScaleEndpointOperator(BaseOperator):
-    """Scale to ``target_copies``; None means the scheduled state at the run's time."""
+    """Scale the endpoint to ``target_copies`` and wait, deferred, until it serves them.
+
+    :param target_copies: copies to serve (templated; 0 scales to zero); None or empty means
+        the schedule's state at the run's time (``endpoint_copies`` in working hours, else 0).
+    :param reason: why, recorded with the scaling event (templated); default: the task and DAG.
+    """
 
     template_fields = ("target_copies", "reason")
     ui_color = "#fdebd0"
@@ -140,14 +145,18 @@ class ScaleEndpointOperator(BaseOperator):
 
     @staticmethod
     def _check(event: dict[str, Any], goal: str) -> None:
-        if event["status"] == "converged":
+        """Our triggers end "converged"; botocore's waiter (endpoint deleted) ends "success"."""
+        if event["status"] in ("converged", "success"):
             return
-        detail = event.get("failure") or f"still {event['state']}"
+        detail = event.get("failure") or event.get("message") or f"still {event.get('state')}"
         raise ScalingFailed(f"endpoint did not {goal} ({event['status']}): {detail}")
 
 
 class WakeEndpointOperator(ScaleEndpointOperator):
-    """Setup for work: take a lease (it expires on its own), then make sure copies are up."""
+    """Setup for work: take a lease (it expires on its own), then make sure copies are up.
+
+    Takes ScaleEndpointOperator's ``reason``; the target is at least ``endpoint_copies``.
+    """
 
     def execute(self, context: Context) -> dict[str, Any]:
         settings = load_settings()
@@ -166,7 +175,10 @@ class WakeEndpointOperator(ScaleEndpointOperator):
 
 
 class RestoreEndpointOperator(ScaleEndpointOperator):
-    """Teardown for work: release the lease and return to the scheduled state (for now)."""
+    """Teardown for work: release the lease and return to the scheduled state (for now).
+
+    Takes ScaleEndpointOperator's ``reason``; scaling down skips while another run holds a lease.
+    """
 
     def execute(self, context: Context) -> dict[str, Any]:
         settings = load_settings()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
+from airflow.providers.amazon.aws.triggers.base import AwsBaseWaiterTrigger
 from botocore.exceptions import ClientError
 
 from tailor.endpoint.observe import (
@@ -87,6 +88,36 @@ class EndpointTrigger(_SageMakerTrigger):
                     raise
                 description = None
         return observe_endpoint(description)
+
+
+class EndpointDeletedTrigger(AwsBaseWaiterTrigger):
+    """Wait until a legacy endpoint is gone: botocore's ``endpoint_deleted`` waiter, deferred
+    (the provider ships the waiter but no trigger for it). ``Failed`` ends it with an error."""
+
+    aws_hook_class = SageMakerHook
+
+    def __init__(
+        self,
+        endpoint_name: str,
+        waiter_delay: int = 30,
+        waiter_max_attempts: int = 60,
+        aws_conn_id: str | None = "aws_default",
+        region_name: str | None = None,
+    ) -> None:
+        super().__init__(
+            serialized_fields={"endpoint_name": endpoint_name},
+            waiter_name="endpoint_deleted",
+            waiter_args={"EndpointName": endpoint_name},
+            failure_message=f"endpoint {endpoint_name} failed while being deleted",
+            status_message=f"endpoint {endpoint_name} is still there",
+            status_queries=["EndpointStatus", "FailureReason"],
+            return_key="endpoint_name",
+            return_value=endpoint_name,
+            waiter_delay=waiter_delay,
+            waiter_max_attempts=waiter_max_attempts,
+            aws_conn_id=aws_conn_id,
+            region_name=region_name,
+        )
 
 
 class LocalServerTrigger(CopyCountTrigger):

@@ -23,7 +23,13 @@ def _local_model_dir(settings: Settings, version: str) -> Path:
 
 
 class TrainModelOperator(BaseOperator):
-    """Train the candidate: LoRA on the local backend (SageMaker JumpStart on aws)."""
+    """Train the candidate: LoRA on the local backend, SageMaker JumpStart on aws.
+
+    :param training: the ``build_training_set`` output (templated): the version, the method
+        and the training channel's URI. The run's Params (epochs, learning rate, max steps)
+        are read from the context. On aws the job is named from the version, so a retried task
+        re-attaches to it; the wait is deferred to the triggerer.
+    """
 
     template_fields = ("training",)
     ui_color = "#e8daef"
