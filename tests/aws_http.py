@@ -2,7 +2,8 @@
 
 Stubber answers before botocore's retry loop, so it cannot show how a client behaves under
 throttling; replacing the HTTP send keeps request signing, parsing and the (adaptive)
-retry handler in play.
+retry handler in play. The same replies answer aiobotocore clients (the provider's triggers
+and waiters in the triggerer), so a canned resource looks the same from both sides.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ class _Raw:
         return self._body.read(amt)
 
 
+class _AsyncRaw(_Raw):
+    async def read(self, amt=None):
+        return self._body.read(amt)
+
+
 @dataclass
 class FakeHttp:
     """Replies, in order, to requests whose URL (or X-Amz-Target) contains a given part;
@@ -45,6 +51,7 @@ class FakeHttp:
     requests: list[tuple[str, dict]] = field(default_factory=list)
     responders: dict[str, object] = field(default_factory=dict)
     passthrough: object = None
+    async_passthrough: object = None
     lock: threading.Lock = field(default_factory=threading.Lock)  # clients send from pools
 
     def respond(self, part: str, answer) -> None:
@@ -62,6 +69,21 @@ class FakeHttp:
             self.reply(url_part, {"message": "Rate exceeded"}, 429, "ThrottlingException")
 
     def send(self, endpoint, request) -> AWSResponse:
+        answered = self.answer(request)
+        if answered is None:
+            return self.passthrough(endpoint, request)
+        return AWSResponse(request.url, answered[0], answered[1], _Raw(answered[2]))
+
+    async def send_async(self, endpoint, request):
+        from aiobotocore.awsrequest import AioAWSResponse
+
+        answered = self.answer(request)
+        if answered is None:
+            return await self.async_passthrough(endpoint, request)
+        return AioAWSResponse(request.url, answered[0], answered[1], _AsyncRaw(answered[2]))
+
+    def answer(self, request) -> tuple[int, dict, bytes] | None:
+        """The canned (status, headers, body) for `request`; None: pass it through."""
         target = request.headers.get("X-Amz-Target", b"")
         target = target.decode() if isinstance(target, bytes) else target
         where = f"{request.method} {request.url} {target}"
@@ -82,11 +104,11 @@ class FakeHttp:
                 headers["x-amzn-ErrorType"] = error.code
                 canned, status = {"__type": error.code, "message": error.message}, error.status
         elif self.passthrough:
-            return self.passthrough(endpoint, request)
+            return None
         else:
             raise AssertionError(f"unexpected AWS request {request.method} {where}")
         mark_canned()
-        return AWSResponse(request.url, status, headers, _Raw(json.dumps(canned).encode()))
+        return status, headers, json.dumps(canned).encode()
 
 
 def _json(body) -> dict:
@@ -98,10 +120,17 @@ def _json(body) -> dict:
 
 def install(monkeypatch, passthrough: bool = False) -> FakeHttp:
     """Every botocore client in the test sends its HTTP requests to one FakeHttp."""
+    from aiobotocore.endpoint import AioEndpoint
     from botocore.endpoint import Endpoint
 
-    fake = FakeHttp(passthrough=Endpoint._send if passthrough else None)
+    fake = FakeHttp(passthrough=Endpoint._send if passthrough else None,
+                    async_passthrough=AioEndpoint._send if passthrough else None)  # fmt: skip
     monkeypatch.setattr(Endpoint, "_send", lambda self, request: fake.send(self, request))
+
+    async def send_async(self, request):
+        return await fake.send_async(self, request)
+
+    monkeypatch.setattr(AioEndpoint, "_send", send_async)
     validate_canned_replies(monkeypatch)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

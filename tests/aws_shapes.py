@@ -137,3 +137,16 @@ def validate_canned_replies(monkeypatch) -> None:
         return reply
 
     monkeypatch.setattr(BaseClient, "_make_api_call", validated)
+
+    from aiobotocore.client import AioBaseClient
+
+    async_call = AioBaseClient._make_api_call
+
+    async def validated_async(client, operation: str, params: dict):
+        take_canned()
+        reply = await async_call(client, operation, params)
+        if take_canned():
+            validate_reply(client.meta.service_model.service_name, operation, reply)
+        return reply
+
+    monkeypatch.setattr(AioBaseClient, "_make_api_call", validated_async)

@@ -44,6 +44,11 @@ AWS_SETTINGS = {
 }  # fmt: skip
 
 
+def retried(run) -> dict[str, int]:
+    """The tasks of `run` that needed more than one try, with their try numbers."""
+    return {ti.task_id: ti.try_number for ti in run.get_task_instances() if ti.try_number > 1}
+
+
 @pytest.fixture(scope="module")
 def moto_server():
     port = free_port()
@@ -168,6 +173,7 @@ def test_nightly_eval_runs_end_to_end_in_aws_mode(aws_mode, monkeypatch):
     run = dag.test(logical_date=NIGHT, run_conf={"sample_limit": 3})
     states = {(ti.task_id, ti.map_index): ti.state for ti in run.get_task_instances()}
     assert set(states.values()) == {"success"}, states
+    assert not retried(run)
 
     s3 = aws_mode
     night = "tailor/evaluations/2026-11-20"
@@ -295,6 +301,7 @@ def test_endpoint_schedule_scales_the_component_and_records_events_in_s3(
     )
     run = dag.test(run_conf={"target_copies": 0})
     assert {ti.state for ti in run.get_task_instances()} <= {"success", "skipped"}
+    assert not retried(run)
     assert copies["current"] == 0
     updates = [
         body for url, body in http.requests if "UpdateInferenceComponentRuntimeConfig" in url
@@ -400,6 +407,7 @@ def test_finetune_trains_stages_gates_and_promotes_in_aws_mode(
     run = bag.get_dag("finetune").test(run_conf={"max_steps": 0})
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
     assert set(states.values()) == {"success"}, states
+    assert not retried(run)  # a retry must not hide a failure (it once hid the endpoint wait's)
 
     current = json.loads(
         s3.get_object(Bucket=BUCKET, Key="tailor/models/current.json")["Body"].read()
