@@ -12,6 +12,8 @@ from pathlib import Path
 
 from seed_catalog import seed
 
+from tailor.evaluation.approaches import Approach
+from tailor.evaluation.comparisons import compare, verdicts
 from tailor.settings import REPO_ROOT, settings_from_env
 
 
@@ -101,10 +103,13 @@ def evaluation_demo(settings, log_dir: Path, sample_limit: int = 8) -> int:
     root = settings.local_layout.evaluations
     dates = [p for p in root.iterdir() if p.name[:1].isdigit()]
     night = max(dates, key=lambda p: p.stat().st_mtime)
-    approaches = ["rag", "fine_tuned", "hybrid", "base"]
-    summaries = [summarize(a, json.loads((night / f"{a}.json").read_text())) for a in approaches]
+    approaches = [approach.value for approach in Approach]
+    rows = {a: json.loads((night / f"{a}.json").read_text()) for a in approaches}
+    summaries = [summarize(a, rows[a]) for a in approaches]
     print(f"  nightly_eval finished in {seconds:.0f} s (Airflow run log: {log})\n")
-    print("  " + results_table(summaries).replace("\n", "\n  "))
+    for line in verdicts(summaries, compare(rows)):
+        print(f"  {line}")
+    print("\n  " + results_table(summaries).replace("\n", "\n  "))
     judges = json.loads((night / "judges.json").read_text())
     print()
     for c in judges["calibration"]:

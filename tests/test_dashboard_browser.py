@@ -38,9 +38,14 @@ def test_page_renders_charts_and_tables_in_chromium(server):
     assert page["anonymousStatus"] in (401, 403) and page["status"] == 200
     assert page["errors"] == []
     assert page["latest"] == "2026-11-20"
-    rag = next(row for row in page["summary"] if row[0] == "rag")
-    assert rag[1:3] == ["0.6123", "0.6345"]  # avg_bert_score, avg_llm_evaluator_score
-    assert "5,454" in next(row for row in page["summary"] if row[0] == "hybrid")  # 24/7 cost
+    assert page["verdict"][0].startswith("BERTScore: rag best (0.612), significantly ahead")
+    assert len(page["verdict"]) == 3
+    rag = next(row for row in page["summary"] if row[0] == "rag")  # the four headline columns
+    assert rag == ["rag", "0.6345 [0.5845, 0.6845]", "0.7500 [0.6000, 0.9000]",
+                   "0.6123 [0.5823, 0.6423]"]  # panel, fact recall, BERTScore  # fmt: skip
+    every = next(row for row in page["summaryAll"] if row[0] == "hybrid")
+    assert "5,454" in every  # 24/7 cost, among all columns on demand
+    assert page["pageWidth"] <= 1400  # nothing wider than the screen until asked for
     assert [j["excluded"] for j in page["judges"]] == [False, True]  # gemma3 kept, smollm2 not
     charts = {chart["id"]: chart["marks"] for chart in page["charts"]}
     assert set(charts) == {"chart-bertscore", "chart-panel", "chart-latency", "chart-cost",

@@ -17,19 +17,35 @@ NIGHTS = {  # date -> (rag BERTScore, rag panel score)
 
 
 def seed(data) -> None:
-    """Three nights of history, their judges, one KB sync and one promotion."""
+    """Three nights of history, their judges and paired comparisons, one KB sync and one
+    promotion. rag leads hybrid by 0.02 BERTScore (significant), 0.01 panel (not)."""
     for night, (bert, panel) in NIGHTS.items():
         rows = [
-            {"method": method, "avg_bert_score": bert - offset, "avg_llm_evaluator_score": panel,
-             "avg_inference_time": 2.5, "bert_ci_low": bert - offset - 0.03,
-             "bert_ci_high": bert - offset + 0.03, "llm_evaluator_ci_low": panel - 0.05,
-             "llm_evaluator_ci_high": panel + 0.05, "p95_inference_time": 4.2,
+            {"method": method, "avg_bert_score": bert - offset,
+             "avg_llm_evaluator_score": panel - offset / 2, "avg_inference_time": 2.5,
+             "bert_ci_low": bert - offset - 0.03, "bert_ci_high": bert - offset + 0.03,
+             "llm_evaluator_ci_low": panel - offset / 2 - 0.05,
+             "llm_evaluator_ci_high": panel - offset / 2 + 0.05,
+             "avg_fact_recall": 0.75 - offset, "fact_recall_ci_low": 0.6 - offset,
+             "fact_recall_ci_high": 0.9 - offset, "p95_inference_time": 4.2,
              "monthly_cost_24x7": 543.6 if method == "rag" else 5453.95,
              "monthly_cost_scheduled": 543.6 if method == "rag" else 2341.2,
              "judge_agreement": 0.41, "answered": 8, "samples": 8, "model_version": "ft-1"}
             for method, offset in (("rag", 0.0), ("hybrid", 0.02), ("fine_tuned", 0.05))
         ]  # fmt: skip
         write_history(data / "evaluations" / "history", night, rows, {"run_id": f"r-{night}"})
+        means = {r["method"]: r for r in rows}
+        compared = [
+            {"approach_a": a, "approach_b": b, "metric": metric,
+             "mean_diff": round(means[a][column] - means[b][column], 6),
+             "ci_low": round(means[a][column] - means[b][column] - spread, 6),
+             "ci_high": round(means[a][column] - means[b][column] + spread, 6), "n": 8}
+            for a, b in (("rag", "hybrid"), ("rag", "fine_tuned"), ("hybrid", "fine_tuned"))
+            for metric, column, spread in (("bert_score", "avg_bert_score", 0.015),
+                                           ("llm_evaluator_score", "avg_llm_evaluator_score", 0.03),
+                                           ("fact_recall", "avg_fact_recall", 0.05))
+        ]  # fmt: skip
+        write_history(data / "evaluations" / "history_comparisons", night, compared, {})
         judges = [
             {"judge": "smollm2", "positive_mean": 0.34, "negative_mean": 0.33,
              "separation": 0.01, "excluded": True},
@@ -79,9 +95,28 @@ def test_report_is_self_contained_html_with_a_png(tmp_path):
     judges = [{"judge": "gemma3", "positive_mean": 0.52, "negative_mean": 0.31,
                "separation": 0.21, "excluded": False}]  # fmt: skip
     night = tmp_path / "evaluations" / "2026-11-20"
-    path = write_report(night, "2026-11-20", tonight, judges, history)
+    compared = [{"approach_a": "rag", "approach_b": "hybrid", "metric": "bert_score",
+                 "mean_diff": 0.02, "ci_low": 0.005, "ci_high": 0.035, "n": 8}]  # fmt: skip
+    verdict = ["BERTScore: rag best (0.612), significantly ahead of hybrid"]
+    path = write_report(night, "2026-11-20", tonight, judges, history, verdict, compared)
     page = path.read_text()
+    body = page.split("<body>")[1]
+    assert body.index("significantly ahead of hybrid") < body.index("<table")  # verdict first
+    assert "0.0050" in body  # the paired comparison's interval
     assert (night / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<script" not in page and "http" not in page.split("<body>")[1]  # nothing fetched
     assert page.count("data:image/png;base64,") == 2  # tonight + the history chart
     assert "0.6123" in page and "5,453.95" in page and "gemma3" in page
+
+
+def test_the_page_leads_with_tonights_verdict(tmp_path):
+    seed(tmp_path)
+    data = dashboard(tmp_path / "evaluations", tmp_path / "kb_sync", tmp_path / "models")
+    assert data["latest"]["verdict"] == [
+        "BERTScore: rag best (0.612), significantly ahead of hybrid "
+        "(+0.020, 95 % CI +0.005 to +0.035, n=8)",
+        "panel: rag best (0.634), not significantly ahead of hybrid "
+        "(+0.010, 95 % CI -0.020 to +0.040, n=8)",
+        "fact recall: rag best (0.750), not significantly ahead of hybrid "
+        "(+0.020, 95 % CI -0.030 to +0.070, n=8)",
+    ]

@@ -99,7 +99,7 @@ def test_probability_weighted_digit_score():
     assert expected_digit_score({"yes": 1.0}) is None
 
 
-def test_check_regressions_reads_each_approach_from_the_history(tmp_path):
+def test_a_regression_needs_the_margin_and_a_significant_paired_drop(tmp_path):
     from tailor.evaluation.results import (
         RegressionCheck,
         check_regressions,
@@ -107,21 +107,38 @@ def test_check_regressions_reads_each_approach_from_the_history(tmp_path):
         write_history,
     )
 
-    for day, rag in (("2026-11-17", 0.9), ("2026-11-18", 0.8), ("2026-11-19", 0.85)):
+    nights = {"2026-11-17": 0.9, "2026-11-18": 0.8, "2026-11-19": 0.85, "2026-11-20": 0.7}
+    for day, rag in nights.items():
         write_history(tmp_path, day, [{"method": "rag", "avg_llm_evaluator_score": rag},
                                       {"method": "base", "avg_llm_evaluator_score": 0.5}], {})  # fmt: skip
-    write_history(tmp_path, "2026-11-20", [{"method": "rag", "avg_llm_evaluator_score": 0.7},
-                                           {"method": "base", "avg_llm_evaluator_score": 0.5}], {})  # fmt: skip
-    checks = check_regressions(read_history(tmp_path), ["rag", "base", "hybrid"], "2026-11-20",
-                               margin=0.05, window=7)  # fmt: skip
-    assert checks == [
-        RegressionCheck("rag", 0.7, 0.85, True),
-        RegressionCheck("base", 0.5, 0.5, False),
-        RegressionCheck("hybrid", None, None, False),  # not evaluated tonight: no verdict
-    ]
-    assert check_regressions(read_history(tmp_path / "none"), ["rag"], "2026-11-20", 0.05, 7) == [
-        RegressionCheck("rag", None, None, False)
-    ]
+    history = read_history(tmp_path)
+
+    def per_question(tonight: list[float]):
+        def rows_of(approach: str, night: str) -> list[dict]:
+            scores = tonight if night == "2026-11-20" else [nights[night]] * 4
+            return [{"input_text": f"q{i}", "ground_truth": "g", "llm_evaluator_score": s}
+                    for i, s in enumerate(scores)]  # fmt: skip
+
+        return rows_of
+
+    def check(rows_of=None):
+        extra = {"rows_of": rows_of} if rows_of else {}
+        return check_regressions(history, ["rag", "base", "hybrid"], "2026-11-20",
+                                 margin=0.05, window=7, **extra)  # fmt: skip
+
+    # every question worse than its own median (0.85): a significant drop beyond the margin
+    consistent = check(per_question([0.7, 0.72, 0.68, 0.7]))
+    assert consistent[0] == RegressionCheck("rag", 0.7, 0.85, True, True,
+                                            (-0.15, -0.165, -0.135), 4)  # fmt: skip
+    assert consistent[1:] == [RegressionCheck("base", 0.5, 0.5, False),
+                              RegressionCheck("hybrid", None, None, False)]  # fmt: skip
+    # the same mean from two bad answers and two good ones: not significant, no failure
+    noisy = check(per_question([0.3, 1.0, 0.4, 1.0]))[0]
+    assert noisy.beyond_margin and not noisy.regressed and noisy.drop[2] > 0
+    # no per-question scores to pair: a drop cannot be shown significant
+    assert not check()[0].regressed and check()[0].paired == 0
+    empty = check_regressions(read_history(tmp_path / "none"), ["rag"], "2026-11-20", 0.05, 7)
+    assert empty == [RegressionCheck("rag", None, None, False)]
 
 
 def test_jsonl_round_trip_and_a_bad_line_is_named(tmp_path):

@@ -71,7 +71,8 @@ def test_rows_carry_each_judge_and_the_trusted_panel_mean():
     calibrated = calibration(SCORES, min_separation=0.1)
     assert calibrated["good"].separation == pytest.approx(0.8)
     assert calibrated["weak"].excluded and not calibrated["good"].excluded
-    answers = [{"input_text": f"q{i}", "llm_response": f"a{i}"} for i in range(3)]
+    answers = [{"input_text": f"q{i}", "ground_truth": f"g{i}", "llm_response": f"a{i}"}
+               for i in range(3)]  # fmt: skip
     rows = judged_rows("rag", answers, [0.8, 0.7, 0.6], SCORES, {"weak"})
     assert [r["llm_evaluator_score"] for r in rows] == [0.9, 0.2, 0.6]  # weak excluded
     assert rows[2]["weak"] is None and rows[0]["weak"] == 0.5 and rows[1]["bert_score"] == 0.7
@@ -111,3 +112,18 @@ def test_prompt_templates_are_configurable():
         "C=context text Q=q?"
     )
     assert prompt_for("q?", [], template="Q: {question}") == "Q: q?"
+
+
+def test_the_answers_judges_disagree_on_most_come_first():
+    from tailor.evaluation.panel import disagreements
+
+    def row(question: str, good: float | None, weak: float | None) -> dict:
+        return {"input_text": question, "ground_truth": "g", "llm_response": "a",
+                "good": good, "weak": weak}  # fmt: skip
+
+    rows = {"rag": [row("q0", 0.9, 0.1), row("q1", 0.5, 0.4), row("q2", 0.7, None)],
+            "base": [row("q0", 0.2, 0.6)]}  # fmt: skip
+    found = disagreements(rows, ["good", "weak"], top=2)
+    assert [(d["approach"], d["question"], d["spread"]) for d in found] == [
+        ("rag", "q0", 0.8), ("base", "q0", 0.4)]  # fmt: skip
+    assert found[0]["good"] == 0.9 and found[0]["weak"] == 0.1  # q2: one judge only, left out

@@ -77,10 +77,17 @@ def test_all_approaches_answer_score_and_replace_their_date(dags, synced, caplog
             assert r["llm_evaluator_score"] == pytest.approx(mean, abs=1e-6)
         assert all(r["inference_time"] > 0 and r["output_tokens"] > 0 for r in rows)
         assert bool(rows[0]["chunk_ids"]) == (approach in ("rag", "hybrid"))
+        # the first question (the BrewPro 3's 1.8-litre tank) has a checkable fact
+        assert 0 <= rows[0]["fact_recall"] <= 1 and 0 <= rows[0]["fact_contradiction"] <= 1
     summary = list(csv.DictReader(io.StringIO((night / "summary_results.csv").read_text())))
     assert list(summary[0])[:4] == REFERENCE_COLUMNS
     assert [s["method"] for s in summary] == ["rag", "fine_tuned", "hybrid", "base"]
     by_method = {s["method"]: s for s in summary}
+    assert all(0 <= float(s["avg_fact_recall"]) <= 1 for s in summary)
+    compared = list(csv.DictReader(io.StringIO((night / "comparisons.csv").read_text())))
+    assert len(compared) == 6 * 3  # every pair of the four approaches, three metrics
+    assert {c["metric"] for c in compared} == {"bert_score", "llm_evaluator_score", "fact_recall"}
+    assert all(int(c["n"]) == 2 for c in compared if c["metric"] == "bert_score")
     assert float(by_method["rag"]["monthly_cost_24x7"]) == pytest.approx(345.6 + 198.0)
     assert float(by_method["base"]["monthly_cost_24x7"]) == pytest.approx(198.0)
     # the endpoint woke and slept for this run: its recorded hours price below 24/7
@@ -92,10 +99,16 @@ def test_all_approaches_answer_score_and_replace_their_date(dags, synced, caplog
     assert not any(c["excluded"] for c in judges["calibration"])
     assert LocalModelServer(synced / "endpoint", 0).state() is None  # restored to off-hours
 
-    # three earlier nights where rag's panel scored far higher: tonight is a regression
+    # three earlier nights where rag's panel scored far higher on the same questions: tonight
+    # is a regression beyond the margin, and significant question by question
+    earlier = json.loads((night / "rag.json").read_text())
+    for row in earlier:
+        row["llm_evaluator_score"] = 0.99
     for day in ("2026-11-17", "2026-11-18", "2026-11-19"):
         write_history(synced / "evaluations" / "history", day,
                       [{"method": "rag", "avg_llm_evaluator_score": 0.99}], {})  # fmt: skip
+        (synced / "evaluations" / day).mkdir()
+        (synced / "evaluations" / day / "rag.json").write_text(json.dumps(earlier))
     answers_before = (night / "answers" / "rag.json").read_text()
     capsys.readouterr()
     with caplog.at_level(logging.WARNING):

@@ -26,7 +26,7 @@ from tailor.evaluation.answering import answer_all
 from tailor.evaluation.approaches import Approach
 from tailor.evaluation.judging import answer_items, control_items, score_items
 from tailor.evaluation.monthly_cost import Usage, monthly_cost
-from tailor.evaluation.panel import agreement, calibration, judged_rows
+from tailor.evaluation.panel import agreement, calibration, disagreements, judged_rows
 from tailor.finetune.registry import read_current
 from tailor.kb_sync import last_synced, load_snapshot
 from tailor.settings import Settings
@@ -192,6 +192,7 @@ def judge_night(judge: str, approaches: list[str], cases: list[dict], date: str)
 
 def summarize_night(approaches: list[str], judges: list[str], date: str, run_id: str) -> str:
     """Per-approach results, summary_results.csv, the history partitions, the printed table."""
+    from tailor.evaluation.comparisons import compare, comparisons_csv, verdicts
     from tailor.evaluation.results import (
         read_history,
         records,
@@ -228,6 +229,9 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
         summary.update(kb_manifest=stored["kb_manifest"], model_version=stored["model_version"])
         summaries.append(summary)
     write_atomic(night / "summary_results.csv", summary_csv(summaries).encode())
+    comparisons = compare(rows_written)
+    write_atomic(night / "comparisons.csv", comparisons_csv(comparisons).encode())
+    verdict = verdicts(summaries, comparisons)
     judge_rows = [
         {"judge": c.judge, "positive_mean": c.positive_mean, "negative_mean": c.negative_mean,
          "separation": c.separation, "excluded": c.excluded}
@@ -239,12 +243,16 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
     write_history(root / "history", date, summaries, {"run_id": run_id})
     if judge_rows:
         write_history(root / "history_judges", date, judge_rows, {"run_id": run_id})
+    write_history(root / "history_comparisons", date, [asdict(c) for c in comparisons],
+                  {"run_id": run_id})  # fmt: skip
     from tailor.evaluation.report import write_report
 
     report = write_report(night, date, summaries, judge_rows,
-                          records(read_history(root / "history")))  # fmt: skip
+                          records(read_history(root / "history")), verdict,
+                          [asdict(c) for c in comparisons],
+                          disagreements(rows_written, judges))  # fmt: skip
     table = results_table(summaries)
-    log.info(f"Evaluation of {date}:\n{table}")
+    log.info("Evaluation of %s:\n%s\n%s", date, "\n".join(verdict), table)
     for c in calibrated.values():
         log.info(f"Judge {c.judge}: controls {c.positive_mean} vs {c.negative_mean}, separation "
               f"{c.separation} -> {'EXCLUDED' if c.excluded else 'kept'} "
@@ -268,7 +276,13 @@ def check_regression(approaches: list[str], date: str) -> None:
     settings = load_settings()
     history = read_history(evaluations_root(settings) / "history")
     margin = settings.regression_margin
-    checks = check_regressions(history, approaches, date, margin, settings.regression_window)
+
+    def rows_of(approach: str, night: str) -> list[dict[str, Any]]:
+        path = evaluations_root(settings) / night / f"{approach}.json"
+        return json.loads(path.read_text()) if path.exists() else []
+
+    checks = check_regressions(history, approaches, date, margin, settings.regression_window,
+                               rows_of)  # fmt: skip
     regressions = []
     for check in checks:
         if check.score is None:
@@ -276,9 +290,13 @@ def check_regression(approaches: list[str], date: str) -> None:
             continue
         log.info("%s: panel %.4f vs trailing median %s", check.approach, check.score,
                  check.baseline)  # fmt: skip
+        if check.beyond_margin:
+            mean, low, high = check.drop
+            log.info("%s: paired drop %s (95 %% CI %s to %s) on %d questions: %s", check.approach,
+                     mean, low, high, check.paired,
+                     "significant" if check.regressed else "not significant")  # fmt: skip
         if check.regressed:
-            regressions.append(
-                f"{check.approach} {check.score:.4f} < {check.baseline:.4f} - {margin}"
-            )
+            regressions.append(f"{check.approach} {check.score:.4f} < {check.baseline:.4f} - "
+                               f"{margin}, paired drop {check.drop[0]} (CI high {check.drop[2]})")
     if regressions:
         raise AirflowFailException(f"panel score regressed on {date}: {'; '.join(regressions)}")

@@ -25,8 +25,12 @@ const { chromium } = require("playwright-core");
       anonymousStatus,
       status: response.status(),
       latest: await page.textContent("#latest-date"),
+      verdict: await page.$$eval("#verdict li", (items) => items.map((li) => li.textContent)),
       summary: await page.$$eval("#summary tbody tr", (rows) =>
         rows.map((row) => [...row.cells].map((cell) => cell.textContent))),
+      summaryAll: await page.$$eval("#summary-all tbody tr", (rows) =>
+        rows.map((row) => [...row.cells].map((cell) => cell.textContent))),
+      pageWidth: await page.evaluate(() => document.documentElement.scrollWidth),
       judges: await page.$$eval("#judges tbody tr", (rows) =>
         rows.map((row) => ({ text: row.textContent, excluded: row.className === "excluded" }))),
       charts: await page.$$eval(".chart", (charts) =>

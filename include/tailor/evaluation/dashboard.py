@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from tailor.evaluation.charts import all_charts
+from tailor.evaluation.comparisons import from_records, verdicts
 from tailor.evaluation.results import read_history, records
 
 
@@ -53,6 +54,9 @@ def dashboard(
     events = in_range(markers(kb_state_root, models_root), start, end)
     latest_date = max((r["date"] for r in history), default=None)
     latest = [r for r in history if r["date"] == latest_date]
+    compared = records(read_history(evaluations_root / "history_comparisons",
+                                    ("date", "approach_a", "approach_b", "metric")))  # fmt: skip
+    tonight = from_records([c for c in compared if c["date"] == latest_date])
     return {
         "empty": not history,
         "range": {"start": start, "end": end},
@@ -60,6 +64,7 @@ def dashboard(
         "latest": {
             "date": latest_date,
             "summary": latest,
+            "verdict": verdicts(latest, tonight) if latest else [],
             "judges": [j for j in judges if j["date"] == latest_date],
         },
         "markers": events,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Any
 
+from tailor.evaluation.facts import check_facts
 from tailor.evaluation.metrics import Calibration, Score, calibrate, panel_score, spearman
 
 JudgeScores = dict[str, dict[str, Score]]  # judge -> item key -> score
@@ -34,16 +35,23 @@ def judged_rows(
     excluded: set[str],
 ) -> list[dict[str, Any]]:
     """The reference's per-sample rows: answer fields, bert_score, one field per judge and
-    llm_evaluator_score (the mean of the trusted judges that scored; None if none did)."""
+    llm_evaluator_score (the mean of the trusted judges that scored; None if none did), and
+    the fact score (`tailor.evaluation.facts`): None where the reference has no checkable
+    fact or there is no answer."""
     rows = []
     for index, (answer, bert_score) in enumerate(zip(answers, bert, strict=True)):
         key = f"{approach}:{index}"
         by_judge = {judge: by_key.get(key) for judge, by_key in scores.items()}
+        facts = check_facts(answer["ground_truth"], answer.get("llm_response"),
+                            answer.get("product_name", ""))  # fmt: skip
+        answered = answer.get("llm_response") is not None
         rows.append({
             **answer,
             "bert_score": bert_score,
             **by_judge,
             "llm_evaluator_score": panel_score(by_judge, excluded),
+            "fact_recall": facts.recall if answered else None,
+            "fact_contradiction": facts.contradiction if answered else None,
         })  # fmt: skip
     return rows
 
@@ -61,3 +69,20 @@ def agreement(scores: JudgeScores, prefix: str = "") -> float | None:
     ]
     defined = [p for p in pairs if p is not None]
     return round(sum(defined) / len(defined), 6) if defined else None
+
+
+def disagreements(
+    rows_by_approach: dict[str, list[dict[str, Any]]], judges: list[str], top: int = 5
+) -> list[dict[str, Any]]:
+    """The answers the judges disagree on most (largest spread of their scores), for a person
+    to read; only answers at least two judges scored."""
+    spread = []
+    for approach, rows in rows_by_approach.items():
+        for row in rows:
+            scored = {j: row[j] for j in judges if row.get(j) is not None}
+            if len(scored) >= 2:
+                gap = round(max(scored.values()) - min(scored.values()), 6)
+                spread.append({"approach": approach, "question": row["input_text"],
+                               "answer": row.get("llm_response"), "reference": row["ground_truth"],
+                               "spread": gap, **scored})  # fmt: skip
+    return sorted(spread, key=lambda d: d["spread"], reverse=True)[:top]

@@ -11,10 +11,12 @@ import html
 from typing import Any
 
 from tailor.evaluation.charts import COLORS, score_chart
+from tailor.evaluation.comparisons import COLUMNS as COMPARISON_COLUMNS
 from tailor.evaluation.results import REFERENCE_COLUMNS
 from tailor.storage import write_atomic
 
-EXTRA_COLUMNS = ["bert_ci_low", "bert_ci_high", "llm_evaluator_ci_low", "llm_evaluator_ci_high",
+EXTRA_COLUMNS = ["avg_fact_recall", "avg_fact_contradiction",
+                 "bert_ci_low", "bert_ci_high", "llm_evaluator_ci_low", "llm_evaluator_ci_high",
                  "p95_inference_time", "avg_input_tokens", "avg_output_tokens",
                  "judge_agreement", "monthly_cost_24x7", "monthly_cost_scheduled",
                  "answered", "samples"]  # fmt: skip
@@ -28,6 +30,7 @@ def tonight_chart(summaries: list[dict[str, Any]], date: str) -> dict[str, Any]:
             ("BERTScore F1", "avg_bert_score", "bert_ci_low", "bert_ci_high"),
             ("panel score", "avg_llm_evaluator_score", "llm_evaluator_ci_low",
              "llm_evaluator_ci_high"),
+            ("fact recall", "avg_fact_recall", "fact_recall_ci_low", "fact_recall_ci_high"),
         ):  # fmt: skip
             if s.get(mean) is not None:
                 rows.append({"method": s["method"], "metric": metric, "mean": s[mean],
@@ -81,8 +84,12 @@ def write_report(
     summaries: list[dict[str, Any]],
     calibration: list[dict[str, Any]],
     history: list[dict[str, Any]],
+    verdict: list[str] = (),
+    comparisons: list[dict[str, Any]] = (),
+    disputed: list[dict[str, Any]] = (),
 ) -> Any:
-    """Write report.png and report.html into the night's folder; returns the HTML's path."""
+    """Write report.png and report.html into the night's folder; returns the HTML's path.
+    The page leads with the verdict (`comparisons.verdicts`), then the tables."""
     tonight = _png(tonight_chart(summaries, date))
     write_atomic(night / "report.png", tonight)
     images = [tonight]
@@ -101,12 +108,17 @@ table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;paddi
 text-align:right}}th{{background:#f4f4f4}}img{{max-width:100%;display:block;margin:1em 0}}</style>
 </head><body>
 <h1>Tailor nightly evaluation — {date}</h1>
+<ul>{"".join(f"<li>{html.escape(line)}</li>" for line in verdict)}</ul>
 <h2>Summary (the reference's columns first)</h2>
 {_table(summaries, REFERENCE_COLUMNS + EXTRA_COLUMNS)}
 <h2>Judge calibration</h2>
 <p>Each judge scored the reference answer (positive control) and another product's answer
 (negative control); judges below the minimum separation are excluded from the panel score.</p>
 {_table(calibration, ["judge", "positive_mean", "negative_mean", "separation", "excluded"])}
+<h2>Paired comparisons (a minus b, on the questions both answered)</h2>
+{_table(list(comparisons), COMPARISON_COLUMNS)}
+<h2>Where the judges disagree most (for a person to read)</h2>
+{_table(list(disputed), ["approach", "question", "answer", "reference", "spread"])}
 {figures}
 </body></html>
 """

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,8 @@ def summarize(method: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     answered = [r for r in rows if r.get("llm_response") is not None]
     bert = mean_ci([r.get("bert_score") for r in answered])
     judged = mean_ci([r.get("llm_evaluator_score") for r in answered])
+    facts = mean_ci([r.get("fact_recall") for r in answered])
+    contradicted = present([r.get("fact_contradiction") for r in answered])
     latency = latency_summary([r["inference_time"] for r in answered])
     tokens_in = present([r.get("input_tokens") for r in answered])
     tokens_out = present([r.get("output_tokens") for r in answered])
@@ -35,6 +38,12 @@ def summarize(method: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
         "bert_ci_high": bert.high,
         "llm_evaluator_ci_low": judged.low,
         "llm_evaluator_ci_high": judged.high,
+        "avg_fact_recall": facts.mean,
+        "fact_recall_ci_low": facts.low,
+        "fact_recall_ci_high": facts.high,
+        "avg_fact_contradiction": (
+            round(sum(contradicted) / len(contradicted), 6) if contradicted else None
+        ),
         "p50_inference_time": latency["p50"] if answered else None,
         "p95_inference_time": latency["p95"] if answered else None,
         "avg_input_tokens": round(sum(tokens_in) / len(tokens_in), 1) if tokens_in else None,
@@ -63,8 +72,9 @@ def results_table(summaries: list[dict[str, Any]]) -> str:
             "n/a" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value)
         )
 
-    rows = [REFERENCE_COLUMNS + ["answered"]]
-    rows += [[cell(s[c]) for c in REFERENCE_COLUMNS] + [f"{s['answered']}/{s['samples']}"]
+    shown = [*REFERENCE_COLUMNS, "avg_fact_recall", "avg_fact_contradiction"]
+    rows = [shown + ["answered"]]
+    rows += [[cell(s.get(c)) for c in shown] + [f"{s['answered']}/{s['samples']}"]
              for s in summaries]  # fmt: skip
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in rows)
@@ -108,18 +118,53 @@ def records(frame) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True)
 class RegressionCheck:
-    """One approach tonight against its trailing median; no score or no history: no verdict."""
+    """One approach tonight against its trailing median; no score or no history: no verdict.
+
+    `regressed` needs both: the mean below the trailing median by more than the margin, and
+    a paired drop whose 95 % interval is below 0 (`drop`, per question against that question's
+    median over the same nights; `paired` questions scored on both sides)."""
 
     approach: str
     score: float | None
     baseline: float | None
     regressed: bool
+    beyond_margin: bool = False
+    drop: tuple[float | None, float | None, float | None] = (None, None, None)
+    paired: int = 0
+
+
+Rows = list[dict[str, Any]]
+
+
+def _paired_drop(tonight: Rows, earlier: list[Rows]):
+    """Tonight's panel score minus each question's median over the earlier nights."""
+    from statistics import median
+
+    from tailor.evaluation.comparisons import paired_difference
+
+    def key(row: dict[str, Any]) -> tuple[str, str]:
+        return row["input_text"], row["ground_truth"]
+
+    before: dict[tuple[str, str], list[float]] = {}
+    for rows in earlier:
+        for row in rows:
+            if row.get("llm_evaluator_score") is not None:
+                before.setdefault(key(row), []).append(row["llm_evaluator_score"])
+    pairs = [(r["llm_evaluator_score"], median(before[key(r)])) for r in tonight
+             if r.get("llm_evaluator_score") is not None and key(r) in before]  # fmt: skip
+    return paired_difference([a for a, _ in pairs], [b for _, b in pairs])
 
 
 def check_regressions(
-    history: Any, approaches: list[str], date: str, margin: float, window: int
+    history: Any,
+    approaches: list[str],
+    date: str,
+    margin: float,
+    window: int,
+    rows_of: Callable[[str, str], Rows] = lambda approach, night: [],
 ) -> list[RegressionCheck]:
-    """Each approach's panel score on `date` against the median of its `window` nights before."""
+    """Each approach's panel score on `date` against the median of its `window` nights before;
+    `rows_of(approach, night)` gives a night's per-question rows for the paired test."""
     scored = history.dropna(subset=["avg_llm_evaluator_score"]) if len(history) else history
     checks = []
     for approach in approaches:
@@ -129,7 +174,16 @@ def check_regressions(
             checks.append(RegressionCheck(approach, None, None, False))
             continue
         score = float(today.iloc[0])
-        before = mine[mine["date"] < date]["avg_llm_evaluator_score"].tolist()
-        worse, baseline = regressed(before, score, margin, window)
-        checks.append(RegressionCheck(approach, score, baseline, worse))
+        earlier = mine[mine["date"] < date]
+        worse, baseline = regressed(earlier["avg_llm_evaluator_score"].tolist(), score, margin,
+                                    window)  # fmt: skip
+        if not worse:
+            checks.append(RegressionCheck(approach, score, baseline, False))
+            continue
+        nights = earlier["date"].tolist()[-window:]
+        tonight, before = rows_of(approach, date), [rows_of(approach, n) for n in nights]
+        mean, low, high, n = _paired_drop(tonight, before)
+        significant = high is not None and high < 0
+        checks.append(RegressionCheck(approach, score, baseline, significant, True,
+                                      (mean, low, high), n))  # fmt: skip
     return checks

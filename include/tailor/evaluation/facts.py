@@ -1,0 +1,208 @@
+"""A fact score that needs no model: does the answer state the reference answer's checkable
+facts, and does it contradict them?
+
+A fact is a quantity (a number with its unit, or with the thing it counts: "1.8 litres",
+"45-minute", "4 cameras", "10 unlocks per day") or a part or model code ("H13", "10W-30").
+Quantities are compared in base units, so "1.8 litres" = "1.8 l" = "1800 ml" and
+"60 degrees Celsius" = "140 °F". "Per hour" and the like are not read: "500 litres per hour"
+is 500 litres. A reference fact is *stated* when the answer has the same
+quantity (or code), and *contradicted* when it is not stated but the answer gives another
+value of the same kind ("2.4 litres" where the reference says 1.8). Numbers that belong to
+the product's name ("BrewPro 3", "DryZone 20") are not facts about it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# surface form -> (kind, factor to the kind's base unit); longest forms are matched first
+_UNITS: dict[str, tuple[str, float]] = {}
+
+
+def _add(kind: str, factor: float, *forms: str) -> None:
+    for form in forms:
+        _UNITS[form] = (kind, factor)
+
+
+_add("volume", 1.0, "l", "litre", "litres", "liter", "liters")
+_add("volume", 0.001, "ml", "millilitre", "millilitres", "milliliter", "milliliters")
+_add("volume", 0.01, "cl")
+_add("volume", 0.1, "dl")
+_add("volume", 1000.0, "cubic metre", "cubic metres", "cubic meter", "cubic meters", "m3", "m³")
+_add("area", 1.0, "square metre", "square metres", "square meter", "square meters", "m2", "m²")
+_add("length", 0.001, "mm", "millimetre", "millimetres", "millimeter", "millimeters")
+_add("length", 0.01, "cm", "centimetre", "centimetres", "centimeter", "centimeters")
+_add("length", 1.0, "m", "metre", "metres", "meter", "meters")
+_add("length", 1000.0, "km", "kilometre", "kilometres", "kilometer", "kilometers")
+_add("length", 0.0254, "inch", "inches")
+_add("length", 0.3048, "ft", "foot", "feet")
+_add("mass", 0.001, "g", "gram", "grams")
+_add("mass", 1.0, "kg", "kilogram", "kilograms")
+_add("mass", 0.45359237, "lb", "lbs", "pound", "pounds")
+_add("time", 1.0, "s", "sec", "secs", "second", "seconds")
+_add("time", 60.0, "min", "mins", "minute", "minutes")
+_add("time", 3600.0, "h", "hr", "hrs", "hour", "hours")
+_add("time", 86400.0, "day", "days")
+_add("time", 604800.0, "week", "weeks")
+_add("time", 2629800.0, "month", "months")
+_add("time", 31557600.0, "year", "years")
+_add("temperature", 1.0, "degrees celsius", "degree celsius", "°c", "ºc")
+_add("angle", 1.0, "degree", "degrees", "°")
+_add("power", 1.0, "w", "watt", "watts")
+_add("power", 1000.0, "kw", "kilowatt", "kilowatts")
+_add("energy", 1.0, "wh")
+_add("energy", 1000.0, "kwh")
+_add("charge", 1.0, "mah")
+_add("charge", 1000.0, "ah")
+_add("voltage", 1.0, "v", "volt", "volts")
+_add("current", 1.0, "amp", "amps", "ampere", "amperes")
+_add("pressure", 1.0, "bar")
+_add("pressure", 0.0689476, "psi")
+_add("torque", 1.0, "nm")
+_add("percent", 1.0, "%", "percent", "per cent")
+_add("loudness", 1.0, "db", "decibel", "decibels")
+_add("frequency", 1.0, "hz")
+_add("frequency", 1000.0, "khz")
+_add("rotation", 1.0, "rpm")
+_add("data", 1.0, "gb")
+_add("data", 0.001, "mb")
+_FAHRENHEIT = ("degrees fahrenheit", "degree fahrenheit", "°f", "ºf")
+
+_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty".split())}  # fmt: skip
+_WORDS.update(thirty=30, forty=40, fifty=50, sixty=60, ninety=90, hundred=100)
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_UNIT = "|".join(re.escape(u) for u in sorted([*_UNITS, *_FAHRENHEIT], key=len, reverse=True))
+# a number, then its unit ("1.8 litres", "45-minute", "20V") or the noun it counts ("4 cameras")
+_QUANTITY = re.compile(
+    rf"(?<![\w.])(?P<number>{_NUMBER}|{'|'.join(_WORDS)})(?![\w])"
+    rf"(?:[ \-]?(?P<unit>{_UNIT})(?![\w²³])|\s+(?!per\b)(?P<noun>[a-z][a-z\-]*))?",
+    re.IGNORECASE,
+)
+_QUANTITY_TOKEN = re.compile(rf"{_NUMBER}[ \-]?(?:{_UNIT})", re.IGNORECASE)
+# a part or model code: letters and digits in one token ("H13", "PM2.5", "10W-30")
+_CODE = re.compile(r"(?<![\w\-])(?=[\w.\-]*\d)(?=[\w.\-]*[A-Za-z])[A-Za-z0-9][\w.\-]*[A-Za-z0-9]")
+# between the members of a list or range that share the unit named at its end
+_CONNECTOR = re.compile(r"\s*(?:,|and|or|to|-|–|x|×)\s*", re.IGNORECASE)
+_NOT_NOUNS = {"and", "or", "to", "of", "the", "a", "an", "at", "in", "on", "for", "with", "from",
+              "is", "are", "was", "it", "its", "up", "about", "x", "than"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Fact:
+    kind: str  # "volume", "time", "count:camera", "number", "code", ...
+    value: float | str  # in the kind's base unit; the code itself for codes
+    text: str
+
+
+def _number(text: str) -> float:
+    word = _WORDS.get(text.lower())
+    return float(word) if word is not None else float(text.replace(",", ""))
+
+
+def _singular(noun: str) -> str:
+    noun = noun.lower()
+    return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+
+
+def _without_name(text: str, product_name: str) -> str:
+    """Drop the numbers and codes of the product's own name ("DryZone 20", "Scout R7")."""
+    words = product_name.split()
+    for before, token in zip(words, words[1:], strict=False):
+        if any(c.isdigit() for c in token):
+            text = re.sub(rf"\b{re.escape(before)}\s+{re.escape(token)}\b", before, text)
+    return text
+
+
+def _bare(match: re.Match) -> bool:
+    """A number with neither unit nor counted noun: it may take a list's shared unit."""
+    noun = match["noun"]
+    return match["unit"] is None and (noun is None or noun.lower() in _NOT_NOUNS)
+
+
+def extract_facts(text: str, product_name: str = "") -> list[Fact]:
+    """The checkable facts of `text`, each distinct fact once, in order of appearance."""
+    text = _without_name(text, product_name) if product_name else text
+    facts: list[Fact] = []
+    for match in _CODE.finditer(text):
+        token = match.group(0).rstrip(".-")
+        if _QUANTITY_TOKEN.fullmatch(token) or re.fullmatch(_NUMBER, token):
+            continue  # "20V", "45-minute": a quantity, read below
+        facts.append(Fact("code", token.upper(), token))
+        text = text[: match.start()] + " " * len(match.group(0)) + text[match.end() :]
+    matches = list(_QUANTITY.finditer(text))
+    for i, match in enumerate(matches):
+        unit, noun = match["unit"], match["noun"]
+        j = i  # "4 and 40 degrees Celsius", "70, 80 and 90 °C": the unit at the end is shared
+        while (
+            _bare(matches[j])
+            and j + 1 < len(matches)
+            and _CONNECTOR.fullmatch(text[matches[j].end("number") : matches[j + 1].start()])
+        ):
+            j += 1
+            unit, noun = matches[j]["unit"], matches[j]["noun"]
+        fact = _quantity(match, unit, noun)
+        if fact is not None:
+            facts.append(fact)
+    unique: dict[tuple[str, float | str], Fact] = {}
+    for fact in facts:
+        unique.setdefault((fact.kind, fact.value), fact)
+    return list(unique.values())
+
+
+def _quantity(match: re.Match, unit: str | None, noun: str | None) -> Fact | None:
+    value, text = _number(match["number"]), match.group(0).strip()
+    if unit and unit.lower() in _FAHRENHEIT:
+        return Fact("temperature", round((value - 32) * 5 / 9, 6), text)
+    if unit:
+        kind, factor = _UNITS[unit.lower()]
+        return Fact(kind, round(value * factor, 9), text)
+    if noun and noun.lower() not in _NOT_NOUNS:
+        return Fact(f"count:{_singular(noun)}", value, text)
+    if match["number"].lower() in _WORDS:
+        return None  # "one of", "for two": a word, not a checkable quantity
+    return Fact("number", value, text)
+
+
+@dataclass(frozen=True)
+class FactCheck:
+    facts: int
+    stated: int
+    contradicted: int
+
+    @property
+    def recall(self) -> float | None:
+        return round(self.stated / self.facts, 6) if self.facts else None
+
+    @property
+    def contradiction(self) -> float | None:
+        return round(self.contradicted / self.facts, 6) if self.facts else None
+
+
+def _same(a: float | str, b: float | str) -> bool:
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+
+
+def check_facts(reference: str, answer: str | None, product_name: str = "") -> FactCheck:
+    """How many of the reference's facts the answer states, and how many it contradicts.
+
+    Per kind, each answer value that matches no reference fact contradicts at most one
+    reference fact the answer left unstated: "every 6 months" against "every 3 months,
+    with the 45-minute programme" is one contradiction and one omission, not two.
+    """
+    expected = extract_facts(reference, product_name)
+    given = extract_facts(answer or "", product_name)
+    stated = contradicted = 0
+    for kind in dict.fromkeys(f.kind for f in expected):
+        mine = [f.value for f in expected if f.kind == kind]
+        theirs = [g.value for g in given if g.kind == kind]
+        found = [v for v in mine if any(_same(v, t) for t in theirs)]
+        stated += len(found)
+        if kind != "code":  # another code is another part, not a wrong one
+            others = [t for t in theirs if not any(_same(t, v) for v in mine)]
+            contradicted += min(len(mine) - len(found), len(others))
+    return FactCheck(len(expected), stated, contradicted)

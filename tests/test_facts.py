@@ -1,0 +1,95 @@
+"""The fact score: facts read from reference answers, unit-aware, and wrong values caught."""
+
+from __future__ import annotations
+
+import pytest
+
+from tailor.evaluation.facts import check_facts, extract_facts
+from tailor.evaluation.panel import judged_rows
+
+BREWPRO = "Halden BrewPro 3 Espresso Machine"
+TANK = "The removable water tank of the BrewPro 3 holds 1.8 litres."
+
+
+def kinds(text: str, product: str = "") -> list[tuple[str, float | str]]:
+    return [(f.kind, f.value) for f in extract_facts(text, product)]
+
+
+def test_a_wrong_number_is_a_contradiction_that_bertscore_would_miss():
+    wrong = check_facts(TANK, "The BrewPro 3 water tank holds 2.4 litres.", BREWPRO)
+    assert (wrong.facts, wrong.stated, wrong.contradicted) == (1, 0, 1)
+    assert (wrong.recall, wrong.contradiction) == (0.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["It holds 1.8 l.", "The tank takes 1800 ml of water.", "1,800 millilitres",
+     "A 1.8-litre tank.", "It holds 1.8 liters of water."],
+)  # fmt: skip
+def test_the_same_quantity_in_other_units_is_stated(answer):
+    check = check_facts(TANK, answer, BREWPRO)
+    assert (check.recall, check.contradiction) == (1.0, 0.0)
+
+
+def test_temperatures_in_fahrenheit_and_durations_in_other_units_match():
+    reference = "Cook poultry to at least 60 degrees Celsius and hold it for at least 45 minutes."
+    answer = "Heat it to 140 °F and keep it there for 0.75 hours."
+    assert check_facts(reference, answer).recall == 1.0
+
+
+def test_a_range_shares_its_unit_and_half_right_is_half_contradicted():
+    reference = "Charge the batteries only between 4 and 40 degrees Celsius."
+    assert kinds(reference) == [("temperature", 4.0), ("temperature", 40.0)]
+    check = check_facts(reference, "Charge them between 5 and 40 °C.")
+    assert (check.stated, check.contradicted) == (1, 1)
+
+
+def test_an_omission_is_not_a_contradiction():
+    reference = "Descale every 3 months, using the 45-minute descale programme."
+    assert kinds(reference) == [("time", 3 * 2629800.0), ("time", 2700.0)]
+    wrong = check_facts(reference, "Descale it every 6 months.")
+    assert (wrong.stated, wrong.contradicted) == (0, 1)  # one wrong value, one omission
+    assert check_facts(reference, "Descale it regularly.").contradicted == 0
+
+
+def test_the_products_own_name_is_not_a_fact_about_it():
+    product = "Halden DryZone 20 Dehumidifier"
+    reference = "The DryZone 20 extracts up to 20 litres of water per day at 30 degrees Celsius."
+    assert kinds(reference, product) == [("volume", 20.0), ("temperature", 30.0)]
+    assert kinds("The Scout R7's 5,200 mAh battery", "Halden Scout R7 Robot Vacuum") == [
+        ("charge", 5200.0)
+    ]
+
+
+def test_codes_and_counts_are_facts_and_another_code_is_no_contradiction():
+    reference = "Replace the HEPA H13 filter every 12 months. Add SAE 10W-30 oil. Up to 4 cameras."
+    assert kinds(reference) == [("code", "H13"), ("code", "10W-30"), ("time", 31557600.0),
+                                ("count:camera", 4.0)]  # fmt: skip
+    check = check_facts(reference, "Use an h13 filter, every 1 year; 10W-40 oil; 5 cameras.")
+    assert (check.stated, check.contradicted) == (2, 1)  # H13 and 1 year; 5 cameras is wrong
+
+
+def test_a_long_reference_style_safety_answer():
+    reference = (
+        "Always place the machine on a dry, level surface. Never open the water tank lid while "
+        "the steam wand is active. The group head and steam wand reach 95 degrees Celsius; do not "
+        "touch them during or right after use. Unplug the machine before descaling. Keep at "
+        "least 30 cm of free space around it, and let it cool for 20 minutes before moving it. "
+    ) * 6  # ~2,400 characters, as the reference's long answers
+    assert len(reference) > 2000
+    assert kinds(reference) == [("temperature", 95.0), ("length", 0.3), ("time", 1200.0)]
+    answer = "Let it cool for twenty minutes; the steam wand gets to 95 °C. Leave 25 cm around it."
+    check = check_facts(reference, answer)
+    assert (check.facts, check.stated, check.contradicted) == (3, 2, 1)  # 25 cm is wrong
+    assert (check.recall, check.contradiction) == (0.666667, 0.333333)
+
+
+def test_no_checkable_fact_or_no_answer_gives_no_score():
+    assert check_facts("It switches off by itself.", "Yes.").recall is None
+    rows = judged_rows(
+        "rag",
+        [{"ground_truth": TANK, "llm_response": None, "product_name": BREWPRO},
+         {"ground_truth": TANK, "llm_response": "It holds 2.4 l.", "product_name": BREWPRO}],
+        [None, 0.86], {}, set(),
+    )  # fmt: skip
+    assert [(r["fact_recall"], r["fact_contradiction"]) for r in rows] == [(None, None), (0.0, 1.0)]
