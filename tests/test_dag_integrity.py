@@ -54,9 +54,17 @@ def test_every_task_is_owned_and_retries_only_what_a_retry_can_fix(dagbag, dag_i
         assert task.owner == "tailor", task.task_id
         assert task.retries >= 1, task.task_id
         assert task.retry_policy is FAIL_FAST, task.task_id
+    from botocore.exceptions import ClientError
+
     decision = FAIL_FAST.evaluate(InputError("catalog.txt", 3, "typo"), 1, 3)
     assert decision.action.value == "fail"
     assert FAIL_FAST.evaluate(ConnectionError("blip"), 1, 3).action.value == "default"
+
+    def aws(code: str) -> ClientError:
+        return ClientError({"Error": {"Code": code, "Message": "x"}}, "Converse")
+
+    assert FAIL_FAST.evaluate(aws("AccessDeniedException"), 1, 3).action.value == "fail"
+    assert FAIL_FAST.evaluate(aws("ThrottlingException"), 1, 3).action.value == "default"
 
 
 @pytest.mark.parametrize("dag_id", DAG_IDS)

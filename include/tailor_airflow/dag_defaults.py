@@ -8,7 +8,12 @@ from datetime import timedelta
 
 from airflow.configuration import conf
 from airflow.sdk import CronTriggerTimetable
-from airflow.sdk.definitions.retry_policy import ExceptionRetryPolicy, RetryAction, RetryRule
+from airflow.sdk.definitions.retry_policy import (
+    ExceptionRetryPolicy,
+    RetryAction,
+    RetryDecision,
+    RetryRule,
+)
 
 from tailor.endpoint.observe import EndpointNotFound
 from tailor.endpoint.schedule import EndpointSchedule
@@ -18,11 +23,33 @@ from tailor.ingestion import IngestionJobFailed
 from tailor.manifest import SyncRefused
 from tailor.settings import SettingsError
 
+# AWS refusals a retry cannot fix: the role lacks a permission, or the credentials are not
+# valid. (Throttling, expired tokens and eventual consistency are left to the retries.)
+DENIED_CODES = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnrecognizedClientException", "InvalidClientTokenId"}
+)
+
+
+class FailFastPolicy(ExceptionRetryPolicy):
+    """The exception rules, plus AWS ClientErrors by code (a type cannot tell AccessDenied from
+    ThrottlingException: both are ClientError)."""
+
+    def evaluate(self, exception, try_number, max_tries, context=None) -> RetryDecision:
+        code = (getattr(exception, "response", None) or {}).get("Error", {}).get("Code")
+        if code in DENIED_CODES:
+            return RetryDecision.fail(
+                f"AWS refused the call ({code}): fix the IAM policy or the connection "
+                "(tailor preflight names what is missing)"
+            )
+        return super().evaluate(exception, try_number, max_tries, context)
+
+
 # Errors a retry cannot fix fail at once: a typo in the catalog or the test set, a bad
 # setting, a refused sync, training data that leaks test answers, an ingestion job that ended
-# FAILED or STOPPED (its documents or data source need fixing), an endpoint that is not there.
-# Anything else (throttling, a lost worker, a network blip) gets the task's retries.
-FAIL_FAST = ExceptionRetryPolicy(
+# FAILED or STOPPED (its documents or data source need fixing), an endpoint that is not there,
+# an AWS call the role may not make. Anything else (throttling, a lost worker, a network blip)
+# gets the task's retries.
+FAIL_FAST = FailFastPolicy(
     rules=[
         RetryRule(
             exception=[
