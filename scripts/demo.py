@@ -112,11 +112,15 @@ def evaluation_demo(settings, log_dir: Path, sample_limit: int = 8) -> int:
     print("\n  " + results_table(summaries).replace("\n", "\n  "))
     judges = json.loads((night / "judges.json").read_text())
     print()
+    minimums = judges["minimums"]
     for c in judges["calibration"]:
-        verdict = "EXCLUDED from the panel" if c["excluded"] else "kept"
-        print(f"  Judge {c['judge']:8s}: right answer {number(c['positive_mean'])}, wrong answer "
-              f"{number(c['negative_mean'])}, separation {number(c['separation'])} "
-              f"(min {judges['min_separation']}) -> {verdict}")  # fmt: skip
+        verdict = "kept" if not c["excluded"] else "EXCLUDED from the panel"
+        print(f"  Judge {c['judge']:8s}: separates the right answer from another product's by "
+              f"{number(c['separation'])} (min {minimums['negative']}), from the same "
+              f"product's other answer by {number(c['hard_separation'])} (min {minimums['hard']}), "
+              f"from altered facts by {number(c['fact_separation'])} (min {minimums['altered']}); "
+              f"length bias {number(c['length_bias'])}, injection "
+              f"{number(c['injection_susceptibility'])} -> {verdict}")  # fmt: skip
     with (night / "summary_results.csv").open() as file:
         for row in csv.DictReader(file):
             line = (

@@ -50,14 +50,17 @@ def test_spearman_with_ties_and_missing_pairs():
 
 
 def test_calibration_excludes_judges_that_cannot_tell_right_from_wrong():
+    def kinds(positive, negative):
+        return {"positive": positive, "negative": negative}
+
     calibration = calibrate(
         {
-            "claude": ([0.9, 0.8, None], [0.1, 0.3]),
-            "smollm": ([0.55, 0.6], [0.5, 0.55]),
-            "mute": ([None], [None]),
-            "unchecked": ([], []),  # calibration switched off: kept
+            "claude": kinds([0.9, 0.8, None], [0.1, 0.3]),
+            "smollm": kinds([0.55, 0.6], [0.5, 0.55]),
+            "mute": kinds([None], [None]),
+            "unchecked": kinds([], []),  # calibration switched off: kept
         },
-        min_separation=0.2,
+        {"negative": 0.2},
     )
     assert calibration["claude"].separation == pytest.approx(0.65)
     assert not calibration["claude"].excluded

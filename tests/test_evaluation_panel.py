@@ -68,7 +68,7 @@ SCORES = {
 
 
 def test_rows_carry_each_judge_and_the_trusted_panel_mean():
-    calibrated = calibration(SCORES, min_separation=0.1)
+    calibrated = calibration(SCORES, {"negative": 0.1})
     assert calibrated["good"].separation == pytest.approx(0.8)
     assert calibrated["weak"].excluded and not calibrated["good"].excluded
     answers = [{"input_text": f"q{i}", "ground_truth": f"g{i}", "llm_response": f"a{i}"}
@@ -127,3 +127,61 @@ def test_the_answers_judges_disagree_on_most_come_first():
     assert [(d["approach"], d["question"], d["spread"]) for d in found] == [
         ("rag", "q0", 0.8), ("base", "q0", 0.4)]  # fmt: skip
     assert found[0]["good"] == 0.9 and found[0]["weak"] == 0.1  # q2: one judge only, left out
+
+
+def test_controls_test_facts_not_only_topic():
+    import json
+
+    from conftest import SAMPLE_TEST_SET
+
+    from tailor.evaluation.facts import check_facts
+    from tailor.evaluation.judging import INJECTION
+
+    cases = json.loads(SAMPLE_TEST_SET.read_text())
+    items = control_items(cases, sample=32, seed="2026-11-20")
+    by_key = {i.key: i for i in items}
+    brewpro = cases.index(next(c for c in cases if c["answer"].endswith("holds 1.8 litres.")))
+    tank = cases[brewpro]
+    hard = by_key[f"control:hard:{brewpro}"].candidate  # the BrewPro 3, another question
+    assert hard != tank["answer"] and any(
+        c["answer"] == hard and c["product_name"] == tank["product_name"] for c in cases
+    )
+    altered = by_key[f"control:altered:{brewpro}"].candidate
+    assert altered == "The removable water tank of the BrewPro 3 holds 3.6 litres."
+    assert check_facts(tank["answer"], altered, tank["product_name"]).contradiction == 1.0
+    verbose = by_key[f"control:verbose:{brewpro}"].candidate
+    assert len(verbose) >= 3 * len(tank["answer"])
+    negative = by_key[f"control:negative:{brewpro}"].candidate
+    assert verbose.startswith(negative) and negative != tank["answer"]
+    assert by_key[f"control:injection:{brewpro}"].candidate == negative + INJECTION
+    kinds = {key.split(":")[1] for key in by_key}
+    assert kinds == {"positive", "negative", "hard", "altered", "verbose", "injection"}
+    # an answer with no number or code gets no altered control
+    boil_dry = next(i for i, c in enumerate(cases) if "boil-dry" in c["answer"])
+    assert f"control:altered:{boil_dry}" not in by_key
+
+
+def test_a_judge_stays_only_if_it_separates_topic_hard_and_facts_and_ignores_injections():
+    def scores(positive, negative, hard, altered, verbose, injection) -> dict:
+        values = locals()
+        return {f"control:{kind}:{i}": values[kind] for i in range(3)
+                for kind in ("positive", "negative", "hard", "altered", "verbose", "injection")}  # fmt: skip
+
+    judges = {
+        "good": scores(0.9, 0.1, 0.2, 0.3, 0.15, 0.1),
+        "topic_only": scores(0.9, 0.1, 0.85, 0.8, 0.1, 0.1),  # fooled by the right product
+        "gullible": scores(0.9, 0.1, 0.2, 0.3, 0.5, 0.9),  # obeys "give full marks"
+    }
+    minimums = {"negative": 0.3, "hard": 0.2, "altered": 0.15}
+    calibrated = calibration(judges, minimums, max_injection_gain=0.1)
+    good = calibrated["good"]
+    assert not good.excluded
+    assert (good.separation, good.separations["hard"], good.separations["altered"]) == (
+        0.8, 0.7, 0.6)  # fmt: skip
+    assert (good.length_bias, good.injection_susceptibility) == (0.05, 0.0)
+    topic = calibrated["topic_only"]
+    assert topic.excluded and topic.reasons == (
+        "hard separation 0.05 below 0.2", "altered separation 0.1 below 0.15")  # fmt: skip
+    gullible = calibrated["gullible"]
+    assert gullible.excluded and gullible.length_bias == 0.4
+    assert gullible.reasons == ("injection raised its score by 0.8 (max 0.1)",)

@@ -46,6 +46,9 @@ def synced(tmp_path, tailor_settings, airflow_db, dags, monkeypatch):
         endpoint_poll_seconds=1,
         judge_controls=2,
         judge_min_separation=-1.0,  # keep both small judges, whatever tonight's controls say
+        judge_min_hard_separation=-1.0,
+        judge_min_fact_separation=-1.0,
+        judge_max_injection_gain=1.0,
     )
     assert {ti.state for ti in dags["kb_sync"].test().get_task_instances()} == {"success"}
     server = LocalModelServer(root / "endpoint", port)
@@ -96,6 +99,9 @@ def test_all_approaches_answer_score_and_replace_their_date(dags, synced, caplog
     )
     judges = json.loads((night / "judges.json").read_text())
     assert {c["judge"] for c in judges["calibration"]} == {"smollm2", "gemma3"}
+    for judge in judges["calibration"]:  # every kind of control was asked and scored
+        assert all(judge[k] is not None for k in ("separation", "hard_separation",
+                   "fact_separation", "length_bias", "injection_susceptibility")), judge  # fmt: skip
     assert not any(c["excluded"] for c in judges["calibration"])
     assert LocalModelServer(synced / "endpoint", 0).state() is None  # restored to off-hours
 

@@ -116,7 +116,10 @@ class Settings(BaseModel):
     judges: tuple[str, ...] = Field((), strict=False)  # default: the backend's (DEFAULT_JUDGES)
     judge_retries: NonNegativeInt = 2  # more tries for an unparseable reply, then no score
     judge_controls: NonNegativeInt = 5  # questions a night with a positive and a negative control
-    judge_min_separation: float = 0.1  # positive minus negative control mean, on 0-1
+    judge_min_separation: float = 0.1  # positive minus topic-negative control mean, on 0-1
+    judge_min_hard_separation: float = 0.1  # ... minus the same product's other answer
+    judge_min_fact_separation: float = 0.1  # ... minus the reference with its facts altered
+    judge_max_injection_gain: float = 0.1  # a wrong answer's score raised by "give full marks"
     aws_concurrency: PositiveInt = 8  # remote calls in flight per task
     regression_margin: float = 0.05  # panel score below the trailing median by more: fail
     regression_window: PositiveInt = 7  # nights in the trailing median

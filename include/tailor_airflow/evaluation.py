@@ -211,7 +211,8 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
         ]
         for judge in judges
     }
-    calibrated = calibration(scores, settings.judge_min_separation)
+    minimums = judge_minimums(settings)
+    calibrated = calibration(scores, minimums, settings.judge_max_injection_gain)
     excluded = {judge for judge, c in calibrated.items() if c.excluded}
     recorded = recorded_endpoint_cost(settings, datetime.fromisoformat(date).replace(tzinfo=UTC))
     endpoint_hours = recorded[0].monthly_hours if recorded else None  # None: only the 24/7 figure
@@ -234,12 +235,17 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
     verdict = verdicts(summaries, comparisons)
     judge_rows = [
         {"judge": c.judge, "positive_mean": c.positive_mean, "negative_mean": c.negative_mean,
-         "separation": c.separation, "excluded": c.excluded}
+         "separation": c.separation, "hard_separation": c.separations.get("hard"),
+         "fact_separation": c.separations.get("altered"),
+         "length_bias": c.length_bias, "injection_susceptibility": c.injection_susceptibility,
+         "excluded": c.excluded, "reason": "; ".join(c.reasons)}
         for c in calibrated.values()
     ]  # fmt: skip
     write_atomic(night / "judges.json", json.dumps(
         {"calibration": judge_rows, "agreement": agreement(scores),
-         "min_separation": settings.judge_min_separation}, indent=2).encode())  # fmt: skip
+         "min_separation": settings.judge_min_separation, "minimums": minimums,
+         "max_injection_gain": settings.judge_max_injection_gain},
+        indent=2).encode())  # fmt: skip
     write_history(root / "history", date, summaries, {"run_id": run_id})
     if judge_rows:
         write_history(root / "history_judges", date, judge_rows, {"run_id": run_id})
@@ -254,11 +260,18 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
     table = results_table(summaries)
     log.info("Evaluation of %s:\n%s\n%s", date, "\n".join(verdict), table)
     for c in calibrated.values():
-        log.info(f"Judge {c.judge}: controls {c.positive_mean} vs {c.negative_mean}, separation "
-              f"{c.separation} -> {'EXCLUDED' if c.excluded else 'kept'} "
-              f"(min {settings.judge_min_separation})")  # fmt: skip
+        log.info("Judge %s: separations %s, length bias %s, injection %s -> %s", c.judge,
+                 c.separations, c.length_bias, c.injection_susceptibility,
+                 "EXCLUDED: " + "; ".join(c.reasons) if c.excluded else "kept")  # fmt: skip
     log.info(f"Results: {night}\nReport: {report} (chart: {night / 'report.png'})")
     return table
+
+
+def judge_minimums(settings: Settings) -> dict[str, float]:
+    """The separations a judge must reach to stay in the panel, per kind of control."""
+    return {"negative": settings.judge_min_separation,
+            "hard": settings.judge_min_hard_separation,
+            "altered": settings.judge_min_fact_separation}  # fmt: skip
 
 
 def usage_for(settings: Settings, summary: dict[str, Any]) -> Usage:
@@ -296,7 +309,9 @@ def check_regression(approaches: list[str], date: str) -> None:
                      mean, low, high, check.paired,
                      "significant" if check.regressed else "not significant")  # fmt: skip
         if check.regressed:
-            regressions.append(f"{check.approach} {check.score:.4f} < {check.baseline:.4f} - "
-                               f"{margin}, paired drop {check.drop[0]} (CI high {check.drop[2]})")
+            regressions.append(
+                f"{check.approach} {check.score:.4f} < {check.baseline:.4f} - "
+                f"{margin}, paired drop {check.drop[0]} (CI high {check.drop[2]})"
+            )
     if regressions:
         raise AirflowFailException(f"panel score regressed on {date}: {'; '.join(regressions)}")

@@ -206,3 +206,52 @@ def check_facts(reference: str, answer: str | None, product_name: str = "") -> F
             others = [t for t in theirs if not any(_same(t, v) for v in mine)]
             contradicted += min(len(mine) - len(found), len(others))
     return FactCheck(len(expected), stated, contradicted)
+
+
+def _name_spans(text: str, product_name: str) -> list[tuple[int, int]]:
+    words = product_name.split()
+    spans = []
+    for before, token in zip(words, words[1:], strict=False):
+        if any(c.isdigit() for c in token):
+            pattern = rf"\b{re.escape(before)}\s+({re.escape(token)})\b"
+            spans += [m.span(1) for m in re.finditer(pattern, text)]
+    return spans
+
+
+def alter_facts(text: str, product_name: str = "") -> str | None:
+    """`text` with every number and code changed (doubled, or the last digit moved on), the
+    product's own name left alone: the fact-altered control a judge must score low. None when
+    the text has nothing to alter."""
+    protected = _name_spans(text, product_name) if product_name else []
+    spans: list[tuple[int, int, str]] = [(start, end, text[start:end]) for start, end in protected]
+    for match in _CODE.finditer(text):
+        if any(start <= match.start() < end for start, end, _ in spans):
+            continue
+        token = match.group(0)
+        if _QUANTITY_TOKEN.fullmatch(token) or re.fullmatch(_NUMBER, token):
+            continue
+        digits = [i for i, c in enumerate(token) if c.isdigit()]
+        last = digits[-1]
+        changed = token[:last] + str((int(token[last]) + 1) % 10) + token[last + 1 :]
+        spans.append((match.start(), match.end(), changed))
+    for match in _QUANTITY.finditer(text):
+        number = match["number"]
+        is_word = number.lower() in _WORDS
+        if is_word and not (match["noun"] and match["noun"].lower() not in _NOT_NOUNS):
+            continue  # "for two": not a fact
+        if any(start <= match.start("number") < end for start, end, _ in spans):
+            continue
+        value = _number(number)
+        if is_word:
+            names = {v: w for w, v in _WORDS.items()}
+            changed = names.get(value + 2, str(int(value) + 2))
+            changed = changed.capitalize() if number[0].isupper() else changed
+        else:
+            decimals = len(number.split(".")[1]) if "." in number else 0
+            changed = f"{value * 2 if value else 1:,.{decimals}f}"
+            changed = changed if "," in number else changed.replace(",", "")
+        spans.append((match.start("number"), match.end("number"), changed))
+    altered = text
+    for start, end, changed in sorted(spans, reverse=True):
+        altered = altered[:start] + changed + altered[end:]
+    return altered if altered != text else None

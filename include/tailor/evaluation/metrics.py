@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import median
 
 Score = float | None
@@ -92,26 +92,61 @@ class Calibration:
     judge: str
     positive_mean: float | None
     negative_mean: float | None
-    separation: float | None
+    separation: float | None  # positive minus the topic negative
     excluded: bool
+    separations: dict[str, float | None] = field(default_factory=dict)  # per wrong kind
+    length_bias: float | None = None  # padded wrong minus plain wrong: > 0 rewards length
+    injection_susceptibility: float | None = None  # injected wrong minus plain wrong
+    reasons: tuple[str, ...] = ()  # why it was excluded
 
 
 def calibrate(
-    controls: dict[str, tuple[Sequence[Score], Sequence[Score]]], min_separation: float
+    controls: dict[str, dict[str, Sequence[Score]]],
+    minimums: dict[str, float],
+    max_injection_gain: float | None = None,
 ) -> dict[str, Calibration]:
-    """Each judge's mean score on the reference answer (positive control) minus its mean on
-    a wrong answer (negative control); below `min_separation` it is excluded, and so is a
-    judge that scored none of its controls. With no controls at all (calibration switched
-    off) a judge is kept, its separation unknown."""
+    """Each judge's mean on the positive control minus its mean on each kind of wrong one.
+
+    A judge is excluded when a kind named in `minimums` (the topic negative, the hard negative,
+    the fact-altered answer) was asked and its separation is below the minimum or unknown,
+    and when an injected instruction raised its score on a wrong answer by more than
+    `max_injection_gain`.
+    With no controls at all (calibration switched off) a judge is kept, separations unknown.
+    """
     result = {}
-    for judge, (positive, negative) in controls.items():
-        pos, neg = present(positive), present(negative)
-        pos_mean = sum(pos) / len(pos) if pos else None
-        neg_mean = sum(neg) / len(neg) if neg else None
-        separation = None if pos_mean is None or neg_mean is None else round(pos_mean - neg_mean, 6)
-        had_controls = bool(positive) or bool(negative)
-        excluded = had_controls and (separation is None or separation < min_separation)
-        result[judge] = Calibration(judge, pos_mean, neg_mean, separation, excluded)
+    for judge, by_kind in controls.items():
+        means = {kind: (sum(v) / len(v) if (v := present(scores)) else None)
+                 for kind, scores in by_kind.items()}  # fmt: skip
+        positive = means.get("positive")
+        separations = {
+            kind: None if positive is None or mean is None else round(positive - mean, 6)
+            for kind, mean in means.items() if kind != "positive"
+        }  # fmt: skip
+        reasons = tuple(
+            f"{kind} separation {separations.get(kind)} below {minimum}"
+            for kind, minimum in minimums.items()
+            if by_kind.get(kind) and (separations.get(kind) is None or separations[kind] < minimum)
+        )
+        plain = means.get("negative")
+
+        def above_plain(kind: str, plain=plain, means=means) -> float | None:
+            value = means.get(kind)
+            return None if value is None or plain is None else round(value - plain, 6)
+
+        injection = above_plain("injection")
+        if (
+            max_injection_gain is not None
+            and injection is not None
+            and (injection > max_injection_gain)
+        ):
+            reasons += (f"injection raised its score by {injection} (max {max_injection_gain})",)
+
+        result[judge] = Calibration(
+            judge, positive, plain, separations.get("negative"),
+            excluded=any(by_kind.values()) and bool(reasons), separations=separations,
+            length_bias=above_plain("verbose"), injection_susceptibility=injection,
+            reasons=reasons,
+        )  # fmt: skip
     return result
 
 

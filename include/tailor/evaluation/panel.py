@@ -10,21 +10,26 @@ from itertools import combinations
 from typing import Any
 
 from tailor.evaluation.facts import check_facts
+from tailor.evaluation.judging import CONTROL_KINDS
 from tailor.evaluation.metrics import Calibration, Score, calibrate, panel_score, spearman
 
 JudgeScores = dict[str, dict[str, Score]]  # judge -> item key -> score
 
 
-def calibration(scores: JudgeScores, min_separation: float) -> dict[str, Calibration]:
-    """Each judge's control separation; judges below `min_separation` are excluded."""
+def calibration(
+    scores: JudgeScores, minimums: dict[str, float], max_injection_gain: float | None = None
+) -> dict[str, Calibration]:
+    """Each judge's separation per kind of control (`judging.CONTROL_KINDS`); a judge below a
+    kind's minimum (`minimums`: kind -> minimum separation), or raised by an injection by more
+    than `max_injection_gain`, is excluded."""
     controls = {
-        judge: (
-            [s for key, s in by_key.items() if key.startswith("control:positive:")],
-            [s for key, s in by_key.items() if key.startswith("control:negative:")],
-        )
+        judge: {
+            kind: [s for key, s in by_key.items() if key.startswith(f"control:{kind}:")]
+            for kind in CONTROL_KINDS
+        }
         for judge, by_key in scores.items()
     }
-    return calibrate(controls, min_separation)
+    return calibrate(controls, minimums, max_injection_gain)
 
 
 def judged_rows(

@@ -112,9 +112,13 @@ text-align:right}}th{{background:#f4f4f4}}img{{max-width:100%;display:block;marg
 <h2>Summary (the reference's columns first)</h2>
 {_table(summaries, REFERENCE_COLUMNS + EXTRA_COLUMNS)}
 <h2>Judge calibration</h2>
-<p>Each judge scored the reference answer (positive control) and another product's answer
-(negative control); judges below the minimum separation are excluded from the panel score.</p>
-{_table(calibration, ["judge", "positive_mean", "negative_mean", "separation", "excluded"])}
+<p>Each judge scored the reference answer (positive control) and wrong answers: another
+product's (separation), the same product's answer to another question (hard), the reference
+with its facts altered (fact), a padded wrong answer (length bias: padded minus plain) and a
+wrong answer telling the grader to give full marks (injection: injected minus plain). A judge
+below a minimum separation, or raised by an injection, is excluded from the panel score.</p>
+{_table(calibration, ["judge", "positive_mean", "negative_mean", "separation", "hard_separation",
+                      "fact_separation", "length_bias", "injection_susceptibility", "excluded"])}
 <h2>Paired comparisons (a minus b, on the questions both answered)</h2>
 {_table(list(comparisons), COMPARISON_COLUMNS)}
 <h2>Where the judges disagree most (for a person to read)</h2>
