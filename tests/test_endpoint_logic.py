@@ -174,3 +174,18 @@ def test_error_recognisers():
     assert is_not_found("ResourceNotFound", "Inference component not found")
     assert not is_not_found("ThrottlingException", "Rate exceeded")
     assert not is_not_found("AccessDeniedException", "User is not authorized")
+
+
+def test_recorded_cost_starts_the_window_from_the_last_change_before_it():
+    from tailor.endpoint.hours import recorded_cost
+
+    until = datetime(2026, 11, 21, tzinfo=UTC)
+
+    def event(days_before: float, before: int, after: int) -> ScalingEvent:
+        at = (until - timedelta(days=days_before)).isoformat()
+        return ScalingEvent(at, before, after, "test", "run")
+
+    # up 40 days ago (before the 30-day window), down 10 days ago: 20 days of one copy
+    cost, in_window = recorded_cost([event(40, 0, 1), event(10, 1, 0)], until, 30, 7.09)
+    assert (cost.copy_hours, cost.monthly_hours, in_window) == (480.0, 480.0, 1)
+    assert recorded_cost([], until, 30, 7.09) is None

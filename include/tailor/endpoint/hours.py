@@ -73,9 +73,9 @@ def recorded_cost(
     if not events:
         return None
     start = until - timedelta(days=days)
-    before = [e for e in events if datetime.fromisoformat(e.at) < start]
-    initial = before[-1].to_copies if before else events[0].from_copies
     changes = [(datetime.fromisoformat(e.at), e.to_copies) for e in events]
+    before = [copies for moment, copies in changes if moment < start]
+    initial = before[-1] if before else events[0].from_copies
     hours = copy_hours(changes, start, until, initial)
     cost = endpoint_cost(hours, start, until, price_per_hour, copies_when_up)
-    return cost, len([e for e in events if datetime.fromisoformat(e.at) >= start])
+    return cost, len(changes) - len(before)

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from itertools import combinations
 from typing import Any
 
-from tailor.evaluation.metrics import Score
+from tailor.evaluation.metrics import Score, mean_ci
 
 METRICS = {"bert_score": "BERTScore", "llm_evaluator_score": "panel", "fact_recall": "fact recall"}
 COLUMNS = ["approach_a", "approach_b", "metric", "mean_diff", "ci_low", "ci_high", "n"]
@@ -35,23 +35,22 @@ class Comparison:
 
 
 def paired_difference(
-    a: list[Score], b: list[Score], resamples: int = 2000, seed: int = 0
+    a: list[Score], b: list[Score]
 ) -> tuple[float | None, float | None, float | None, int]:
-    """Mean of a - b over the pairs where both are present, with a 95 % bootstrap interval."""
-    import numpy as np
+    """Mean of a - b over the pairs where both are present, with `mean_ci`'s seeded 95 %
+    bootstrap interval."""
+    diffs = [x - y for x, y in zip(a, b, strict=True) if x is not None and y is not None]
+    estimate = mean_ci(diffs)
+    return estimate.mean, estimate.low, estimate.high, estimate.n
 
-    diffs = np.array([x - y for x, y in zip(a, b, strict=True) if x is not None and y is not None])
-    if not len(diffs):
-        return None, None, None, 0
-    rng = np.random.default_rng(seed)
-    means = rng.choice(diffs, size=(resamples, len(diffs)), replace=True).mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return (round(float(diffs.mean()), 6), round(float(low), 6), round(float(high), 6),
-            len(diffs))  # fmt: skip
+
+def question_key(row: dict[str, Any]) -> tuple[str, str]:
+    """What makes two rows the same question, across approaches and nights."""
+    return row["input_text"], row["ground_truth"]
 
 
 def _by_question(rows: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
-    return {(r["input_text"], r["ground_truth"]): r for r in rows if r.get("llm_response")}
+    return {question_key(r): r for r in rows if r.get("llm_response")}
 
 
 def compare(rows_by_approach: dict[str, list[dict[str, Any]]]) -> list[Comparison]:

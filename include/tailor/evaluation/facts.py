@@ -73,6 +73,7 @@ _WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
     "fifteen sixteen seventeen eighteen nineteen twenty".split())}  # fmt: skip
 _WORDS.update(thirty=30, forty=40, fifty=50, sixty=60, ninety=90, hundred=100)
+_WORD_FOR = {value: word for word, value in _WORDS.items()}
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _UNIT = "|".join(re.escape(u) for u in sorted([*_UNITS, *_FAHRENHEIT], key=len, reverse=True))
 # a number, then its unit ("1.8 litres", "45-minute", "20V") or the noun it counts ("4 cameras")
@@ -107,13 +108,27 @@ def _singular(noun: str) -> str:
     return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
 
 
-def _without_name(text: str, product_name: str) -> str:
-    """Drop the numbers and codes of the product's own name ("DryZone 20", "Scout R7")."""
+def _name_spans(text: str, product_name: str) -> list[tuple[int, int]]:
+    """Where `text` names the product by a name word and its number or code ("DryZone 20",
+    "Scout R7"): the spans of those numbers and codes, which are not facts about it."""
     words = product_name.split()
+    spans = []
     for before, token in zip(words, words[1:], strict=False):
         if any(c.isdigit() for c in token):
-            text = re.sub(rf"\b{re.escape(before)}\s+{re.escape(token)}\b", before, text)
+            pattern = rf"\b{re.escape(before)}\s+({re.escape(token)})\b"
+            spans += [m.span(1) for m in re.finditer(pattern, text)]
+    return spans
+
+
+def _without_name(text: str, product_name: str) -> str:
+    for start, end in sorted(_name_spans(text, product_name), reverse=True):
+        text = text[:start] + text[end:]
     return text
+
+
+def _is_code(token: str) -> bool:
+    """A letters-and-digits token that is not a quantity ("20V", "45-minute") nor a number."""
+    return not (_QUANTITY_TOKEN.fullmatch(token) or re.fullmatch(_NUMBER, token))
 
 
 def _bare(match: re.Match) -> bool:
@@ -128,8 +143,8 @@ def extract_facts(text: str, product_name: str = "") -> list[Fact]:
     facts: list[Fact] = []
     for match in _CODE.finditer(text):
         token = match.group(0).rstrip(".-")
-        if _QUANTITY_TOKEN.fullmatch(token) or re.fullmatch(_NUMBER, token):
-            continue  # "20V", "45-minute": a quantity, read below
+        if not _is_code(token):
+            continue  # a quantity, read below
         facts.append(Fact("code", token.upper(), token))
         text = text[: match.start()] + " " * len(match.group(0)) + text[match.end() :]
     matches = list(_QUANTITY.finditer(text))
@@ -208,16 +223,6 @@ def check_facts(reference: str, answer: str | None, product_name: str = "") -> F
     return FactCheck(len(expected), stated, contradicted)
 
 
-def _name_spans(text: str, product_name: str) -> list[tuple[int, int]]:
-    words = product_name.split()
-    spans = []
-    for before, token in zip(words, words[1:], strict=False):
-        if any(c.isdigit() for c in token):
-            pattern = rf"\b{re.escape(before)}\s+({re.escape(token)})\b"
-            spans += [m.span(1) for m in re.finditer(pattern, text)]
-    return spans
-
-
 def alter_facts(text: str, product_name: str = "") -> str | None:
     """`text` with every number and code changed (doubled, or the last digit moved on), the
     product's own name left alone: the fact-altered control a judge must score low. None when
@@ -228,7 +233,7 @@ def alter_facts(text: str, product_name: str = "") -> str | None:
         if any(start <= match.start() < end for start, end, _ in spans):
             continue
         token = match.group(0)
-        if _QUANTITY_TOKEN.fullmatch(token) or re.fullmatch(_NUMBER, token):
+        if not _is_code(token):
             continue
         digits = [i for i, c in enumerate(token) if c.isdigit()]
         last = digits[-1]
@@ -243,8 +248,7 @@ def alter_facts(text: str, product_name: str = "") -> str | None:
             continue
         value = _number(number)
         if is_word:
-            names = {v: w for w, v in _WORDS.items()}
-            changed = names.get(value + 2, str(int(value) + 2))
+            changed = _WORD_FOR.get(value + 2, str(int(value) + 2))
             changed = changed.capitalize() if number[0].isupper() else changed
         else:
             decimals = len(number.split(".")[1]) if "." in number else 0

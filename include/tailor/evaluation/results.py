@@ -141,9 +141,7 @@ def _paired_drop(tonight: Rows, earlier: list[Rows]):
     from statistics import median
 
     from tailor.evaluation.comparisons import paired_difference
-
-    def key(row: dict[str, Any]) -> tuple[str, str]:
-        return row["input_text"], row["ground_truth"]
+    from tailor.evaluation.comparisons import question_key as key
 
     before: dict[tuple[str, str], list[float]] = {}
     for rows in earlier:
