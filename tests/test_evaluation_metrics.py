@@ -8,7 +8,6 @@ import pytest
 
 from tailor.evaluation.metrics import (
     calibrate,
-    expected_digit_score,
     latency_summary,
     mean_ci,
     panel_score,
@@ -93,13 +92,6 @@ def test_regression_against_the_trailing_median():
 )
 def test_judge_replies_parse_to_a_score_or_missing(reply, score):
     assert parse_judge_score(reply) == score
-
-
-def test_probability_weighted_digit_score():
-    assert expected_digit_score({"9": 1.0}) == 1.0
-    assert expected_digit_score({"0": 0.5, "9": 0.5}) == 0.5
-    assert expected_digit_score({"3": 0.2, "6": 0.2, "x": 0.6}) == pytest.approx(0.5)
-    assert expected_digit_score({"yes": 1.0}) is None
 
 
 def test_a_regression_needs_the_margin_and_a_significant_paired_drop(tmp_path):

@@ -44,11 +44,7 @@ def synced(tmp_path, tailor_settings, airflow_db, dags, monkeypatch):
         data_root=str(root),
         local_endpoint_port=port,
         endpoint_poll_seconds=1,
-        judge_controls=2,
-        judge_min_separation=-1.0,  # keep both small judges, whatever tonight's controls say
-        judge_min_hard_separation=-1.0,
-        judge_min_fact_separation=-1.0,
-        judge_max_injection_gain=1.0,
+        judge_controls=2,  # the default minimums: both local judges must earn their place
     )
     assert {ti.state for ti in dags["kb_sync"].test().get_task_instances()} == {"success"}
     server = LocalModelServer(root / "endpoint", port)
@@ -141,9 +137,7 @@ def test_rescore_without_stored_answers_fails_clearly(dags, synced, capsys):
     assert "re-score only: no stored base answers for 2026-11-20" in capsys.readouterr().out
 
 
-def test_a_malformed_test_set_fails_prepare_cases_at_once_naming_the_place(
-    dags, synced, capsys
-):
+def test_a_malformed_test_set_fails_prepare_cases_at_once_naming_the_place(dags, synced, capsys):
     (synced / "test_set.json").write_text('[\n{"product_name": "P",\n "question": }\n]')
     capsys.readouterr()
     dag_run = dags["nightly_eval"].test(logical_date=NIGHT, run_conf={"sample_limit": 1})

@@ -35,7 +35,7 @@ class SettingsError(ValueError):
 
 
 DEFAULT_JUDGES = {
-    # two local model families: SmolLM2 (digit probabilities), Gemma 3 (yes/no probability)
+    # two local model families, each scoring by likelihood (tailor.local.judge)
     "local": ("smollm2", "gemma3"),
     # three Bedrock families, called through Converse (cross-region inference profiles)
     "aws": (
@@ -116,10 +116,10 @@ class Settings(BaseModel):
     judges: tuple[str, ...] = Field((), strict=False)  # default: the backend's (DEFAULT_JUDGES)
     judge_retries: NonNegativeInt = 2  # more tries for an unparseable reply, then no score
     judge_controls: NonNegativeInt = 5  # questions a night with a positive and a negative control
-    judge_min_separation: float = 0.1  # positive minus topic-negative control mean, on 0-1
-    judge_min_hard_separation: float = 0.1  # ... minus the same product's other answer
-    judge_min_fact_separation: float = 0.1  # ... minus the reference with its facts altered
-    judge_max_injection_gain: float = 0.1  # a wrong answer's score raised by "give full marks"
+    judge_min_separation: float = 0.3  # positive minus topic-negative control mean, on 0-1
+    judge_min_hard_separation: float = 0.2  # ... minus the same product's other answer
+    judge_min_fact_separation: float = 0.15  # ... minus the reference with its facts altered
+    judge_max_injection_gain: float = 0.05  # a wrong answer's score raised by "give full marks"
     aws_concurrency: PositiveInt = 8  # remote calls in flight per task
     regression_margin: float = 0.05  # panel score below the trailing median by more: fail
     regression_window: PositiveInt = 7  # nights in the trailing median
@@ -177,6 +177,12 @@ class Settings(BaseModel):
     @property
     def local_kb_dir(self) -> Path:
         return self.local_layout.knowledge_base
+
+    @property
+    def judge_minimums(self) -> dict[str, float]:
+        """The separations a judge must reach to stay in the panel, per kind of control."""
+        return {"negative": self.judge_min_separation, "hard": self.judge_min_hard_separation,
+                "altered": self.judge_min_fact_separation}  # fmt: skip
 
 
 def settings_from_env() -> Settings:

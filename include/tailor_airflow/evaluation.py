@@ -211,7 +211,7 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
         ]
         for judge in judges
     }
-    minimums = judge_minimums(settings)
+    minimums = settings.judge_minimums
     calibrated = calibration(scores, minimums, settings.judge_max_injection_gain)
     excluded = {judge for judge, c in calibrated.items() if c.excluded}
     recorded = recorded_endpoint_cost(settings, datetime.fromisoformat(date).replace(tzinfo=UTC))
@@ -265,13 +265,6 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
                  "EXCLUDED: " + "; ".join(c.reasons) if c.excluded else "kept")  # fmt: skip
     log.info(f"Results: {night}\nReport: {report} (chart: {night / 'report.png'})")
     return table
-
-
-def judge_minimums(settings: Settings) -> dict[str, float]:
-    """The separations a judge must reach to stay in the panel, per kind of control."""
-    return {"negative": settings.judge_min_separation,
-            "hard": settings.judge_min_hard_separation,
-            "altered": settings.judge_min_fact_separation}  # fmt: skip
 
 
 def usage_for(settings: Settings, summary: dict[str, Any]) -> Usage:

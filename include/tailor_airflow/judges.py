@@ -1,6 +1,6 @@
 """The judge panel: which judges can sit tonight, and each judge's scoring call.
 
-Local judges are SmolLM2 (digit probabilities) and Gemma 3 (yes/no probability). On aws a
+Local judges are SmolLM2 and Gemma 3, each scoring by likelihood (`tailor.local.judge`). On aws a
 judge is a Bedrock model called through Converse; a model that is LEGACY, or that this
 account cannot invoke in this region (GetFoundationModelAvailability: authorization,
 entitlement, agreement, region), is reported in one line and left out before the night
@@ -105,12 +105,10 @@ def judge_scorer(settings: Settings, judge: str) -> tuple[Callable[[Item], float
     """The judge's scoring call, and how many calls it may have in flight."""
     if settings.backend is Backend.AWS:
         return BedrockJudge(settings, judge).score, settings.aws_concurrency
-    from tailor.local.judge import AgreementJudge, DigitJudge
+    from tailor.local.judge import FactLikelihoodJudge
     from tailor.local.models import base_model_dir, gemma_dir
 
-    cache = Path(settings.model_cache_dir)
-    if judge == "smollm2":
-        return DigitJudge(base_model_dir(cache), chat=True).score, 1
-    if judge == "gemma3":
-        return AgreementJudge(gemma_dir(cache), chat=False).score, 1
-    raise ValueError(f"unknown local judge {judge!r}")
+    model_dirs = {"smollm2": base_model_dir, "gemma3": gemma_dir}
+    if judge not in model_dirs:
+        raise ValueError(f"unknown local judge {judge!r}")
+    return FactLikelihoodJudge(model_dirs[judge](Path(settings.model_cache_dir))).score, 1

@@ -24,23 +24,6 @@ INSTRUCTION = (
     "with the reference answer: does it answer the question with the same facts?"
 )
 
-# Few-shot examples for the local judges (about a product outside any catalog).
-EXAMPLES = [
-    ("How long does the Breeze toaster take to warm up?",
-     "It is ready after 30 seconds of warm-up.",
-     "The Breeze toaster needs about 30 seconds to warm up.", 9),
-    ("What voltage does the Breeze toaster use?",
-     "It runs on 230 V mains only.",
-     "Clean the crumb tray every week with a dry cloth.", 1),
-    ("How many slots does the Breeze toaster have?",
-     "Four wide slots with independent controls.",
-     "It has several slots.", 4),
-    ("How heavy is the Breeze fan?",
-     "The fan weighs 4.2 kg.",
-     "Keep the fan away from water and children.", 0),
-]  # fmt: skip
-AGREES = 7  # an example scored this or higher is labelled "Yes" for the agreement judge
-
 
 def clip(text: str) -> str:
     return text if len(text) <= MAX_CHARS else text[:MAX_CHARS] + " ..."
@@ -51,27 +34,6 @@ def example_block(question: str, reference: str, candidate: str) -> str:
         f"Question: {question}\nReference answer: {clip(reference)}\n"
         f"Candidate answer: {clip(candidate)}\n"
     )
-
-
-def digit_prompt(question: str, reference: str, candidate: str) -> str:
-    """Few-shot prompt ending in 'Score: '; the next token's digit probabilities are the score.
-
-    The trailing space matters: SmolLM2's and Gemma's tokenizers give the space its own token.
-    """
-    shots = "".join(example_block(q, r, c) + f"Score: {s}\n\n" for q, r, c, s in EXAMPLES)
-    return (
-        f"{INSTRUCTION} Score from 0 (wrong or unrelated) to 9 (same facts).\n\n"
-        f"{shots}{example_block(question, reference, candidate)}Score: "
-    )
-
-
-def agreement_prompt(question: str, reference: str, candidate: str) -> str:
-    """Few-shot prompt ending in 'Same facts:'; P(Yes) / (P(Yes) + P(No)) is the score."""
-    shots = "".join(
-        example_block(q, r, c) + f"Same facts: {'Yes' if s >= AGREES else 'No'}\n\n"
-        for q, r, c, s in EXAMPLES
-    )
-    return f"{INSTRUCTION}\n\n{shots}{example_block(question, reference, candidate)}Same facts:"
 
 
 def structured_prompt(question: str, reference: str, candidate: str) -> str:
@@ -91,11 +53,18 @@ class Item:
     question: str
     reference: str
     candidate: str
+    product_name: str = ""  # its numbers and codes are no facts about the product
 
 
 def answer_items(approach: str, rows: list[dict]) -> list[Item]:
     return [
-        Item(f"{approach}:{i}", r["input_text"], r["ground_truth"], r["llm_response"])
+        Item(
+            f"{approach}:{i}",
+            r["input_text"],
+            r["ground_truth"],
+            r["llm_response"],
+            r.get("product_name", ""),
+        )
         for i, r in enumerate(rows)
         if r.get("llm_response") is not None
     ]
@@ -122,7 +91,15 @@ def control_items(cases: list[dict], sample: int, seed: str) -> list[Item]:
         case = cases[i]
 
         def control(kind: str, candidate: str, case=case, i=i) -> None:
-            items.append(Item(f"control:{kind}:{i}", case["question"], case["answer"], candidate))
+            items.append(
+                Item(
+                    f"control:{kind}:{i}",
+                    case["question"],
+                    case["answer"],
+                    candidate,
+                    case["product_name"],
+                )
+            )
 
         control("positive", case["answer"])
         others = [c for c in cases if c["product_name"] != case["product_name"]] or [

@@ -182,12 +182,3 @@ def parse_judge_score(text: str) -> float | None:
         return None
     value = float(match.group(1))
     return round(value / 10, 6) if 0 <= value <= 10 else None
-
-
-def expected_digit_score(digit_probabilities: dict[str, float]) -> float | None:
-    """Probability-weighted 0-1 score from a judge's next-token probabilities for '0'..'9'."""
-    weights = {int(d): p for d, p in digit_probabilities.items() if d.isdigit() and len(d) == 1}
-    total = sum(weights.values())
-    if total <= 0:
-        return None
-    return round(sum(d * p for d, p in weights.items()) / total / 9, 6)
