@@ -65,10 +65,10 @@ def endpoint_schedule():
     )
 
     @task(trigger_rule="none_failed")
-    def report_cost(**context: Any) -> dict[str, Any]:
+    def report_cost() -> dict[str, Any]:
         from tailor_airflow.endpoint_cost import report_endpoint_cost
 
-        return report_endpoint_cost(context["dag_run"].run_after)
+        return report_endpoint_cost()
 
     scaled >> report_cost()
     EnableScaleFromZeroOperator(task_id="enable_scale_from_zero")

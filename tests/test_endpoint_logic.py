@@ -188,4 +188,7 @@ def test_recorded_cost_starts_the_window_from_the_last_change_before_it():
     # up 40 days ago (before the 30-day window), down 10 days ago: 20 days of one copy
     cost, in_window = recorded_cost([event(40, 0, 1), event(10, 1, 0)], until, 30, 7.09)
     assert (cost.copy_hours, cost.monthly_hours, in_window) == (480.0, 480.0, 1)
+    # an event after the window (a later run's) is neither counted nor priced
+    later = recorded_cost([event(40, 0, 1), event(10, 1, 0), event(-1, 0, 1)], until, 30, 7.09)
+    assert (later[0].copy_hours, later[1]) == (480.0, 1)
     assert recorded_cost([], until, 30, 7.09) is None

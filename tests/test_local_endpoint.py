@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -41,8 +41,8 @@ def endpoint(tmp_path, tailor_settings, airflow_db):
     server.stop()
 
 
-def run(dag, **conf) -> dict[str, str]:
-    dag_run = dag.test(run_conf=conf)
+def run(dag, logical_date=None, **conf) -> dict[str, str]:
+    dag_run = dag.test(run_conf=conf, logical_date=logical_date)
     return {ti.task_id: ti.state for ti in dag_run.get_task_instances()}
 
 
@@ -51,12 +51,16 @@ def test_scale_up_invoke_lease_and_scale_down(schedule_dag, endpoint, tmp_path):
     with pytest.raises(EndpointAsleep):
         endpoint.chat([{"role": "user", "content": "hello"}])
 
-    assert run(schedule_dag, target_copies=1) == {
+    due = datetime.now(UTC) - timedelta(minutes=1)  # as a scheduled run: due, then started
+    assert run(schedule_dag, logical_date=due, target_copies=1) == {
         "scale_endpoint": "success",
         "report_cost": "success",
         "enable_scale_from_zero": "skipped",  # aws only
     }
     assert endpoint.copies() == 1
+    report = json.loads(max((tmp_path / "endpoint" / "cost").glob("*.json")).read_text())
+    # the window ends at the report, so the run's own scaling counts, and its hours with it
+    assert report["events"] == 1 and report["copy_hours"] > 0
     reply = endpoint.chat([{"role": "user", "content": "Name a colour."}], max_tokens=8)
     assert reply["choices"][0]["message"]["content"].strip()
     assert reply["usage"]["completion_tokens"] > 0

@@ -13,8 +13,10 @@ import pytest
 from conftest import REPO, SAMPLE_CATALOG, SAMPLE_TEST_SET
 from test_local_endpoint import free_port
 
+from tailor.evaluation.monthly_cost import monthly_cost
 from tailor.evaluation.results import REFERENCE_COLUMNS, read_history, write_history
 from tailor.local.server import LocalModelServer
+from tailor.prices import Prices
 
 NIGHT = datetime(2026, 11, 20, 1, tzinfo=UTC)
 REFERENCE_FIELDS = {"input_text", "ground_truth", "llm_response", "context", "bert_score",
@@ -89,10 +91,12 @@ def test_all_approaches_answer_score_and_replace_their_date(dags, synced, caplog
     assert all(int(c["n"]) == 2 for c in compared if c["metric"] == "bert_score")
     assert float(by_method["rag"]["monthly_cost_24x7"]) == pytest.approx(345.6 + 198.0)
     assert float(by_method["base"]["monthly_cost_24x7"]) == pytest.approx(198.0)
-    # the endpoint woke and slept for this run: its recorded hours price below 24/7
-    assert float(by_method["hybrid"]["monthly_cost_scheduled"]) < float(
-        by_method["hybrid"]["monthly_cost_24x7"]
-    )
+    # the endpoint woke for this night: its own hours count (so more than no hours at all),
+    # and the recorded hours price below 24/7
+    for approach in ("fine_tuned", "hybrid"):
+        scheduled = float(by_method[approach]["monthly_cost_scheduled"])
+        asleep = monthly_cost(approach, Prices(), endpoint_hours=0.0)["monthly_cost_scheduled"]
+        assert asleep < scheduled < float(by_method[approach]["monthly_cost_24x7"])
     judges = json.loads((night / "judges.json").read_text())
     assert {c["judge"] for c in judges["calibration"]} == {"smollm2", "gemma3"}
     for judge in judges["calibration"]:  # every kind of control was asked and scored

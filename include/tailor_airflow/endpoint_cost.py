@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tailor.endpoint.events import load_events
@@ -21,16 +21,21 @@ log = logging.getLogger(__name__)
 def recorded_endpoint_cost(
     settings: Settings, until: datetime, days: int = 30
 ) -> tuple[EndpointCost, int] | None:
-    """`tailor.endpoint.hours.recorded_cost` over the events stored under ``data_root``."""
+    """`tailor.endpoint.hours.recorded_cost` over the events stored under ``data_root``.
+
+    Callers pass `until=datetime.now(UTC)`: events carry the wall clock, so a window that ends
+    at a logical date leaves out the run's own wake-up (a backfill's, a manual run's)."""
     events = load_events(endpoint_root(settings) / "events")
     return recorded_cost(
         events, until, days, settings.prices.instance_hour, settings.endpoint_copies
     )
 
 
-def report_endpoint_cost(until: datetime, days: int = 30) -> dict[str, Any]:
-    """Hours and monthly cost over the `days` before `until`, written next to the events."""
+def report_endpoint_cost(days: int = 30) -> dict[str, Any]:
+    """Hours and monthly cost over the `days` before now (this run's scaling included),
+    written next to the events."""
     settings = load_settings()
+    until = datetime.now(UTC)
     root = endpoint_root(settings)
     start = until - timedelta(days=days)
     recorded = recorded_endpoint_cost(settings, until, days)

@@ -214,7 +214,7 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
     minimums = settings.judge_minimums
     calibrated = calibration(scores, minimums, settings.judge_max_injection_gain)
     excluded = {judge for judge, c in calibrated.items() if c.excluded}
-    recorded = recorded_endpoint_cost(settings, datetime.fromisoformat(date).replace(tzinfo=UTC))
+    recorded = recorded_endpoint_cost(settings, until=datetime.now(UTC))  # tonight's wake-up too
     endpoint_hours = recorded[0].monthly_hours if recorded else None  # None: only the 24/7 figure
     summaries, rows_written = [], {}
     for approach in approaches:

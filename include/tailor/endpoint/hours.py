@@ -54,7 +54,7 @@ def endpoint_cost(
     return EndpointCost(
         period_hours=round(period, 3),
         copy_hours=round(hours, 3),
-        monthly_hours=round(monthly, 1),
+        monthly_hours=round(monthly, 3),  # priced unrounded: a short night still counts
         monthly_cost=round(monthly * price_per_hour, 2),
         always_on_monthly_cost=round(HOURS_PER_MONTH * copies_when_up * price_per_hour, 2),
     )
@@ -78,4 +78,4 @@ def recorded_cost(
     initial = before[-1] if before else events[0].from_copies
     hours = copy_hours(changes, start, until, initial)
     cost = endpoint_cost(hours, start, until, price_per_hour, copies_when_up)
-    return cost, len(changes) - len(before)
+    return cost, sum(start <= moment < until for moment, _ in changes)
