@@ -7,12 +7,8 @@ from airflow.sdk.exceptions import AirflowSkipException
 from aws_stubs import stubbed_hook
 
 from tailor.finetune.registry import promote
-from tailor_airflow.autoscaling import (
-    DIMENSION,
-    ApplicationAutoScalingHook,
-    CloudWatchHook,
-    EnableScaleFromZeroOperator,
-)
+from tailor_airflow.autoscaling import DIMENSION, EnableScaleFromZeroOperator
+from tailor_airflow.service_hooks import ApplicationAutoScalingHook, CloudWatchHook
 
 COMPONENT = "tailor-ft-202611010300-abcdef12"
 POLICY = f"arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:1:resource/sagemaker/inference-component/{COMPONENT}:policyName/{COMPONENT}-scale-out-from-zero"

@@ -23,11 +23,12 @@ from tailor.endpoint.observe import EndpointAsleep
 from tailor.finetune.registry import promote, read_current
 from tailor.local.models import minilm_dir
 from tailor_airflow.assets import MODEL
-from tailor_airflow.autoscaling import DIMENSION, ApplicationAutoScalingHook, CloudWatchHook
+from tailor_airflow.autoscaling import DIMENSION
 from tailor_airflow.config import load_settings
 from tailor_airflow.promotion import DeployModelOperator, gate_candidate
 from tailor_airflow.sagemaker_model import SageMakerModels, resource_name
 from tailor_airflow.scaling_triggers import InferenceComponentTrigger
+from tailor_airflow.service_hooks import ApplicationAutoScalingHook, CloudWatchHook
 from tailor_airflow.training import TrainModelOperator
 
 VERSION = "ft-202611210300-abcdef12"

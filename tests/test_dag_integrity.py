@@ -20,6 +20,7 @@ HEAVY = [
     "sentence_transformers",
     "lancedb",
     "pyarrow",
+    "boto3",  # the Amazon provider's hooks and triggers load it: only tasks may (~0.2 s a file)
 ]
 
 

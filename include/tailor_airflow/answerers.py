@@ -18,7 +18,7 @@ from tailor.finetune.registry import read_current
 from tailor.settings import Backend, Settings
 from tailor_airflow.config import models_root
 from tailor_airflow.endpoint import served_component
-from tailor_airflow.hooks import ADAPTIVE_RETRIES, aws_hook
+from tailor_airflow.hooks import adaptive_retries, aws_hook
 from tailor_airflow.retrieval import knowledge_base
 
 
@@ -55,7 +55,7 @@ def aws_answerer(settings: Settings) -> Answerer:
     from tailor_airflow.sagemaker_model import SageMakerModels
 
     kb = knowledge_base(settings)
-    runtime = aws_hook(BedrockRuntimeHook, settings, config=ADAPTIVE_RETRIES)
+    runtime = aws_hook(BedrockRuntimeHook, settings, config=adaptive_retries())
     models = SageMakerModels(settings)
     component = served_component(settings, read_current(models_root(settings)))
 

@@ -8,9 +8,6 @@ count, so the schedule's own changes always lie inside its bounds and nothing fi
 
 from __future__ import annotations
 
-from typing import Any
-
-from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 from airflow.sdk import BaseOperator, Context
 from airflow.sdk.exceptions import AirflowSkipException
 from botocore.exceptions import ClientError
@@ -23,18 +20,10 @@ from tailor_airflow.hooks import aws_hook
 DIMENSION = "sagemaker:inference-component:DesiredCopyCount"
 
 
-class ApplicationAutoScalingHook(AwsBaseHook):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, client_type="application-autoscaling", **kwargs)
-
-
-class CloudWatchHook(AwsBaseHook):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, client_type="cloudwatch", **kwargs)
-
-
 def register_scale_out_from_zero(settings: Settings, component: str) -> dict[str, str]:
     """Upsert the scalable target, the step policy and its alarm (idempotent)."""
+    from tailor_airflow.service_hooks import ApplicationAutoScalingHook, CloudWatchHook
+
     resource = f"inference-component/{component}"
     scaling = aws_hook(ApplicationAutoScalingHook, settings).conn
     scaling.register_scalable_target(
@@ -81,6 +70,8 @@ def deregister_scale_out_from_zero(settings: Settings, component: str) -> None:
     The alarm goes first, so it cannot fire into a removed policy; deregistering the
     scalable target deletes its policies. Both are no-ops when nothing was registered.
     """
+    from tailor_airflow.service_hooks import ApplicationAutoScalingHook, CloudWatchHook
+
     aws_hook(CloudWatchHook, settings).conn.delete_alarms(AlarmNames=[f"{component}-no-capacity"])
     try:
         aws_hook(ApplicationAutoScalingHook, settings).conn.deregister_scalable_target(

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
 from airflow.triggers.base import BaseTrigger
 
 from tailor.endpoint.observe import (
@@ -29,13 +28,9 @@ from tailor.storage import write_atomic
 from tailor_airflow.aws_errors import describe_or_none
 from tailor_airflow.config import data_layout, models_root
 from tailor_airflow.hooks import aws_connection, aws_hook
-from tailor_airflow.scaling_triggers import (
-    CopyCountTrigger,
-    EndpointDeletedTrigger,
-    EndpointTrigger,
-    InferenceComponentTrigger,
-    LocalServerTrigger,
-)
+
+if TYPE_CHECKING:  # the triggers import the provider (boto3): loaded when a task defers
+    from tailor_airflow.scaling_triggers import CopyCountTrigger
 
 
 class Endpoint(Protocol):
@@ -68,6 +63,8 @@ class LocalEndpoint:
         self.server.start(model)
 
     def trigger(self, copies: int, poll_interval: float, max_attempts: int) -> CopyCountTrigger:
+        from tailor_airflow.scaling_triggers import LocalServerTrigger
+
         return LocalServerTrigger(
             state_dir=str(self.server.state_dir), port=self.server.port, target=copies,
             poll_interval=min(poll_interval, 2), max_attempts=max_attempts,
@@ -78,6 +75,8 @@ class _SageMakerEndpoint:
     max_copies = None
 
     def __init__(self, settings: Settings) -> None:
+        from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
+
         self.settings = settings
         self.hook = aws_hook(SageMakerHook, settings)
 
@@ -102,6 +101,8 @@ class InferenceComponentEndpoint(_SageMakerEndpoint):
         )
 
     def trigger(self, copies: int, poll_interval: float, max_attempts: int) -> CopyCountTrigger:
+        from tailor_airflow.scaling_triggers import InferenceComponentTrigger
+
         return InferenceComponentTrigger(
             component_name=self.component, target=copies, poll_interval=poll_interval,
             max_attempts=max_attempts, **aws_connection(self.settings),
@@ -145,6 +146,8 @@ class LegacyEndpoint(_SageMakerEndpoint):
         )
 
     def trigger(self, copies: int, poll_interval: float, max_attempts: int) -> BaseTrigger:
+        from tailor_airflow.scaling_triggers import EndpointDeletedTrigger, EndpointTrigger
+
         if copies == 0:
             return EndpointDeletedTrigger(
                 endpoint_name=self.name, waiter_delay=int(poll_interval),

@@ -21,7 +21,7 @@ from tailor.converse import reply_text, user_turn
 from tailor.evaluation.judging import Item, structured_prompt
 from tailor.evaluation.metrics import parse_judge_score
 from tailor.settings import DEFAULT_JUDGES, Backend, Settings
-from tailor_airflow.hooks import ADAPTIVE_RETRIES, aws_hook
+from tailor_airflow.hooks import adaptive_retries, aws_hook
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class BedrockJudge:
     def __init__(self, settings: Settings, model_id: str) -> None:
         self.model_id = model_id
         self.retries = settings.judge_retries
-        self.hook = aws_hook(BedrockRuntimeHook, settings, config=ADAPTIVE_RETRIES)
+        self.hook = aws_hook(BedrockRuntimeHook, settings, config=adaptive_retries())
 
     def score(self, item: Item) -> float | None:
         prompt = structured_prompt(item.question, item.reference, item.candidate)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from airflow.providers.amazon.aws.hooks.bedrock import BedrockAgentHook
 from airflow.sdk import BaseOperator, Context
 from botocore.exceptions import ClientError
 
@@ -20,7 +19,9 @@ from tailor.kb_sync import load_snapshot, plan_sync
 from tailor.settings import Backend, Settings
 from tailor_airflow.config import catalog_root, kb_state_root, load_settings
 from tailor_airflow.hooks import aws_connection, aws_hook
-from tailor_airflow.ingestion_trigger import IngestionJobTrigger
+
+if TYPE_CHECKING:  # the provider loads boto3: imported where a task calls AWS
+    from airflow.providers.amazon.aws.hooks.bedrock import BedrockAgentHook
 
 MAX_CONFLICT_WAITS = 3
 MAX_RESTARTS = 10  # jobs of one transition that ended FAILED/STOPPED before this attempt
@@ -81,6 +82,8 @@ class SyncKnowledgeBaseOperator(BaseOperator):
 
     # -- aws --------------------------------------------------------------------------
     def _hook(self, settings: Settings) -> BedrockAgentHook:
+        from airflow.providers.amazon.aws.hooks.bedrock import BedrockAgentHook
+
         return aws_hook(BedrockAgentHook, settings)
 
     def _start_ingestion(self, settings: Settings, conflicts_waited: int) -> None:
@@ -143,6 +146,8 @@ class SyncKnowledgeBaseOperator(BaseOperator):
         conflicts_waited: int,
         data_source_id: str | None = None,
     ) -> None:
+        from tailor_airflow.ingestion_trigger import IngestionJobTrigger
+
         kb_id, ds_id = settings.require("knowledge_base_id", "data_source_id")
         ds_id = data_source_id or ds_id
         poll = settings.ingestion_poll_seconds

@@ -6,7 +6,7 @@ from airflow.providers.amazon.aws.hooks.bedrock import BedrockAgentRuntimeHook
 
 from tailor.retrieval import KnowledgeBase, RetrievedChunk, chunk_from_bedrock
 from tailor.settings import Backend, Settings
-from tailor_airflow.hooks import ADAPTIVE_RETRIES, aws_hook
+from tailor_airflow.hooks import adaptive_retries, aws_hook
 
 
 class BedrockKnowledgeBase:
@@ -33,5 +33,5 @@ def knowledge_base(settings: Settings) -> KnowledgeBase:
         return LocalKnowledgeBase.from_settings(settings)
     (kb_id,) = settings.require("knowledge_base_id")
     return BedrockKnowledgeBase(
-        kb_id, aws_hook(BedrockAgentRuntimeHook, settings, config=ADAPTIVE_RETRIES)
+        kb_id, aws_hook(BedrockAgentRuntimeHook, settings, config=adaptive_retries())
     )

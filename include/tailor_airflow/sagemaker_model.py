@@ -22,7 +22,7 @@ from tailor.llama import generated_text, generated_tokens, request_body
 from tailor.settings import Settings
 from tailor.storage import s3_location
 from tailor_airflow.aws_errors import describe_or_none, error_matches
-from tailor_airflow.hooks import ADAPTIVE_RETRIES, aws_hook
+from tailor_airflow.hooks import adaptive_retries, aws_hook
 
 VARIANT = "AllTraffic"
 STARTUP_TIMEOUT_SECONDS = 1200  # weights download and container health check, each
@@ -272,7 +272,7 @@ class SageMakerModels:
     def runtime(self):
         """sagemaker-runtime with adaptive retries: evaluation calls it from a thread pool."""
         return aws_hook(
-            AwsBaseHook, self.settings, client_type="sagemaker-runtime", config=ADAPTIVE_RETRIES
+            AwsBaseHook, self.settings, client_type="sagemaker-runtime", config=adaptive_retries()
         ).conn
 
     def generate(

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from airflow.providers.amazon.aws.triggers.sagemaker import SageMakerTrigger
 from airflow.sdk import BaseOperator, Context
 
 from tailor.finetune.dataset import PROMPT
@@ -46,6 +45,8 @@ class TrainModelOperator(BaseOperator):
 
     # -- aws: JumpStart training job, then the candidate staged as an inference component
     def _train_aws(self, settings: Settings, context: Context) -> dict[str, Any]:
+        from airflow.providers.amazon.aws.triggers.sagemaker import SageMakerTrigger
+
         from tailor_airflow.sagemaker_model import (
             SageMakerModels,
             jumpstart_serving_container,
@@ -79,6 +80,8 @@ class TrainModelOperator(BaseOperator):
         )  # fmt: skip
 
     def after_training(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        from airflow.providers.amazon.aws.triggers.sagemaker import SageMakerTrigger
+
         from tailor_airflow.sagemaker_model import SageMakerModels, resource_name
 
         settings = load_settings()
