@@ -13,6 +13,7 @@ BENCHES = [
     "finetune_bench.py",
     "eval_orchestration.py",
     "eval_local.py",
+    "local_judges.py",
 ]
 
 if __name__ == "__main__":

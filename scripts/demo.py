@@ -14,7 +14,7 @@ from seed_catalog import seed
 
 from tailor.evaluation.approaches import Approach
 from tailor.evaluation.comparisons import compare, verdicts
-from tailor.settings import REPO_ROOT, settings_from_env
+from tailor.settings import settings_from_env
 
 
 def run_dag(
@@ -75,7 +75,7 @@ def main() -> int:
 
     from tailor.local.knowledge_base import LocalKnowledgeBase
 
-    cases = json.loads((REPO_ROOT / "sample_data" / "test_set.json").read_text())
+    cases = json.loads(Path(settings.test_set_uri.removeprefix("file://")).read_text())
     question = cases[0]["question"]
     kb = LocalKnowledgeBase(Path(result["store"]))
     print(f'\nRetrieval check, top {settings.top_k} for "{question}":')
