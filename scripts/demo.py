@@ -40,7 +40,9 @@ def failed(dag_id: str, seconds: float, log: Path) -> int:
 def main() -> int:
     settings = settings_from_env()
     catalog = seed()
-    log_dir = Path(os.environ["AIRFLOW_HOME"]) / "demo-logs"
+    data = os.environ.get("TAILOR_DEMO_DATA")  # make demo DATA=<folder>: logs of its own too
+    suffix = f"-{Path(data).name}" if data else ""
+    log_dir = Path(os.environ["AIRFLOW_HOME"]) / f"demo-logs{suffix}"
     log_dir.mkdir(parents=True, exist_ok=True)
     state = settings.local_layout.kb_sync
     before = (
@@ -181,10 +183,10 @@ def endpoint_demo(settings, log_dir: Path, question: str) -> int:
         return failed("endpoint_schedule", seconds, log)
     reports = sorted((settings.local_layout.endpoint / "cost").glob("*.json"))
     cost = json.loads(reports[-1].read_text())  # written by report_cost in this run
-    print(f"  Scaled back to zero in {seconds:.0f} s. Endpoint: {cost['copy_hours']:.1f} "
+    print(f"  Scaled back to zero in {seconds:.0f} s. Endpoint: {cost['copy_hours']:.3f} "
           f"copy-hours in the last {cost['period_hours'] / 24:.0f} days -> "
-          f"{cost['monthly_hours']:.0f} h/month, "
-          f"${cost['monthly_cost']:,.0f}/month vs ${cost['always_on_monthly_cost']:,.0f} "
+          f"{cost['monthly_hours']:.1f} h/month, "
+          f"${cost['monthly_cost']:,.2f}/month vs ${cost['always_on_monthly_cost']:,.0f} "
           f"always on ({cost['share_of_always_on']:.0%}); report at {reports[-1]}")  # fmt: skip
     print(f"  Scaling events   : {settings.local_layout.endpoint / 'events'}")
     return 0

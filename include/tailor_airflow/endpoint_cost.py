@@ -54,8 +54,8 @@ def report_endpoint_cost(days: int = 30) -> dict[str, Any]:
     key = f"cost/{until:%Y-%m-%d}.json"
     write_atomic(root / key, json.dumps(report, indent=2).encode())
     log.info(
-        f"Endpoint: {cost.copy_hours:.1f} copy-hours in the last {days} days -> "
-        f"{cost.monthly_hours:.0f} h/month, ${cost.monthly_cost:,.0f}/month vs "
+        f"Endpoint: {cost.copy_hours:.3f} copy-hours in the last {days} days -> "
+        f"{cost.monthly_hours:.1f} h/month, ${cost.monthly_cost:,.2f}/month vs "
         f"${cost.always_on_monthly_cost:,.0f} always on ({cost.share_of_always_on:.0%}); "
         f"report at {root / key}"
     )
