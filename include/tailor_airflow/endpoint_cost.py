@@ -19,12 +19,12 @@ log = logging.getLogger(__name__)
 
 
 def recorded_endpoint_cost(
-    settings: Settings, until: datetime, days: int = 30
+    settings: Settings, until: datetime | None = None, days: int = 30
 ) -> tuple[EndpointCost, int] | None:
-    """`tailor.endpoint.hours.recorded_cost` over the events stored under ``data_root``.
-
-    Callers pass `until=datetime.now(UTC)`: events carry the wall clock, so a window that ends
-    at a logical date leaves out the run's own wake-up (a backfill's, a manual run's)."""
+    """`tailor.endpoint.hours.recorded_cost` over the events stored under ``data_root``, in
+    the `days` before `until`, by default now: events carry the wall clock, so a window that
+    ends at a logical date leaves out the run's own wake-up (a backfill's, a manual run's)."""
+    until = until or datetime.now(UTC)
     events = load_events(endpoint_root(settings) / "events")
     return recorded_cost(
         events, until, days, settings.prices.instance_hour, settings.endpoint_copies

@@ -15,7 +15,6 @@ import json
 import logging
 import time
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import Any
 
 from airflow.sdk import Context
@@ -214,7 +213,7 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
     minimums = settings.judge_minimums
     calibrated = calibration(scores, minimums, settings.judge_max_injection_gain)
     excluded = {judge for judge, c in calibrated.items() if c.excluded}
-    recorded = recorded_endpoint_cost(settings, until=datetime.now(UTC))  # tonight's wake-up too
+    recorded = recorded_endpoint_cost(settings)  # up to now: tonight's wake-up counts
     endpoint_hours = recorded[0].monthly_hours if recorded else None  # None: only the 24/7 figure
     summaries, rows_written = [], {}
     for approach in approaches:

@@ -49,8 +49,8 @@ def key_spans(reference: str, question: str, product_name: str = "") -> list[lis
 def explained_share(with_candidate: list[float], without: list[float]) -> float | None:
     """The mean over the facts of the share of each one's surprisal (nats) that the candidate
     removes, each in [0, 1]; a fact that was certain anyway does not count."""
-    shares = [min(1.0, max(0.0, 1.0 - w / b)) for w, b in zip(with_candidate, without,
-                                                                 strict=True) if b > 0]  # fmt: skip
+    pairs = [(w, b) for w, b in zip(with_candidate, without, strict=True) if b > 0]
+    shares = [min(1.0, max(0.0, 1.0 - w / b)) for w, b in pairs]
     return round(sum(shares) / len(shares), 6) if shares else None
 
 
@@ -94,8 +94,10 @@ class FactLikelihoodJudge:
         totals = [0.0] * len(groups)
         for i, (begin, end) in enumerate(encoded["offset_mapping"][0].tolist()):
             begin, end = begin - start, end - start
+            if not i or end <= begin:  # the first token has no prediction; specials no text
+                continue
             for g, spans in enumerate(groups):
-                if i and end > begin and any(begin < e and end > s for s, e in spans):
+                if any(begin < e and end > s for s, e in spans):
                     totals[g] -= float(log_probs[i - 1, ids[i]])
         return totals
 
