@@ -9,7 +9,9 @@ that date. A past date with stored answers is re-scored; without, it is answered
 today's systems and every row records the Knowledge Base and model versions that answered.
 
 1. **prepare_cases** loads the test set; entries with missing fields or unknown products
-   are reported and skipped.
+   are reported and skipped. The night's cases are kept with their hashes and their product's
+   catalog hash; a case whose product changed after the case last did is flagged
+   `reference_may_be_stale` (still scored).
 2. **wake_endpoint** (setup) takes a lease and wakes the model endpoint.
 3. **answer** (one mapped task per approach): `rag` (retrieval + base model),
    `fine_tuned` (the endpoint, no context), `hybrid` (retrieval + the endpoint), `base`
@@ -24,7 +26,9 @@ today's systems and every row records the Knowledge Base and model versions that
 7. **summarize** calibrates the judges (below the minimum control separation: excluded from
    the panel mean), writes the per-approach results, `summary_results.csv` (the
    reference's columns first, then CIs, p95, tokens, agreement, monthly cost 24/7 and with
-   the recorded endpoint hours), replaces the date's history partitions, prints the table.
+   the recorded endpoint hours, and staleness: the scores on products changed since the
+   deployed model's training snapshot against the unchanged ones, with the gap's interval),
+   replaces the date's history partitions, prints the table.
 8. **check_regression** fails, and notifies, when an approach's panel score falls below
    its trailing median by more than `regression_margin`.
 
@@ -102,10 +106,11 @@ SCHEDULE = (
 )
 def nightly_eval():
     @task
-    def prepare_cases(params: dict[str, Any]) -> list[dict[str, str]]:
+    def prepare_cases(params: dict[str, Any], **context) -> list[dict[str, str]]:
+        from tailor_airflow.evaluation import evaluated_date
         from tailor_airflow.evaluation import prepare_cases as prepare
 
-        return prepare(params["sample_limit"])
+        return prepare(params["sample_limit"], evaluated_date(context))
 
     @task
     def approaches(params: dict[str, Any]) -> list[str]:

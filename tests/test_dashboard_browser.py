@@ -48,7 +48,7 @@ def test_page_renders_charts_and_tables_in_chromium(server):
     assert page["pageWidth"] <= 1400  # nothing wider than the screen until asked for
     assert [j["excluded"] for j in page["judges"]] == [False, True]  # gemma3 kept, smollm2 not
     charts = {chart["id"]: chart["marks"] for chart in page["charts"]}
-    assert set(charts) == {"chart-bertscore", "chart-panel", "chart-latency", "chart-cost",
-                           "chart-calibration"}  # fmt: skip
+    assert set(charts) == {"chart-bertscore", "chart-panel", "chart-staleness", "chart-latency",
+                           "chart-cost", "chart-calibration"}  # fmt: skip
     assert all(marks > 3 for marks in charts.values()), charts
     assert shot.stat().st_size > 20_000

@@ -30,8 +30,11 @@ def seed(data) -> None:
              "fact_recall_ci_high": 0.9 - offset, "p95_inference_time": 4.2,
              "monthly_cost_24x7": 543.6 if method == "rag" else 5453.95,
              "monthly_cost_scheduled": 543.6 if method == "rag" else 2341.2,
-             "judge_agreement": 0.41, "answered": 8, "samples": 8, "model_version": "ft-1"}
-            for method, offset in (("rag", 0.0), ("hybrid", 0.02), ("fine_tuned", 0.05))
+             "judge_agreement": 0.41, "answered": 8, "samples": 8, "model_version": "ft-1",
+             "llm_evaluator_gap": gap, "llm_evaluator_gap_ci_low": gap - 0.04,
+             "llm_evaluator_gap_ci_high": gap + 0.04}
+            for method, offset, gap in (("rag", 0.0, -0.01), ("hybrid", 0.02, 0.01),
+                                        ("fine_tuned", 0.05, 0.12))
         ]  # fmt: skip
         write_history(data / "evaluations" / "history", night, rows, {"run_id": f"r-{night}"})
         means = {r["method"]: r for r in rows}
@@ -75,7 +78,10 @@ def test_dashboard_reads_history_judges_and_markers_in_range(tmp_path):
         ("model_promotion", "2026-11-19"),
     ]
     charts = data["charts"]
-    assert set(charts) == {"bertscore", "panel", "latency", "cost", "calibration"}
+    assert set(charts) == {"bertscore", "panel", "staleness", "latency", "cost", "calibration"}
+    gaps = charts["staleness"]["data"]["values"]  # the fine-tuned approaches' gap, with markers
+    assert {g["method"] for g in gaps} == {"fine_tuned", "hybrid"} and len(gaps) == 6
+    assert charts["staleness"]["layer"][-1]["data"]["values"] == data["markers"]
     assert len(charts["bertscore"]["data"]["values"]) == 9  # 3 nights x 3 approaches
     assert charts["bertscore"]["layer"][-1]["data"]["values"] == data["markers"]
     costs = charts["cost"]["data"]["values"]

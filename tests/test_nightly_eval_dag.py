@@ -54,8 +54,8 @@ def synced(tmp_path, tailor_settings, airflow_db, dags, monkeypatch):
     server.stop()
 
 
-def run(dag, **conf) -> dict[str, str]:
-    dag_run = dag.test(logical_date=NIGHT, run_conf=conf)
+def run(dag, night: datetime = NIGHT, **conf) -> dict[str, str]:
+    dag_run = dag.test(logical_date=night, run_conf=conf)
     states: dict[str, str] = {}
     for ti in dag_run.get_task_instances():
         key = ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
@@ -133,6 +133,62 @@ def test_all_approaches_answer_score_and_replace_their_date(dags, synced, caplog
     assert sorted(history["method"]) == ["base", "rag"]  # the date was replaced, not appended
     assert history["kb_manifest"].notna().all()
     assert set(history["model_version"]) == {"base"}
+
+
+def summary_of(night) -> dict[str, dict[str, str]]:
+    rows = csv.DictReader(io.StringIO((night / "summary_results.csv").read_text()))
+    return {row["method"]: row for row in rows}
+
+
+def test_a_catalog_edited_after_the_fine_tune_is_measured_as_staleness(dags, synced):
+    from tailor.finetune.registry import promote, write_lineage
+    from tailor.local.models import base_model_dir
+    from tailor.settings import Settings
+
+    models = synced / "models"
+    trained_on = json.loads((synced / "kb_sync" / "last_synced.json").read_text())["manifest"]
+    # the deployed fine-tuned model learned the catalog as first synced (its weights are the
+    # base model's: what is measured here is the split, not the model)
+    write_lineage(models, "ft-seeded", {"version": "ft-seeded", "promoted": True,
+                                        "catalog": {"manifest_hash": trained_on["hash"]}})  # fmt: skip
+    promote(models, {"version": "ft-seeded",
+                     "path": str(base_model_dir(Settings().model_cache_dir))})  # fmt: skip
+    conf = {"sample_limit": 4, "approaches": ["rag", "fine_tuned"], "judges": ["smollm2"]}
+    before = datetime(2026, 11, 19, 1, tzinfo=UTC)
+    assert set(run(dags["nightly_eval"], before, **conf).values()) == {"success"}
+    first = summary_of(synced / "evaluations" / "2026-11-19")
+    for approach in ("rag", "fine_tuned"):  # nothing changed yet: one side is empty, not 0
+        assert first[approach]["changed_questions"] == "0"
+        assert first[approach]["bert_score_changed"] == ""
+        assert 0 < float(first[approach]["bert_score_unchanged"]) <= 1
+
+    catalog = synced / "catalog" / "product_catalog.txt"  # the BrewPro 3's tank grows
+    catalog.write_text(catalog.read_text().replace("tank holds 1.8 litres", "tank holds 2.4 litres"))
+    assert {ti.state for ti in dags["kb_sync"].test().get_task_instances()} == {"success"}
+    assert set(run(dags["nightly_eval"], **conf).values()) == {"success"}
+    night = synced / "evaluations" / "2026-11-20"
+    tonight = summary_of(night)
+    for approach in ("rag", "fine_tuned"):  # measured for every approach, forced for none
+        s = tonight[approach]
+        assert s["changed_products"] == "1" and s["changed_questions"] == "2"
+        assert s["stale_references"] == "2"
+        for column in ("bert_score_changed", "bert_score_unchanged",
+                       "llm_evaluator_score_changed", "llm_evaluator_score_unchanged"):
+            assert 0 <= float(s[column]) <= 1, (approach, column)
+        gap = float(s["bert_score_unchanged"]) - float(s["bert_score_changed"])
+        assert float(s["bert_score_gap"]) == pytest.approx(gap, abs=1e-5)
+        assert float(s["llm_evaluator_gap_ci_low"]) <= float(s["llm_evaluator_gap"])
+    rows = json.loads((night / "fine_tuned.json").read_text())
+    assert [r["product_changed"] for r in rows] == [True, True, False, False]
+    # the BrewPro cases were last written when the tank held 1.8 litres
+    assert [r["reference_may_be_stale"] for r in rows] == [True, True, False, False]
+    report = (night / "report.html").read_text()
+    assert "Staleness: fine_tuned answers" in report
+    assert "on the 1 product changed since its training; rag" in report
+    assert "References that may be stale (2)" in report
+    assert "How often should I descale the BrewPro 3?" in report
+    history = read_history(synced / "evaluations" / "history")
+    assert sorted(history["changed_questions"].tolist()) == [0, 0, 2, 2]
 
 
 def test_rescore_without_stored_answers_fails_clearly(dags, synced, capsys):

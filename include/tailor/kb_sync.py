@@ -92,6 +92,12 @@ def plan_sync(catalog_root: Any, state_root: Any, allow_mass_delete: bool = Fals
     )
 
 
+def load_manifest(state_root: Any, manifest_hash: str) -> Manifest | None:
+    """The manifest a sync pinned, by hash; None if no sync pinned it."""
+    path = state_root / "manifests" / f"{manifest_hash}.json"
+    return Manifest.from_json(path.read_text()) if path.exists() else None
+
+
 def load_snapshot(state_root: Any, manifest_hash: str) -> list[Product]:
     """The products exactly as the plan saw them, whatever the catalog holds by now."""
     _, products = read_catalog(state_root / "snapshots" / manifest_hash)

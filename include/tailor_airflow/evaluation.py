@@ -42,6 +42,7 @@ from tailor_airflow.endpoint_cost import recorded_endpoint_cost
 from tailor_airflow.judges import file_name, judge_scorer, preflight
 
 log = logging.getLogger(__name__)
+CASES = "cases.json"  # a night's test cases, their hashes and stale-reference flags
 
 
 def evaluated_date(context: Context) -> str:
@@ -60,8 +61,9 @@ def evaluations_root(settings: Settings):
     return data_layout(settings).evaluations
 
 
-def prepare_cases(sample_limit: int) -> list[dict[str, str]]:
-    """The test set, with entries naming unknown products reported and skipped."""
+def prepare_cases(sample_limit: int, date: str) -> list[dict[str, str]]:
+    """The test set, with entries naming unknown products reported and skipped; the night's
+    cases are kept with their hashes (`night_cases`)."""
     settings = load_settings()
     path = storage_path(settings, settings.test_set_uri)
     if not path.exists():
@@ -79,7 +81,32 @@ def prepare_cases(sample_limit: int) -> list[dict[str, str]]:
     if not cases:
         raise InputError(str(path), None, "no usable test cases: " + "; ".join(test_set.skipped))
     log.info(f"{len(cases)} test cases ({len(test_set.skipped)} skipped)")
-    return [asdict(case) for case in cases]
+    plain = [asdict(case) for case in cases]
+    night_cases(settings, date, plain, manifest.products if manifest else {})
+    return plain
+
+
+def night_cases(
+    settings: Settings, date: str, cases: list[dict[str, str]], products: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Keep tonight's cases with their hashes and the product's hash in `cases.json`, and flag
+    the ones whose reference may be out of date (`staleness.stale_references`)."""
+    from tailor.evaluation.staleness import case_hash, case_key, stale_references
+
+    root = evaluations_root(settings)
+    kept = [{**c, "case_hash": case_hash(c), "product_hash": products.get(c["product_name"])}
+            for c in cases]  # fmt: skip
+    nights = sorted(n.name for n in root.iterdir()) if root.exists() else []
+    earlier = [json.loads((root / night / CASES).read_text()) for night in nights
+               if night < date and (root / night / CASES).exists()]  # fmt: skip
+    stale = stale_references(kept, earlier)
+    for case in kept:
+        case["reference_may_be_stale"] = case_key(case) in stale
+        if case["reference_may_be_stale"]:
+            log.warning("Reference may be stale (the product changed after the case was "
+                        "written): %s | %s", case["product_name"], case["question"])  # fmt: skip
+    write_atomic(root / date / CASES, json.dumps(kept, indent=2).encode())
+    return kept
 
 
 def system_snapshot(settings: Settings) -> dict[str, str | None]:
@@ -200,6 +227,7 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
         summary_csv,
         write_history,
     )
+    from tailor.evaluation.staleness import model_drift, staleness_columns, staleness_line
 
     settings = load_settings()
     root = evaluations_root(settings)
@@ -215,14 +243,25 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
     excluded = {judge for judge, c in calibrated.items() if c.excluded}
     recorded = recorded_endpoint_cost(settings)  # up to now: tonight's wake-up counts
     endpoint_hours = recorded[0].monthly_hours if recorded else None  # None: only the 24/7 figure
-    summaries, rows_written = [], {}
+    cases = _cases_by_key(night)
+    summaries, rows_written, drifts = [], {}, {}
     for approach in approaches:
         stored = stored_answers(night, approach)
         bert = json.loads((night / "scores" / "bertscore" / f"{approach}.json").read_text())
         rows = judged_rows(approach, stored["answers"], bert, scores, excluded)
+        drifted = drifts[approach] = model_drift(
+            models_root(settings), kb_state_root(settings), stored["model_version"],
+            stored["kb_manifest"])  # fmt: skip
+        for row in rows:
+            case = cases.get((row.get("product_name"), row["input_text"]), {})
+            row["reference_may_be_stale"] = case.get("reference_may_be_stale", False)
+            row["product_changed"] = drifted and row.get("product_name") in drifted.names
         write_atomic(night / f"{approach}.json", json.dumps(rows, indent=2).encode())
         rows_written[approach] = rows
         summary = summarize(approach, rows)
+        summary.update(staleness_columns(rows, drifted and drifted.names),
+                       changed_products=drifted and len(drifted.names),
+                       stale_references=sum(r["reference_may_be_stale"] for r in rows))  # fmt: skip
         summary["judge_agreement"] = agreement(scores, f"{approach}:")
         summary.update(monthly_cost(approach, settings.prices, usage_for(settings, summary),
                                     endpoint_hours, settings.endpoint_copies))  # fmt: skip
@@ -232,6 +271,14 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
     comparisons = compare(rows_written)
     write_atomic(night / "comparisons.csv", comparisons_csv(comparisons).encode())
     verdict = verdicts(summaries, comparisons)
+    drifted = drifts.get("fine_tuned") or next(iter(drifts.values()), None)
+    if line := staleness_line(summaries, drifted):
+        verdict.append(line)
+    stale = [c for c in cases.values() if c["reference_may_be_stale"]]
+    if stale:
+        verdict.append(f"{len(stale)} reference answer(s) may be stale: their product "
+                       "changed after the case was written (listed in the report; still "
+                       "scored)")  # fmt: skip
     judge_rows = [
         {"judge": c.judge, "positive_mean": c.positive_mean, "negative_mean": c.negative_mean,
          "separation": c.separation, "hard_separation": c.separations.get("hard"),
@@ -255,7 +302,7 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
     report = write_report(night, date, summaries, judge_rows,
                           records(read_history(root / "history")), verdict,
                           [asdict(c) for c in comparisons],
-                          disagreements(rows_written, judges))  # fmt: skip
+                          disagreements(rows_written, judges), stale)  # fmt: skip
     table = results_table(summaries)
     log.info("Evaluation of %s:\n%s\n%s", date, "\n".join(verdict), table)
     for c in calibrated.values():
@@ -264,6 +311,13 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
                  "EXCLUDED: " + "; ".join(c.reasons) if c.excluded else "kept")  # fmt: skip
     log.info(f"Results: {night}\nReport: {report} (chart: {night / 'report.png'})")
     return table
+
+
+def _cases_by_key(night) -> dict[tuple[str, str], dict[str, Any]]:
+    """The night's cases by (product, question); empty for a night kept before cases were."""
+    path = night / CASES
+    cases = json.loads(path.read_text()) if path.exists() else []
+    return {(c["product_name"], c["question"]): c for c in cases}
 
 
 def usage_for(settings: Settings, summary: dict[str, Any]) -> Usage:

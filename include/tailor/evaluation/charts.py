@@ -139,6 +139,14 @@ def all_charts(history: Rows, judges: Rows, markers: Rows) -> dict[str, dict[str
             "Judge panel score",
         ),  # fmt: skip
         "latency": line_chart(history, markers, "p95_inference_time", "p95 latency (s)"),
+        "staleness": score_chart(
+            [r for r in history if r["method"] in ("fine_tuned", "hybrid")],
+            markers,
+            "llm_evaluator_gap",
+            "llm_evaluator_gap_ci_low",
+            "llm_evaluator_gap_ci_high",
+            "Staleness gap (panel score: unchanged minus changed products)",
+        ),  # fmt: skip
         "cost": cost_chart(history),
         "calibration": calibration_chart(judges),
     }

@@ -21,6 +21,12 @@ EXTRA_COLUMNS = ["avg_fact_recall", "avg_fact_contradiction",
                  "judge_agreement", "monthly_cost_24x7", "monthly_cost_scheduled",
                  "answered", "samples"]  # fmt: skip
 
+STALENESS_COLUMNS = ["method", "changed_products", "changed_questions", "bert_score_changed",
+                     "bert_score_unchanged", "bert_score_gap", "llm_evaluator_score_changed",
+                     "llm_evaluator_score_unchanged", "llm_evaluator_gap",
+                     "llm_evaluator_gap_ci_low", "llm_evaluator_gap_ci_high",
+                     "stale_references"]  # fmt: skip
+
 
 def tonight_chart(summaries: list[dict[str, Any]], date: str) -> dict[str, Any]:
     """Tonight's BERTScore and panel score per approach, with 95% intervals."""
@@ -87,6 +93,7 @@ def write_report(
     verdict: list[str] = (),
     comparisons: list[dict[str, Any]] = (),
     disputed: list[dict[str, Any]] = (),
+    stale: list[dict[str, Any]] = (),
 ) -> Any:
     """Write report.png and report.html into the night's folder; returns the HTML's path.
     The page leads with the verdict (`comparisons.verdicts`), then the tables."""
@@ -119,6 +126,15 @@ wrong answer telling the grader to give full marks (injection: injected minus pl
 below a minimum separation, or raised by an injection, is excluded from the panel score.</p>
 {_table(calibration, ["judge", "positive_mean", "negative_mean", "separation", "hard_separation",
                       "fact_separation", "length_bias", "injection_susceptibility", "excluded"])}
+<h2>Staleness (products changed since the fine-tuned model's training)</h2>
+<p>Means on the questions about products added or changed since the deployed model's training
+snapshot and on the rest; gap = unchanged minus changed (positive: the changed products are
+answered worse), with a 95% bootstrap interval. Empty when there is no fine-tuned model.</p>
+{_table(summaries, STALENESS_COLUMNS)}
+<h2>References that may be stale ({len(stale)})</h2>
+<p>The product's catalog text changed after these test cases were last changed: their
+reference answers may be out of date. They are still scored.</p>
+{_table(list(stale), ["product_name", "question", "answer"])}
 <h2>Paired comparisons (a minus b, on the questions both answered)</h2>
 {_table(list(comparisons), COMPARISON_COLUMNS)}
 <h2>Where the judges disagree most (for a person to read)</h2>

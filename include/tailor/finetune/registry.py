@@ -40,3 +40,15 @@ def promote(root: Any, record: dict[str, Any]) -> None:
         root / CURRENT,
         json.dumps({**record, "previous": previous and previous["version"]}, indent=2).encode(),
     )
+
+
+def read_lineage(root: Any, version: str) -> dict[str, Any] | None:
+    path = root / version / "lineage.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def trained_on(root: Any, version: str | None) -> str | None:
+    """The catalog manifest hash `version` was trained on; None for the base model or a
+    version without lineage."""
+    lineage = read_lineage(root, version) if version and version != "base" else None
+    return lineage and (lineage.get("catalog") or {}).get("manifest_hash")
