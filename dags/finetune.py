@@ -1,9 +1,15 @@
 """
 ### finetune — retrain, gate, and deploy the fine-tuned model
 
-**Schedule:** 03:00 on the 1st of every other month (`TAILOR_TIMEZONE`), no catchup; and on
-demand from the trigger form.
+**Schedule:** 03:00 on the 1st of every other month (`TAILOR_TIMEZONE`), no catchup; on
+demand from the trigger form; and after every `tailor_knowledge_base` sync or
+`tailor_fine_tune_stale` night, when the change is worth it.
 
+0. **retrain_reason** — a scheduled or manual run trains. An asset-triggered run trains only
+   if the catalog drifted from the deployed model's training snapshot by `retrain_drift`
+   (share of products added or changed) or its fine_tuned answers were significantly stale
+   `retrain_on_stale_nights` nights in a row; otherwise the run stops here and logs the drift.
+   The reason, with its figures, goes into the lineage.
 1. **pin_inputs** pins the catalog as `kb_sync` last synced it, and the model now deployed.
 2. **build_training_set** — `instruction_tuning`: question/answer pairs in the reference's
    template ("Answer the customer's question: {question}" → "{answer}") made from each
@@ -22,8 +28,8 @@ demand from the trigger form.
 
 **wake_endpoint / restore_endpoint** hold a lease on the endpoint from the gate to the end
 (setup/teardown), so `endpoint_schedule` cannot scale it down mid-comparison.
-6. **record_lineage** stores version, base model, method, hyperparameters, training
-   metrics, catalog version, gate result and deploy time with the model.
+6. **record_lineage** stores version, why it was trained, base model, method,
+   hyperparameters, training metrics, catalog version, gate result and deploy time.
 
 **Params** — see each field's description in the trigger form.
 """
@@ -32,8 +38,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow.sdk import Param, dag, task
+from airflow.sdk import AssetOrTimeSchedule, Param, dag, task
 
+from tailor_airflow.assets import FINE_TUNE_STALE, KNOWLEDGE_BASE
 from tailor_airflow.dag_defaults import DEFAULT_ARGS, cron
 from tailor_airflow.promotion import DeployModelOperator
 from tailor_airflow.scaling import RestoreEndpointOperator, WakeEndpointOperator
@@ -42,7 +49,9 @@ from tailor_airflow.training import TrainModelOperator
 
 @dag(
     dag_id="finetune",
-    schedule=cron("0 3 1 */2 *"),
+    # the calendar, and every Knowledge Base sync or stale night: retrain_reason decides
+    schedule=AssetOrTimeSchedule(timetable=cron("0 3 1 */2 *"),
+                                 assets=KNOWLEDGE_BASE | FINE_TUNE_STALE),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
@@ -103,6 +112,12 @@ from tailor_airflow.training import TrainModelOperator
     },  # fmt: skip
 )
 def finetune():
+    @task.short_circuit
+    def retrain_reason(**context) -> dict[str, Any] | None:
+        from tailor_airflow.retraining import retrain_reason as reason
+
+        return reason(context)
+
     @task
     def pin_inputs() -> dict[str, Any]:
         from tailor_airflow.training_set import pin_inputs as pin
@@ -122,18 +137,20 @@ def finetune():
         return gate_candidate(training, trained, params["skip_gate"])["promote"]
 
     @task(trigger_rule="none_failed")
-    def record_lineage(pinned, training, trained, params: dict[str, Any], run_id: str):
+    def record_lineage(reason, pinned, training, trained, params: dict[str, Any], run_id: str):
         from tailor_airflow.promotion import record_lineage as record
 
-        return record(pinned, training, trained, params, run_id)
+        return record(pinned, training, trained, params, run_id, reason)
 
+    reason = retrain_reason()
     pinned = pin_inputs()
+    reason >> pinned
     training = build_training_set(pinned)
     trained = TrainModelOperator(task_id="train", training=training)
     wake = WakeEndpointOperator(task_id="wake_endpoint")
     restore = RestoreEndpointOperator(task_id="restore_endpoint")
     deploy = DeployModelOperator(task_id="deploy", training=training, trained=trained.output)
-    lineage = record_lineage(pinned, training, trained.output)
+    lineage = record_lineage(reason, pinned, training, trained.output)
     trained >> wake >> gate(training, trained.output) >> deploy >> lineage
     lineage >> restore.as_teardown(setups=wake)
 

@@ -31,6 +31,8 @@ today's systems and every row records the Knowledge Base and model versions that
    replaces the date's history partitions, prints the table.
 8. **check_regression** fails, and notifies, when an approach's panel score falls below
    its trailing median by more than `regression_margin`.
+9. **flag_stale_fine_tune** emits the `tailor_fine_tune_stale` asset event (which finetune
+   follows) when fine_tuned's staleness gap is significant tonight; otherwise it is skipped.
 
 **Params**
 - `approaches` — which approaches to answer with.
@@ -47,7 +49,7 @@ from typing import Any
 from airflow.sdk import AssetOrTimeSchedule, Param, dag, task
 
 from tailor.evaluation.approaches import Approach
-from tailor_airflow.assets import KNOWLEDGE_BASE, MODEL
+from tailor_airflow.assets import FINE_TUNE_STALE, KNOWLEDGE_BASE, MODEL
 from tailor_airflow.dag_defaults import DEFAULT_ARGS, EVAL_TASK_SLOTS, cron
 from tailor_airflow.notifiers import regression_notifiers
 from tailor_airflow.scaling import RestoreEndpointOperator, WakeEndpointOperator
@@ -155,13 +157,22 @@ def nightly_eval():
 
         check(approaches, evaluated_date(context))
 
+    @task(outlets=[FINE_TUNE_STALE])
+    def flag_stale_fine_tune(summarized: list[str], **context) -> None:
+        from tailor_airflow.evaluation import evaluated_date
+        from tailor_airflow.evaluation import flag_stale_fine_tune as flag
+
+        context["outlet_events"][FINE_TUNE_STALE].extra = flag(evaluated_date(context))
+
     cases = prepare_cases()
     wake = WakeEndpointOperator(task_id="wake_endpoint")
     restore = RestoreEndpointOperator(task_id="restore_endpoint")
     answered = answer.partial(cases=cases).expand(approach=approaches())
     cases >> wake >> answered >> restore.as_teardown(setups=wake)
     judged = judge.partial(approaches=answered, cases=cases).expand(judge=panel())
-    check_regression(summarize(bertscore.expand(approach=answered), judged))
+    summarized = summarize(bertscore.expand(approach=answered), judged)
+    check_regression(summarized)
+    flag_stale_fine_tune(summarized)
 
 
 nightly_eval()

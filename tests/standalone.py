@@ -2,8 +2,9 @@
 
 One is started per session (`shared_standalone`, the conftest fixture `airflow_standalone`)
 and serves every test that needs one: the backfill, the Tailor page in a browser, access
-control. Its data root holds the sample catalog and test set, synced, and a seeded
-evaluation history (2026-11-18..20) for the page; backfills use other nights.
+control, finetune following the Knowledge Base. Its data root holds the sample catalog and
+test set, synced, and a seeded evaluation history (2026-11-18..20) for the page; backfills use
+other nights. Every DAG starts paused: a test unpauses what it needs and pauses it again.
 """
 
 from __future__ import annotations
@@ -150,8 +151,9 @@ class Shared:
 
 @contextmanager
 def shared_standalone(work: Path, database: str) -> Iterator[Shared]:
-    """The session's standalone on the embedded backend, with the catalog synced and
-    nightly_eval unpaused; no scheduled runs, so only what a test starts runs."""
+    """The session's standalone on the embedded backend, with the catalog synced. The
+    scheduler creates runs (asset-triggered ones need it), but every DAG is paused, and a cron
+    timetable does not fire for the time before it was unpaused: only what a test starts runs."""
     data = work / "data"
     (data / "catalog").mkdir(parents=True)
     shutil.copy(SAMPLE_CATALOG, data / "catalog")
@@ -163,15 +165,14 @@ def shared_standalone(work: Path, database: str) -> Iterator[Shared]:
     env = airflow_env(
         home,
         {"data_root": str(data), "local_endpoint_port": endpoint_port, "judge_controls": 1,
-         "endpoint_poll_seconds": 1},
+         "endpoint_poll_seconds": 1, "gate_questions": 2},
         database,
-        AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="False",  # only the runs a test starts
+        AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="True",
         TAILOR_ENDPOINT_UP_CRON="never",  # off-hours all year: wake, then restore
         TAILOR_ENDPOINT_DOWN_CRON="0 0 * * *",
     )  # fmt: skip
     with standalone(home, env, "nightly_eval") as airflow:
         airflow.cli("dags", "test", "kb_sync")
-        airflow.cli("dags", "unpause", "nightly_eval")  # backfills need an unpaused DAG
         try:
             yield Shared(airflow, data)
         finally:

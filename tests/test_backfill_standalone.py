@@ -18,7 +18,10 @@ CONF = {"approaches": ["rag", "base"], "judges": ["smollm2"], "sample_limit": 2}
 
 @pytest.fixture(scope="module")
 def server(airflow_standalone):
-    return airflow_standalone.airflow, airflow_standalone.data
+    airflow = airflow_standalone.airflow
+    airflow.cli("dags", "unpause", "nightly_eval")  # backfills need an unpaused DAG
+    yield airflow, airflow_standalone.data
+    airflow.cli("dags", "pause", "nightly_eval")
 
 
 def backfills(airflow: Standalone) -> list[dict]:

@@ -63,7 +63,9 @@ def seed(data) -> None:
         ).encode(),
     )
     write_atomic(data / "models" / "ft-1" / "lineage.json", json.dumps(
-        {"version": "ft-1", "promoted": True, "deployed_at": "2026-11-19T10:00:00+00:00"}
+        {"version": "ft-1", "promoted": True, "deployed_at": "2026-11-19T10:00:00+00:00",
+         "reason": {"trigger": "drift", "drift": 0.375, "added": 0, "changed": 6,
+                    "products": 16}}
     ).encode())  # fmt: skip
 
 
@@ -77,6 +79,7 @@ def test_dashboard_reads_history_judges_and_markers_in_range(tmp_path):
         ("kb_sync", "2026-11-19"),
         ("model_promotion", "2026-11-19"),
     ]
+    assert data["markers"][1]["label"] == "ft-1: catalog drift 38% (0 added, 6 changed of 16)"
     charts = data["charts"]
     assert set(charts) == {"bertscore", "panel", "staleness", "latency", "cost", "calibration"}
     gaps = charts["staleness"]["data"]["values"]  # the fine-tuned approaches' gap, with markers

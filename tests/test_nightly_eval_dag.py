@@ -65,6 +65,7 @@ def run(dag, night: datetime = NIGHT, **conf) -> dict[str, str]:
 
 def test_all_approaches_answer_score_and_replace_their_date(dags, synced, caplog, capsys):
     states = run(dags["nightly_eval"], sample_limit=2)
+    assert states.pop("flag_stale_fine_tune") == "skipped"  # no fine-tuned model: no gap
     assert set(states.values()) == {"success"}, states
     night = synced / "evaluations" / "2026-11-20"
     for approach in ("rag", "fine_tuned", "hybrid", "base"):
@@ -121,6 +122,7 @@ def test_all_approaches_answer_score_and_replace_their_date(dags, synced, caplog
         states = run(dags["nightly_eval"], sample_limit=2, rescore_only=True, judges=["smollm2"],
                      approaches=["rag", "base"])  # fmt: skip
     assert states.pop("check_regression") == "failed"
+    assert states.pop("flag_stale_fine_tune") == "skipped"
     assert "panel score regressed on 2026-11-20: rag" in capsys.readouterr().out
     assert set(states.values()) == {"success"}, states
     assert "Tailor regression" in caplog.text and "rag" in caplog.text  # the notifier fired
@@ -155,7 +157,9 @@ def test_a_catalog_edited_after_the_fine_tune_is_measured_as_staleness(dags, syn
                      "path": str(base_model_dir(Settings().model_cache_dir))})  # fmt: skip
     conf = {"sample_limit": 4, "approaches": ["rag", "fine_tuned"], "judges": ["smollm2"]}
     before = datetime(2026, 11, 19, 1, tzinfo=UTC)
-    assert set(run(dags["nightly_eval"], before, **conf).values()) == {"success"}
+    states = run(dags["nightly_eval"], before, **conf)
+    assert states.pop("flag_stale_fine_tune") == "skipped"  # nothing changed: no gap
+    assert set(states.values()) == {"success"}, states
     first = summary_of(synced / "evaluations" / "2026-11-19")
     for approach in ("rag", "fine_tuned"):  # nothing changed yet: one side is empty, not 0
         assert first[approach]["changed_questions"] == "0"
@@ -165,9 +169,14 @@ def test_a_catalog_edited_after_the_fine_tune_is_measured_as_staleness(dags, syn
     catalog = synced / "catalog" / "product_catalog.txt"  # the BrewPro 3's tank grows
     catalog.write_text(catalog.read_text().replace("tank holds 1.8 litres", "tank holds 2.4 litres"))
     assert {ti.state for ti in dags["kb_sync"].test().get_task_instances()} == {"success"}
-    assert set(run(dags["nightly_eval"], **conf).values()) == {"success"}
+    states = run(dags["nightly_eval"], **conf)
+    flagged = states.pop("flag_stale_fine_tune")
+    assert set(states.values()) == {"success"}, states
     night = synced / "evaluations" / "2026-11-20"
     tonight = summary_of(night)
+    # the stale event is emitted exactly when fine_tuned's gap is significant
+    low = float(tonight["fine_tuned"]["llm_evaluator_gap_ci_low"])
+    assert flagged == ("success" if low > 0 else "skipped")
     for approach in ("rag", "fine_tuned"):  # measured for every approach, forced for none
         s = tonight[approach]
         assert s["changed_products"] == "1" and s["changed_questions"] == "2"

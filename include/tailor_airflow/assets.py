@@ -9,3 +9,7 @@ from airflow.sdk import Asset
 KNOWLEDGE_BASE = Asset(name="tailor_knowledge_base", uri="x-tailor://knowledge-base")
 
 MODEL = Asset(name="tailor_model", uri="x-tailor://model")
+
+# nightly_eval's fine_tuned answers were significantly worse on products changed since the
+# deployed model's training: finetune follows it (retrain_on_stale_nights)
+FINE_TUNE_STALE = Asset(name="tailor_fine_tune_stale", uri="x-tailor://fine-tune-stale")

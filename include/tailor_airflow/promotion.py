@@ -163,7 +163,7 @@ class DeployModelOperator(BaseOperator):
 
 def record_lineage(
     pinned: dict[str, Any], training: dict[str, Any], trained: dict[str, Any],
-    params: dict[str, Any], run_id: str,
+    params: dict[str, Any], run_id: str, reason: dict[str, Any],
 ) -> dict[str, Any]:  # fmt: skip
     """Everything needed to say where the candidate came from, promoted or not."""
     settings = load_settings()
@@ -176,6 +176,8 @@ def record_lineage(
     lineage = {
         "version": version,
         "run_id": run_id,
+        "reason": reason,
+        "recorded_at": datetime.now(UTC).isoformat(),
         "base_model": trained.get("base_model"),
         "method": training["method"],
         "hyperparameters": {

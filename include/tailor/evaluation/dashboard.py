@@ -12,6 +12,7 @@ from typing import Any
 from tailor.evaluation.charts import all_charts
 from tailor.evaluation.comparisons import from_records, verdicts
 from tailor.evaluation.results import read_history, records
+from tailor.finetune.retrain import describe_reason
 
 
 def markers(kb_state_root: Any, models_root: Any) -> list[dict[str, Any]]:
@@ -30,8 +31,9 @@ def markers(kb_state_root: Any, models_root: Any) -> list[dict[str, Any]]:
             if folder.is_dir() and lineage.exists():
                 record = json.loads(lineage.read_text())
                 if record.get("promoted") and record.get("deployed_at"):
+                    why = describe_reason(record.get("reason"))
                     events.append({"kind": "model_promotion", "date": record["deployed_at"][:10],
-                                   "label": record["version"]})  # fmt: skip
+                                   "label": f"{record['version']}: {why}"})  # fmt: skip
     return sorted(events, key=lambda e: (e["date"], e["kind"]))
 
 

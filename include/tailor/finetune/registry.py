@@ -52,3 +52,13 @@ def trained_on(root: Any, version: str | None) -> str | None:
     version without lineage."""
     lineage = read_lineage(root, version) if version and version != "base" else None
     return lineage and (lineage.get("catalog") or {}).get("manifest_hash")
+
+
+def latest_attempt(root: Any) -> dict[str, Any] | None:
+    """The lineage of the most recently recorded fine-tune, promoted or not."""
+    if not root.exists():
+        return None
+    found = (read_lineage(root, folder.name) for folder in root.iterdir()
+             if folder.name != CURRENT)  # fmt: skip
+    lineages = [lineage for lineage in found if lineage and lineage.get("recorded_at")]
+    return max(lineages, key=lambda lin: lin["recorded_at"], default=None)
