@@ -1,6 +1,9 @@
 """
 ### nightly_eval — answer the test set with every approach and score it
 
+**Deadline:** a run not finished by 07:00 (`TAILOR_EVAL_DEADLINE`, the hours after the cron
+fires, counted from when the run is queued) calls the regression notifiers from the triggerer.
+
 **Schedule:** 01:00 every night (`TAILOR_EVAL_CRON`, `TAILOR_TIMEZONE`); with
 `TAILOR_EVAL_FOLLOW_ASSETS=1` also after every Knowledge Base sync or model promotion. No
 catchup, but `airflow backfill create` fills past dates. Results are keyed by the run's
@@ -46,16 +49,34 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from airflow.sdk import AssetOrTimeSchedule, Param, dag, task
+from airflow.sdk import (
+    AssetOrTimeSchedule,
+    AsyncCallback,
+    DeadlineAlert,
+    DeadlineReference,
+    Param,
+    dag,
+    task,
+)
 
 from tailor.evaluation.approaches import Approach
+from tailor.evaluation.deadline import DEFAULT_DEADLINE, deadline_interval
 from tailor_airflow.assets import FINE_TUNE_STALE, KNOWLEDGE_BASE, MODEL
-from tailor_airflow.dag_defaults import DEFAULT_ARGS, EVAL_TASK_SLOTS, cron
-from tailor_airflow.notifiers import regression_notifiers
+from tailor_airflow.dag_defaults import DEFAULT_ARGS, EVAL_TASK_SLOTS, cron, tailor_timezone
+from tailor_airflow.notifiers import deadline_missed, regression_notifiers
 from tailor_airflow.scaling import RestoreEndpointOperator, WakeEndpointOperator
 
 APPROACHES = [approach.value for approach in Approach]
-NIGHTLY = cron(os.environ.get("TAILOR_EVAL_CRON", "0 1 * * *"))
+EVAL_CRON = os.environ.get("TAILOR_EVAL_CRON", "0 1 * * *")
+NIGHTLY = cron(EVAL_CRON)
+# a night not finished by TAILOR_EVAL_DEADLINE (a clock time; "never": no deadline) is loud
+EVAL_DEADLINE = os.environ.get("TAILOR_EVAL_DEADLINE", DEFAULT_DEADLINE)
+DEADLINE = None if EVAL_DEADLINE == "never" else DeadlineAlert(
+    reference=DeadlineReference.DAGRUN_QUEUED_AT,  # a backfilled night gets the same hours
+    interval=deadline_interval(EVAL_CRON, EVAL_DEADLINE, tailor_timezone()),
+    callback=AsyncCallback(deadline_missed),
+    name="nightly_eval finished",
+)  # fmt: skip
 # TAILOR_EVAL_FOLLOW_ASSETS=1: also evaluate after every Knowledge Base sync or promotion
 SCHEDULE = (
     AssetOrTimeSchedule(timetable=NIGHTLY, assets=(KNOWLEDGE_BASE | MODEL))
@@ -70,6 +91,7 @@ SCHEDULE = (
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
+    deadline=DEADLINE,
     tags=["tailor", "evaluation"],
     doc_md=__doc__,
     params={

@@ -71,6 +71,15 @@ def airflow_standalone(tmp_path_factory, postgres):
 
 
 @pytest.fixture(scope="session")
+def moto_server():
+    """One moto server for the session (tests/moto_server.py); a test resets it first."""
+    from moto_server import moto_server_process
+
+    with moto_server_process() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def embedder():
     from tailor.local.embedding import MiniLMEmbedder
 

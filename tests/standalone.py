@@ -48,11 +48,16 @@ class Standalone:
             assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
         return result
 
-    def api(self, path: str) -> dict:
-        """GET a REST API v2 path as `admin`."""
+    def api(self, path: str, body: dict | None = None, method: str | None = None,
+            prefix: str = "api/v2") -> dict:
+        """Call a REST API v2 path (or the UI's, `prefix="ui"`) as `admin`: GET, or `method`
+        with a JSON `body`."""
         request = urllib.request.Request(
-            f"{self.url}/api/v2/{path}", headers={"Authorization": f"Bearer {self.token()}"}
-        )
+            f"{self.url}/{prefix}/{path}", method=method or ("POST" if body else "GET"),
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Authorization": f"Bearer {self.token()}",
+                     "Content-Type": "application/json"},
+        )  # fmt: skip
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read())
 
@@ -168,6 +173,7 @@ def shared_standalone(work: Path, database: str) -> Iterator[Shared]:
          "endpoint_poll_seconds": 1, "gate_questions": 2},
         database,
         AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="True",
+        TAILOR_EVAL_DEADLINE="01:01",  # a minute after the 01:00 cron: every night is late
         TAILOR_ENDPOINT_UP_CRON="never",  # off-hours all year: wake, then restore
         TAILOR_ENDPOINT_DOWN_CRON="0 0 * * *",
     )  # fmt: skip

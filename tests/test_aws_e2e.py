@@ -11,18 +11,13 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from datetime import UTC, datetime
 
 import pytest
 from aws_http import AwsError, install
 from aws_iam import ACCOUNT, IamEnforcer, admin_client, shipped_policy, with_models
 from conftest import REPO, SAMPLE_TEST_SET
-from test_local_endpoint import free_port
+from moto_server import reset
 
 from tailor.local.models import minilm_dir
 
@@ -49,29 +44,10 @@ def retried(run) -> dict[str, int]:
     return {ti.task_id: ti.try_number for ti in run.get_task_instances() if ti.try_number > 1}
 
 
-@pytest.fixture(scope="module")
-def moto_server():
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "moto server did not start"
-            time.sleep(0.3)
-    yield url
-    process.terminate()
-    process.wait(10)
-
-
 @pytest.fixture
 def aws_mode(moto_server, tailor_settings, airflow_db, monkeypatch):
     """An empty moto, the test data seeded, then every call held to the shipped IAM policy."""
-    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"))
+    reset(moto_server)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")

@@ -125,7 +125,8 @@ def test_all_approaches_answer_score_and_replace_their_date(dags, synced, caplog
     assert states.pop("flag_stale_fine_tune") == "skipped"
     assert "panel score regressed on 2026-11-20: rag" in capsys.readouterr().out
     assert set(states.values()) == {"success"}, states
-    assert "Tailor regression" in caplog.text and "rag" in caplog.text  # the notifier fired
+    assert "Tailor: nightly_eval regressed" in caplog.text  # the notifier fired
+    assert "panel score regressed on 2026-11-20: rag" in caplog.text  # with the reason
     assert (night / "answers" / "rag.json").read_text() == answers_before
     rows = json.loads((night / "rag.json").read_text())
     assert "gemma3" not in rows[0] and rows[0]["llm_evaluator_score"] == rows[0]["smollm2"]
