@@ -2,7 +2,10 @@
 ### kb_sync — keep the Knowledge Base in step with the product catalog
 
 **Schedule:** daily at 02:00 (`TAILOR_TIMEZONE`, default Airflow's timezone); no catchup;
-one run at a time.
+one run at a time. With the setting `catalog_queue_url` (an SQS queue receiving the catalog
+bucket's S3 event notifications), also within a minute of every catalog change: an
+AssetWatcher (the provider's `SqsSensorTrigger`) turns a batch of notifications into one
+`tailor_catalog_changes` event; events during a run start at most one more run.
 
 1. **plan_sync** reads and validates every catalog file (a bad record fails here, naming
    file and line, before anything is touched), builds the manifest (key, size, sha256 per
@@ -26,16 +29,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow.sdk import Param, dag, task
+from airflow.sdk import AssetOrTimeSchedule, Param, dag, task
 
-from tailor_airflow.assets import KNOWLEDGE_BASE
+from tailor_airflow.assets import KNOWLEDGE_BASE, catalog_changes
 from tailor_airflow.dag_defaults import DEFAULT_ARGS, cron
 from tailor_airflow.knowledge_base import SyncKnowledgeBaseOperator
+
+DAILY = cron("0 2 * * *")
+CATALOG_CHANGES = catalog_changes()  # with catalog_queue_url: every S3 change, and daily
 
 
 @dag(
     dag_id="kb_sync",
-    schedule=cron("0 2 * * *"),
+    schedule=AssetOrTimeSchedule(timetable=DAILY, assets=CATALOG_CHANGES)
+    if CATALOG_CHANGES
+    else DAILY,
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,

@@ -164,6 +164,16 @@ def _invoke(action: str, key: str = "modelId") -> Mapper:
     ]
 
 
+def _queue(action: str):
+    """An SQS call on the queue its URL names (https://sqs.<region>.../<account>/<name>)."""
+
+    def needed(p, region, account):
+        owner, name = p["QueueUrl"].rstrip("/").split("/")[-2:]
+        return [Authorization(action, f"arn:aws:sqs:{region}:{owner}:{name}")]
+
+    return needed
+
+
 def _fixed(action: str, resource: str = "*") -> Mapper:
     return lambda p, region, account: [Authorization(action, resource)]
 
@@ -233,6 +243,9 @@ OPERATIONS: dict[tuple[str, str], Mapper] = {
             f":hub-content/{p['HubName']}/{p['HubContentType']}/{p['HubContentName']}",
         )
     ],
+    ("sqs", "ReceiveMessage"): _queue("sqs:ReceiveMessage"),
+    ("sqs", "DeleteMessage"): _queue("sqs:DeleteMessage"),
+    ("sqs", "DeleteMessageBatch"): _queue("sqs:DeleteMessage"),  # authorized per message
     ("sts", "GetCallerIdentity"): lambda p, region, account: [],  # needs no permission
     ("iam", "SimulatePrincipalPolicy"): lambda p, region, account: [
         Authorization("iam:SimulatePrincipalPolicy", p["PolicySourceArn"])

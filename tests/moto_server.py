@@ -3,6 +3,7 @@ the triggerer, S3 event notifications delivered to SQS): one per session, reset 
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -39,3 +40,27 @@ def moto_server_process() -> Iterator[str]:
 def reset(url: str) -> None:
     """Every test starts from an empty emulator."""
     urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"))
+
+
+def notifying_catalog_bucket(s3, sqs, bucket: str, prefix: str, queue: str) -> str:
+    """A catalog bucket whose object events under `prefix` go to the SQS queue `queue`, set up
+    as the README says (queue policy letting S3 send, bucket notification); the queue's URL.
+    S3's test event, sent when the notification is configured, is drained."""
+    s3.create_bucket(Bucket=bucket)
+    url = sqs.create_queue(QueueName=queue)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+        "Action": "sqs:SendMessage", "Resource": arn,
+        "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{bucket}"}}}]}  # fmt: skip
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "QueueConfigurations": [{
+            "QueueArn": arn, "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
+            "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": prefix}]}}}]})  # fmt: skip
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+        for message in messages:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return url

@@ -22,7 +22,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import boto3
 from conftest import REPO, SAMPLE_CATALOG, SAMPLE_TEST_SET
+from moto_server import moto_server_process, notifying_catalog_bucket
 from test_dashboard_data import seed
 from test_local_endpoint import free_port
 
@@ -152,13 +154,21 @@ def _parsed(server: Standalone, dag_id: str) -> bool:
 class Shared:
     airflow: Standalone
     data: Path
+    moto: str  # its own moto server: the catalog bucket notifying CATALOG_QUEUE
+
+
+CATALOG_BUCKET, CATALOG_PREFIX, CATALOG_QUEUE = "acme-catalog", "catalog/", "tailor-catalog-events"
+MOTO_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                    "AWS_DEFAULT_REGION": "us-east-1"}  # fmt: skip
 
 
 @contextmanager
 def shared_standalone(work: Path, database: str) -> Iterator[Shared]:
     """The session's standalone on the embedded backend, with the catalog synced. The
     scheduler creates runs (asset-triggered ones need it), but every DAG is paused, and a cron
-    timetable does not fire for the time before it was unpaused: only what a test starts runs."""
+    timetable does not fire for the time before it was unpaused: only what a test starts runs.
+    kb_sync's AssetWatcher polls a moto of its own (never reset by other tests), where the
+    catalog bucket sends its S3 event notifications to the queue `catalog_queue_url`."""
     data = work / "data"
     (data / "catalog").mkdir(parents=True)
     shutil.copy(SAMPLE_CATALOG, data / "catalog")
@@ -167,19 +177,28 @@ def shared_standalone(work: Path, database: str) -> Iterator[Shared]:
     endpoint_port = free_port()
     home = work / "airflow"
     home.mkdir()
-    env = airflow_env(
-        home,
-        {"data_root": str(data), "local_endpoint_port": endpoint_port, "judge_controls": 1,
-         "endpoint_poll_seconds": 1, "gate_questions": 2},
-        database,
-        AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="True",
-        TAILOR_EVAL_DEADLINE="01:01",  # a minute after the 01:00 cron: every night is late
-        TAILOR_ENDPOINT_UP_CRON="never",  # off-hours all year: wake, then restore
-        TAILOR_ENDPOINT_DOWN_CRON="0 0 * * *",
-    )  # fmt: skip
-    with standalone(home, env, "nightly_eval") as airflow:
-        airflow.cli("dags", "test", "kb_sync")
-        try:
-            yield Shared(airflow, data)
-        finally:
-            LocalModelServer(data / "endpoint", endpoint_port).stop()
+    with moto_server_process() as moto:
+        clients = {name: boto3.client(name, endpoint_url=moto, region_name="us-east-1",
+                                      aws_access_key_id="testing",
+                                      aws_secret_access_key="testing") for name in ("s3", "sqs")}  # fmt: skip
+        queue = notifying_catalog_bucket(clients["s3"], clients["sqs"], CATALOG_BUCKET,
+                                         CATALOG_PREFIX, CATALOG_QUEUE)  # fmt: skip
+        env = airflow_env(
+            home,
+            {"data_root": str(data), "local_endpoint_port": endpoint_port, "judge_controls": 1,
+             "endpoint_poll_seconds": 1, "gate_questions": 2, "catalog_queue_url": queue},
+            database,
+            AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="True",
+            AIRFLOW_CONN_AWS_DEFAULT=json.dumps(
+                {"conn_type": "aws", "extra": {"endpoint_url": moto}}),
+            TAILOR_EVAL_DEADLINE="01:01",  # a minute after the 01:00 cron: every night is late
+            TAILOR_ENDPOINT_UP_CRON="never",  # off-hours all year: wake, then restore
+            TAILOR_ENDPOINT_DOWN_CRON="0 0 * * *",
+            **MOTO_CREDENTIALS,
+        )  # fmt: skip
+        with standalone(home, env, "nightly_eval") as airflow:
+            airflow.cli("dags", "test", "kb_sync")
+            try:
+                yield Shared(airflow, data, moto)
+            finally:
+                LocalModelServer(data / "endpoint", endpoint_port).stop()

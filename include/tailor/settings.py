@@ -77,6 +77,9 @@ class Settings(BaseModel):
     region_name: str | None = None
     knowledge_base_id: str | None = None
     data_source_id: str | None = None
+    # the SQS queue receiving the catalog bucket's S3 event notifications: kb_sync follows it.
+    # Read when the DAGs are parsed, so it takes effect from AIRFLOW_VAR_TAILOR_SETTINGS
+    catalog_queue_url: str | None = Field(None, pattern=r"^https?://\S+/\d{12}/[\w-]{1,80}$")
     chunk_tokens: PositiveInt = 200  # MiniLM reads 256 tokens; the reference's 512 is cut
     chunk_overlap: NonNegativeInt = 40  # 20%, as the reference
     top_k: PositiveInt = 3
