@@ -21,14 +21,20 @@ demand from the trigger form; and after every `tailor_knowledge_base` sync or
 4. **gate** answers the held-out pairs and test questions with the candidate and the
    deployed model and compares BERTScore F1; a candidate worse by more than `gate_margin`
    is **not promoted** (deploy is skipped, the run still succeeds and says so).
-5. **deploy** makes the candidate current and restarts the endpoint on it if it is up (a
+5. **approve_promotion** — with `require_approval` (setting or Param), Airflow's
+   human-in-the-loop `ApprovalOperator` shows the gate's evidence (candidate vs deployed with
+   the paired interval, answers side by side, drift since the deployed model) and waits for
+   Approve or Reject in the UI; Reject, or no answer within `approval_timeout_hours`, skips
+   deploy. Without it the step approves on its own.
+6. **deploy** makes the candidate current and restarts the endpoint on it if it is up (a
    scaled-to-zero endpoint stays down); emits the `tailor_model` asset event. On aws the
    candidate was staged as its own inference component during **train**; deploy points
    traffic at it and deletes the previous component (a rejected one is deleted by the gate).
 
-**wake_endpoint / restore_endpoint** hold a lease on the endpoint from the gate to the end
-(setup/teardown), so `endpoint_schedule` cannot scale it down mid-comparison.
-6. **record_lineage** stores version, why it was trained, base model, method,
+**wake_endpoint / restore_endpoint** hold a lease on the endpoint for the gate's comparison
+(setup/teardown), so `endpoint_schedule` cannot scale it down mid-comparison; it is released
+before the approval wait (a person's hours do not keep the endpoint up) and before deploy.
+7. **record_lineage** stores version, why it was trained, the approval, base model, method,
    hyperparameters, training metrics, catalog version, gate result and deploy time.
 
 **Params** — see each field's description in the trigger form.
@@ -40,6 +46,7 @@ from typing import Any
 
 from airflow.sdk import AssetOrTimeSchedule, Param, dag, task
 
+from tailor_airflow.approval import PromotionApprovalOperator
 from tailor_airflow.assets import FINE_TUNE_STALE, KNOWLEDGE_BASE
 from tailor_airflow.dag_defaults import DEFAULT_ARGS, cron
 from tailor_airflow.promotion import DeployModelOperator
@@ -103,6 +110,13 @@ from tailor_airflow.training import TrainModelOperator
             description="aws: SageMaker training instance (empty: the "
             "setting training_instance_type).",
         ),
+        "require_approval": Param(
+            None,
+            type=["null", "boolean"],
+            title="Require approval",
+            description="Wait for a person to approve the promotion in the Airflow UI after "
+            "the gate (empty: the setting require_approval).",
+        ),
         "skip_gate": Param(
             False,
             type="boolean",
@@ -149,10 +163,15 @@ def finetune():
     trained = TrainModelOperator(task_id="train", training=training)
     wake = WakeEndpointOperator(task_id="wake_endpoint")
     restore = RestoreEndpointOperator(task_id="restore_endpoint")
+    approve = PromotionApprovalOperator(task_id="approve_promotion", training=training,
+                                        reason=reason)  # fmt: skip
     deploy = DeployModelOperator(task_id="deploy", training=training, trained=trained.output)
     lineage = record_lineage(reason, pinned, training, trained.output)
-    trained >> wake >> gate(training, trained.output) >> deploy >> lineage
-    lineage >> restore.as_teardown(setups=wake)
+    gated = gate(training, trained.output)
+    trained >> wake >> gated >> approve >> deploy >> lineage
+    # the endpoint is held for the comparison only: not while a person decides, and the
+    # deploy's restart comes after the restore, never racing it
+    gated >> restore.as_teardown(setups=wake) >> deploy
 
 
 finetune()

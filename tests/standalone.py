@@ -186,7 +186,8 @@ def shared_standalone(work: Path, database: str) -> Iterator[Shared]:
         env = airflow_env(
             home,
             {"data_root": str(data), "local_endpoint_port": endpoint_port, "judge_controls": 1,
-             "endpoint_poll_seconds": 1, "gate_questions": 2, "catalog_queue_url": queue},
+             "endpoint_poll_seconds": 1, "gate_questions": 2, "catalog_queue_url": queue,
+             "approval_timeout_hours": 0.015},  # 54 s: an unanswered approval times out
             database,
             AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="True",
             AIRFLOW_CONN_AWS_DEFAULT=json.dumps(
@@ -202,3 +203,18 @@ def shared_standalone(work: Path, database: str) -> Iterator[Shared]:
                 yield Shared(airflow, data, moto)
             finally:
                 LocalModelServer(data / "endpoint", endpoint_port).stop()
+
+
+@contextmanager
+def finetune_unpaused(shared: Shared) -> Iterator[Shared]:
+    """finetune unpaused for one test module; afterwards paused again, and the models that module
+    added removed (the page's seeded lineage stays)."""
+    models = shared.data / "models"
+    seeded = {p.name for p in models.iterdir()}
+    shared.airflow.cli("dags", "unpause", "finetune")
+    try:
+        yield shared
+    finally:
+        shared.airflow.cli("dags", "pause", "finetune")
+        for added in [p for p in models.iterdir() if p.name not in seeded]:
+            shutil.rmtree(added) if added.is_dir() else added.unlink()

@@ -5,11 +5,10 @@ the catalog starts a fine-tune that trains, gates and records why in its lineage
 from __future__ import annotations
 
 import json
-import shutil
 import time
 
 import pytest
-from standalone import Standalone
+from standalone import Standalone, finetune_unpaused
 from test_retrain import edit
 
 from tailor.finetune.registry import promote, read_current, write_lineage
@@ -21,19 +20,14 @@ from tailor.settings import Settings
 def server(airflow_standalone):
     """The deployed fine-tuned model learned the catalog as the session first synced it (its
     weights are the base model's); finetune unpaused for this module only."""
-    airflow, data = airflow_standalone.airflow, airflow_standalone.data
-    models = data / "models"
-    seeded = {p.name for p in models.iterdir()}  # the page's seeded lineage
-    synced = json.loads((data / "kb_sync" / "last_synced.json").read_text())["manifest"]["hash"]
-    write_lineage(models, "ft-seeded", {"version": "ft-seeded", "promoted": True,
-                                        "catalog": {"manifest_hash": synced}})  # fmt: skip
-    promote(models, {"version": "ft-seeded",
-                     "path": str(base_model_dir(Settings().model_cache_dir))})  # fmt: skip
-    airflow.cli("dags", "unpause", "finetune")
-    yield airflow, data
-    airflow.cli("dags", "pause", "finetune")
-    for added in [p for p in models.iterdir() if p.name not in seeded]:  # leave the page's
-        shutil.rmtree(added) if added.is_dir() else added.unlink()
+    with finetune_unpaused(airflow_standalone) as shared:
+        models, data = shared.data / "models", shared.data
+        synced = json.loads((data / "kb_sync" / "last_synced.json").read_text())["manifest"]
+        write_lineage(models, "ft-seeded", {"version": "ft-seeded", "promoted": True,
+                                            "catalog": {"manifest_hash": synced["hash"]}})  # fmt: skip
+        promote(models, {"version": "ft-seeded",
+                         "path": str(base_model_dir(Settings().model_cache_dir))})  # fmt: skip
+        yield shared.airflow, data
 
 
 def finetune_runs(airflow: Standalone) -> dict[str, dict]:

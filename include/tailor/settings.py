@@ -113,6 +113,8 @@ class Settings(BaseModel):
     gate_questions: PositiveInt = 8  # held-out pairs, and as many test questions, per model
     retrain_drift: float = Field(0.25, gt=0, le=1)  # share of products added/changed: retrain
     retrain_on_stale_nights: NonNegativeInt = 3  # nights in a row fine_tuned is stale (0: off)
+    require_approval: bool = False  # a person approves a promotion in the Airflow UI
+    approval_timeout_hours: float = Field(24.0, gt=0)  # unanswered: rejected
     # nightly evaluation
     rag_model_id: str = "us.meta.llama3-1-8b-instruct-v1:0"  # aws: Bedrock Converse (rag, base)
     answer_prompt: str = ""  # default: the reference's prompt; must contain {question}

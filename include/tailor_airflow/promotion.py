@@ -18,6 +18,7 @@ from tailor.finetune.gate import decide
 from tailor.finetune.registry import promote, read_current, write_lineage
 from tailor.jsonl import read_jsonl
 from tailor.settings import Backend, Settings
+from tailor_airflow.approval import APPROVAL
 from tailor_airflow.assets import MODEL
 from tailor_airflow.config import load_settings, models_root
 from tailor_airflow.endpoint import served_component
@@ -169,8 +170,9 @@ def record_lineage(
     settings = load_settings()
     root = models_root(settings)
     version = training["version"]
-    gate_file = root / version / "gate.json"
+    gate_file, approval_file = root / version / "gate.json", root / version / APPROVAL
     gate = json.loads(gate_file.read_text()) if gate_file.exists() else None
+    approval = json.loads(approval_file.read_text()) if approval_file.exists() else None
     current = read_current(root)
     promoted = bool(current and current["version"] == version)
     lineage = {
@@ -190,11 +192,15 @@ def record_lineage(
         "training_set": training,
         "catalog": pinned,
         "gate": gate and {k: v for k, v in gate.items() if k != "questions"},
+        "approval": approval,
         "promoted": promoted,
         "deployed_at": current["promoted_at"] if promoted else None,
         "model_path": trained.get("model_path"),
     }
     write_lineage(root, version, lineage)
     verdict = "PROMOTED and deployed" if promoted else "NOT PROMOTED"
+    if approval and approval["decision"] != "Approve":
+        verdict += (" (rejected: approval timed out)" if approval.get("timed_out")
+                    else f" (rejected by {approval['by']})")  # fmt: skip
     log.info(f"{version}: {verdict}. {gate['reason'] if gate else ''} Lineage: {root / version}")
     return lineage

@@ -79,6 +79,7 @@ def prepare_training_set(method: str, pinned: dict[str, Any], run_id: str) -> di
     write_jsonl(folder / "gate_questions.jsonl", gate)
     summary = {
         "version": version,
+        "catalog": pinned["manifest_hash"],
         "method": training.method.value,
         "examples": training.size,
         "characters": training.characters,

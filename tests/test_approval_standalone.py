@@ -1,0 +1,94 @@
+"""A person approves a promotion, on a real `airflow standalone`, through the REST API: approve
+promotes, reject does not, and no answer within approval_timeout_hours (54 s on the shared
+standalone) rejects. Each decision, and who made it, is in the lineage."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from standalone import finetune_unpaused
+
+from tailor.finetune.registry import read_current, read_lineage
+
+CONF = {"max_steps": 2, "require_approval": True}
+APPROVAL = "taskInstances/approve_promotion/-1/hitlDetails"
+
+
+@pytest.fixture(scope="module")
+def server(airflow_standalone):
+    with finetune_unpaused(airflow_standalone) as shared:
+        yield shared.airflow, shared.data
+
+
+def wait(airflow, check, what: str, timeout: float = 600):
+    deadline = time.monotonic() + timeout
+    while not (found := check()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}\n{airflow.log_tail()}"
+        time.sleep(3)
+    return found
+
+
+def states(airflow, run: str) -> dict[str, str]:
+    found = airflow.api(f"dags/finetune/dagRuns/{run}/taskInstances")["task_instances"]
+    return {ti["task_id"]: ti["state"] for ti in found}
+
+
+def awaiting_approval(airflow) -> tuple[str, dict]:
+    """Start a finetune that requires approval; its run id and approval request, once waiting."""
+    run = airflow.api("dags/finetune/dagRuns", {"logical_date": None, "conf": CONF})["dag_run_id"]
+    wait(airflow, lambda: states(airflow, run).get("approve_promotion") == "awaiting_input",
+         f"{run} to wait for approval")  # fmt: skip
+    return run, airflow.api(f"dags/finetune/dagRuns/{run}/{APPROVAL}")
+
+
+def finished(airflow, run: str) -> dict[str, str]:
+    wait(airflow, lambda: airflow.api(f"dags/finetune/dagRuns/{run}")["state"]
+         in ("success", "failed"), f"{run} to finish")  # fmt: skip
+    assert airflow.api(f"dags/finetune/dagRuns/{run}")["state"] == "success"
+    return states(airflow, run)
+
+
+def lineage_of(data, run: str) -> dict:
+    (found,) = [json.loads(p.read_text()) for p in (data / "models").glob("*/lineage.json")
+                if json.loads(p.read_text()).get("run_id") == run]  # fmt: skip
+    return found
+
+
+def answer(airflow, run: str, option: str) -> None:
+    airflow.api(f"dags/finetune/dagRuns/{run}/{APPROVAL}",
+                {"chosen_options": [option], "params_input": {}}, method="PATCH")  # fmt: skip
+
+
+def test_approve_promotes_reject_does_not_and_silence_rejects(server):
+    airflow, data = server
+    run, request = awaiting_approval(airflow)
+    assert request["options"] == ["Approve", "Reject"] and request["defaults"] == ["Reject"]
+    assert request["subject"].startswith("Promote ft-")
+    assert "**Gate:** first model" in request["body"] and "**Why trained:** manual" in request["body"]
+    answer(airflow, run, "Approve")
+    tasks = finished(airflow, run)
+    assert tasks["deploy"] == "success", tasks
+    approved = lineage_of(data, run)
+    assert approved["promoted"] and read_current(data / "models")["version"] == approved["version"]
+    assert approved["approval"]["decision"] == "Approve" and approved["approval"]["by"] == "admin"
+
+    run, request = awaiting_approval(airflow)
+    assert f"Candidate vs deployed {approved['version']}" in request["body"]
+    assert "paired difference" in request["body"]
+    answer(airflow, run, "Reject")
+    tasks = finished(airflow, run)
+    assert tasks["deploy"] == "skipped" and tasks["record_lineage"] == "success", tasks
+    rejected = lineage_of(data, run)
+    assert not rejected["promoted"] and rejected["approval"]["decision"] == "Reject"
+    assert rejected["approval"]["by"] == "admin" and not rejected["approval"]["timed_out"]
+    assert read_current(data / "models")["version"] == approved["version"]
+
+    run, _ = awaiting_approval(airflow)  # nobody answers
+    tasks = finished(airflow, run)
+    assert tasks["deploy"] == "skipped", tasks
+    silent = lineage_of(data, run)
+    assert silent["approval"]["decision"] == "Reject" and silent["approval"]["timed_out"]
+    assert silent["approval"]["by"] is None and not silent["promoted"]
+    assert read_lineage(data / "models", approved["version"])["promoted"]
