@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 from datetime import UTC, datetime, timedelta
 
@@ -90,6 +91,29 @@ def test_scale_up_invoke_lease_and_scale_down(schedule_dag, endpoint, tmp_path):
 
     assert run(schedule_dag, target_copies=1)["scale_endpoint"] == "success"  # and back up
     assert endpoint.copies() == 1
+
+
+def test_the_server_does_not_hold_the_starting_tasks_stdin(endpoint):
+    """Airflow's supervisor talks to a task over a socket on its fd 0 and, when the task exits,
+    waits up to 60 s for that socket to close: a server started by the task must not inherit it,
+    or every task that wakes the endpoint finishes a minute late."""
+    from tailor.local.models import base_model_dir
+    from tailor.settings import Settings
+
+    task_side, supervisor_side = socket.socketpair()
+    saved = os.dup(0)
+    os.dup2(task_side.fileno(), 0)  # as the supervisor starts a task
+    try:
+        state = endpoint.start(base_model_dir(Settings().model_cache_dir))
+    finally:
+        os.dup2(saved, 0)
+        os.close(saved)
+        task_side.close()
+    try:
+        assert os.readlink(f"/proc/{state.pid}/fd/0") == "/dev/null"
+    finally:
+        endpoint.stop()
+        supervisor_side.close()
 
 
 def test_stale_pid_file_is_cleaned_up(endpoint):

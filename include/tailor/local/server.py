@@ -112,7 +112,8 @@ class LocalModelServer:
         ]  # fmt: skip
         with self.log_file.open("ab") as log:
             process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
+                start_new_session=True,  # not the task: Airflow waits for its stdin socket to close
             )
         state = ServerState(process.pid, self.port, str(model_dir), datetime.now(UTC).isoformat())
         self.pid_file.write_text(json.dumps(asdict(state)))
