@@ -69,11 +69,15 @@ def local_start_stop(root: Path) -> None:
     server = LocalModelServer(root / "endpoint", reserve_port())
     started = time.perf_counter()
     state = server.start(model)
+    deadline = started + 300
     while True:
         try:
             server.chat([{"role": "user", "content": "hi"}], max_tokens=1)
             break
-        except Exception:
+        except Exception as error:
+            if time.perf_counter() > deadline:
+                server.stop()
+                raise RuntimeError(f"the local endpoint did not answer in 300 s: {error}") from None
             time.sleep(0.5)
     ready = time.perf_counter() - started
     memory = rss_mib(state.pid)
