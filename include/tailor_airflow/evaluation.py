@@ -363,7 +363,6 @@ def check_regression(approaches: list[str], date: str) -> None:
         raise AirflowFailException(f"panel score regressed on {date}: {'; '.join(regressions)}")
 
 
-
 def flag_stale_fine_tune(date: str) -> dict[str, Any]:
     """Tonight's fine_tuned staleness gap when it is significant (the extra of the
     `tailor_fine_tune_stale` event finetune follows); otherwise the task is skipped, and a
