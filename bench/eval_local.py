@@ -32,6 +32,7 @@ os.environ.update(
             {"data_root": str(WORK / "data"), "local_endpoint_port": reserve_port()}
         ),
         "HF_HUB_OFFLINE": "1",
+        "TAILOR_EVAL_DEADLINE": "never",  # dag.test() and deadlines: apache/airflow#73428
     }
 )
 
@@ -53,7 +54,7 @@ def main() -> None:
     run = bag.get_dag("nightly_eval").test(logical_date=night, run_conf={"sample_limit": SAMPLES})
     wall = time.perf_counter() - started
     tis = run.get_task_instances()
-    failed = [ti.task_id for ti in tis if ti.state != "success"]
+    failed = [ti.task_id for ti in tis if ti.state not in ("success", "skipped")]
     outcome = f" FAILED {failed}" if failed else ""
     print(f"nightly_eval, {SAMPLES} questions x 4 approaches, 2 local judges: {wall:.0f} s wall "
           f"(in-process, tasks one after another){outcome}")  # fmt: skip
