@@ -156,7 +156,9 @@ def test_a_catalog_edited_after_the_fine_tune_is_measured_as_staleness(dags, syn
                                         "catalog": {"manifest_hash": trained_on["hash"]}})  # fmt: skip
     promote(models, {"version": "ft-seeded",
                      "path": str(base_model_dir(Settings().model_cache_dir))})  # fmt: skip
-    conf = {"sample_limit": 4, "approaches": ["rag", "fine_tuned"], "judges": ["smollm2"]}
+    # every Param given: dag.test() keeps an earlier test's run_conf in the module's DAG object
+    conf = {"sample_limit": 4, "approaches": ["rag", "fine_tuned"], "judges": ["smollm2"],
+            "rescore_only": False}
     before = datetime(2026, 11, 19, 1, tzinfo=UTC)
     states = run(dags["nightly_eval"], before, **conf)
     assert states.pop("flag_stale_fine_tune") == "skipped"  # nothing changed: no gap
