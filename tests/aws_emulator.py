@@ -22,6 +22,7 @@ import hashlib
 import json
 import random
 import re
+import sys
 import threading
 import time
 from collections import Counter
@@ -33,6 +34,15 @@ from aws_shapes import validate_reply
 
 CHUNK = "Name: Halden BrewPro 3 Espresso Machine\nThe removable water tank holds 1.8 litres."
 CHUNK_ID = "emulator-chunk-1"
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A client closing its kept-alive connection is how a connection ends, not an error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 @dataclass(frozen=True)
@@ -87,8 +97,7 @@ class AwsEmulator:
             def log_message(self, *args) -> None:  # quiet: the stats say what happened
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)  # an ephemeral port
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), Handler)  # an ephemeral port
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
