@@ -245,13 +245,16 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
     endpoint_hours = recorded[0].monthly_hours if recorded else None  # None: only the 24/7 figure
     cases = _cases_by_key(night)
     summaries, rows_written, drifts = [], {}, {}
+    by_snapshot: dict[tuple, Any] = {}  # the approaches share a snapshot: read its lineage once
     for approach in approaches:
         stored = stored_answers(night, approach)
         bert = json.loads((night / "scores" / "bertscore" / f"{approach}.json").read_text())
         rows = judged_rows(approach, stored["answers"], bert, scores, excluded)
-        drifted = drifts[approach] = model_drift(
-            models_root(settings), kb_state_root(settings), stored["model_version"],
-            stored["kb_manifest"])  # fmt: skip
+        snapshot = (stored["model_version"], stored["kb_manifest"])
+        if snapshot not in by_snapshot:
+            by_snapshot[snapshot] = model_drift(models_root(settings), kb_state_root(settings),
+                                                *snapshot)  # fmt: skip
+        drifted = drifts[approach] = by_snapshot[snapshot]
         for row in rows:
             case = cases.get((row.get("product_name"), row["input_text"]), {})
             row["reference_may_be_stale"] = case.get("reference_may_be_stale", False)
