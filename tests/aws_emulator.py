@@ -1,7 +1,10 @@
 """An AWS emulator faithful in time and capacity, on the loopback, for benchmarks and tests.
 
 It speaks the wire protocol of the calls nightly_eval makes — Bedrock Runtime Converse, Bedrock
-Agent Runtime Retrieve, SageMaker Runtime InvokeEndpoint — so the real botocore clients reach it
+Agent Runtime Retrieve, SageMaker Runtime InvokeEndpoint, and the control-plane calls around them
+(the judges' preflight: Bedrock GetFoundationModel and GetFoundationModelAvailability; waking and
+restoring the endpoint: SageMaker DescribeInferenceComponent and
+UpdateInferenceComponentRuntimeConfig, applied at once) — so the real botocore clients reach it
 through the connection's ``endpoint_url``; every reply is checked against botocore's output shape
 (`aws_shapes.validate_reply`, the strict emulation's rule) before it is sent.
 
@@ -10,7 +13,7 @@ through the connection's ``endpoint_url``; every reply is checked against botoco
   4.2 s and hybrid 17.7 s (the endpoint, with the retrieved context for hybrid); a judge's call is
   assumed 3 s (the reference does not report one).
 - **Capacity**: an endpoint serves at most `copy_capacity` requests per copy at once and queues
-  the rest (as a SageMaker container does); Bedrock answers ``ThrottlingException`` (HTTP 429)
+  the rest (as a SageMaker container does); a component at zero copies refuses invocations; Bedrock answers ``ThrottlingException`` (HTTP 429)
   to a request above `bedrock_limit` in flight for one model (and Retrieve above the same limit).
 
 `stats` counts requests, throttles and the most requests seen in flight, per operation.
@@ -18,6 +21,7 @@ through the connection's ``endpoint_url``; every reply is checked against botoco
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import random
@@ -34,6 +38,7 @@ from aws_shapes import validate_reply
 
 CHUNK = "Name: Halden BrewPro 3 Espresso Machine\nThe removable water tank holds 1.8 litres."
 CHUNK_ID = "emulator-chunk-1"
+ACCOUNT_ARN = "arn:aws:sagemaker:us-east-1:123456789012"
 
 
 class _Server(ThreadingHTTPServer):
@@ -76,6 +81,7 @@ class AwsEmulator:
         self._lock = threading.Lock()
         self._in_flight: Counter = Counter()
         self._endpoints: dict[str, threading.BoundedSemaphore] = {}
+        self._component_copies: dict[str, int] = {}  # set by UpdateInferenceComponentRuntimeConfig
         self._server: ThreadingHTTPServer | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------------
@@ -85,7 +91,10 @@ class AwsEmulator:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                self.do_POST()
+
+            def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 status, headers, payload = emulator.handle(self.path, self.headers, body)
                 self.send_response(status)
@@ -112,13 +121,55 @@ class AwsEmulator:
     # ---- requests ----------------------------------------------------------------------------
     def handle(self, path: str, headers, body: bytes) -> tuple[int, dict[str, str], bytes]:
         path = unquote(path)
+        target = headers.get("X-Amz-Target", "")
+        if target.startswith("SageMaker."):
+            return self._sagemaker(target.removeprefix("SageMaker."), json.loads(body or b"{}"))
+        if match := re.fullmatch(r"/foundation-models/(.+)", path):
+            return self._reply("bedrock", "GetFoundationModel", {"modelDetails": {
+                "modelArn": f"arn:aws:bedrock:us-east-1::foundation-model/{match[1]}",
+                "modelId": match[1], "modelLifecycle": {"status": "ACTIVE"}}})  # fmt: skip
+        if match := re.fullmatch(r"/foundation-model-availability/(.+)", path):
+            return self._reply("bedrock", "GetFoundationModelAvailability", {
+                "modelId": match[1], "agreementAvailability": {"status": "AVAILABLE"},
+                "authorizationStatus": "AUTHORIZED", "entitlementAvailability": "AVAILABLE",
+                "regionAvailability": "AVAILABLE"})  # fmt: skip
         if match := re.fullmatch(r"/model/(.+)/converse", path):
             return self._bedrock("Converse", match[1], lambda: self._converse(match[1], body))
         if match := re.fullmatch(r"/knowledgebases/([^/]+)/retrieve", path):
             return self._bedrock("Retrieve", "retrieve", self._retrieve)
         if match := re.fullmatch(r"/endpoints/([^/]+)/invocations", path):
-            return self._invoke(match[1], body)
+            return self._invoke(match[1], headers, body)
         return 404, {"x-amzn-ErrorType": "UnknownOperationException"}, b'{"message": "unknown"}'
+
+    @staticmethod
+    def _reply(service: str, operation: str, reply: dict) -> tuple[int, dict[str, str], bytes]:
+        validate_reply(service, operation, reply)
+        return 200, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(
+            reply, default=lambda t: t.timestamp()).encode()  # JSON protocol: epoch seconds
+
+    def _sagemaker(self, operation: str, request: dict) -> tuple[int, dict[str, str], bytes]:
+        """The inference component's copies: described, or changed at once (no warm-up)."""
+        name = request.get("InferenceComponentName", "")
+        arn = f"{ACCOUNT_ARN}:inference-component/{name}"
+        if operation == "UpdateInferenceComponentRuntimeConfig":
+            with self._lock:
+                self._component_copies[name] = request["DesiredRuntimeConfig"]["CopyCount"]
+            return self._reply("sagemaker", operation, {"InferenceComponentArn": arn})
+        if operation == "DescribeInferenceComponent":
+            copies = self.copies_of(name)
+            now = datetime.datetime.now(datetime.UTC)
+            return self._reply("sagemaker", operation, {
+                "InferenceComponentName": name, "InferenceComponentArn": arn,
+                "EndpointName": "tailor-endpoint", "EndpointArn": f"{ACCOUNT_ARN}:endpoint/tailor-endpoint",
+                "VariantName": "AllTraffic", "CreationTime": now, "LastModifiedTime": now,
+                "InferenceComponentStatus": "InService",
+                "RuntimeConfig": {"DesiredCopyCount": copies, "CurrentCopyCount": copies}})  # fmt: skip
+        return 400, {"x-amzn-ErrorType": "UnknownOperationException"}, json.dumps(
+            {"message": f"the emulator does not speak SageMaker.{operation}"}).encode()  # fmt: skip
+
+    def copies_of(self, component: str) -> int:
+        with self._lock:
+            return self._component_copies.get(component, self.copies)
 
     def _sleep(self, mean: float) -> None:
         with self._lock:
@@ -180,8 +231,13 @@ class AwsEmulator:
         validate_reply("bedrock-agent-runtime", "Retrieve", reply)
         return reply
 
-    def _invoke(self, endpoint: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def _invoke(self, endpoint: str, headers, body: bytes) -> tuple[int, dict[str, str], bytes]:
         """An endpoint: at most copy_capacity x copies at once; the rest wait their turn."""
+        component = headers.get("X-Amzn-SageMaker-Inference-Component", "")
+        if component and self.copies_of(component) == 0:
+            return 400, {"x-amzn-ErrorType": "ValidationError"}, json.dumps({"message":
+                f"Inference Component {component} has no capacity to process this request. "
+                "ApproximateModelCopyCount is 0."}).encode()  # fmt: skip
         with self._lock:
             self.stats.requests["InvokeEndpoint"] += 1
             slots = self._endpoints.setdefault(

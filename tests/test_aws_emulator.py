@@ -85,3 +85,30 @@ def _try(url: str, n: int, attempts: int) -> str:
 def test_an_unknown_call_is_refused():
     with AwsEmulator() as emulator, pytest.raises(ClientError):
         client("bedrock-runtime", emulator.url).invoke_model(modelId=MODEL, body=b"{}")
+
+
+def test_the_control_plane_wakes_and_restores_a_component_and_clears_judges():
+    """What nightly_eval calls around its answers: the judges' preflight (tailor_airflow.judges)
+    and the component's copies (tailor.endpoint.observe reads the description)."""
+    from tailor.endpoint.observe import is_no_capacity, observe_inference_component
+    from tailor_airflow.judges import access_problems
+
+    with AwsEmulator(unit=0.001, copies=1) as emulator:
+        bedrock = client("bedrock", emulator.url)
+        judge = "us.amazon.nova-pro-v1:0"
+        details = bedrock.get_foundation_model(modelIdentifier=judge)["modelDetails"]
+        assert details["modelLifecycle"]["status"] == "ACTIVE" and details["modelId"] == judge
+        assert access_problems(bedrock.get_foundation_model_availability(modelId=judge)) == []
+        sagemaker = client("sagemaker", emulator.url)
+        seen = sagemaker.describe_inference_component(InferenceComponentName="tailor-v1")
+        assert observe_inference_component(seen).copies == 1
+        sagemaker.update_inference_component_runtime_config(
+            InferenceComponentName="tailor-v1", DesiredRuntimeConfig={"CopyCount": 0})
+        seen = sagemaker.describe_inference_component(InferenceComponentName="tailor-v1")
+        assert observe_inference_component(seen).copies == 0
+        with pytest.raises(ClientError) as refused:  # asleep: the answerer's EndpointAsleep
+            client("sagemaker-runtime", emulator.url).invoke_endpoint(
+                EndpointName="tailor-endpoint", InferenceComponentName="tailor-v1",
+                ContentType="application/json", Body=request_body("How big is the tank?"))
+        error = refused.value.response["Error"]
+        assert is_no_capacity(error["Code"], error["Message"])
