@@ -22,7 +22,7 @@ today's systems and every row records the Knowledge Base and model versions that
    with every answer; on aws a task has a bounded pool of calls in flight with adaptive
    retries. An asleep endpoint marks its approaches unavailable; the rest score.
 4. **restore_endpoint** (teardown) releases the lease and restores the scheduled state.
-5. **bertscore** (mapped per approach) computes batched BERTScore F1.
+5. **bertscore** computes BERTScore F1 for every answer in one batched pass (one model load).
 6. **panel** picks tonight's judges (aws: LEGACY or unavailable models are left out);
    **judge** (mapped per judge) scores every answer independently, plus a positive and a
    negative control per sampled question.
@@ -148,10 +148,10 @@ def nightly_eval():
         return answer_approach(approach, cases, date, params["rescore_only"], attempt)
 
     @task
-    def bertscore(approach: str, **context) -> str:
-        from tailor_airflow.evaluation import bertscore_approach, evaluated_date
+    def bertscore(answered: list[str], **context) -> list[str]:
+        from tailor_airflow.evaluation import bertscore_night, evaluated_date
 
-        return bertscore_approach(approach, evaluated_date(context))
+        return bertscore_night(list(answered), evaluated_date(context))
 
     @task
     def panel(params: dict[str, Any], **context) -> list[str]:
@@ -192,7 +192,7 @@ def nightly_eval():
     answered = answer.partial(cases=cases).expand(approach=approaches())
     cases >> wake >> answered >> restore.as_teardown(setups=wake)
     judged = judge.partial(approaches=answered, cases=cases).expand(judge=panel())
-    summarized = summarize(bertscore.expand(approach=answered), judged)
+    summarized = summarize(bertscore(answered), judged)
     check_regression(summarized)
     flag_stale_fine_tune(summarized)
 

@@ -166,20 +166,23 @@ def _answers_file(path) -> dict[str, Any]:
     return stored
 
 
-def bertscore_approach(approach: str, date: str) -> str:
-    """BERTScore F1 for every answer (None where there is no answer), batched."""
+def bertscore_night(approaches: list[str], date: str) -> list[str]:
+    """BERTScore F1 for every answer of the night (None where there is no answer): one model
+    load and one batched pass for all approaches — a task per approach loaded it once each."""
     from tailor.scoring import BertScorer
 
     settings = load_settings()
     night = evaluations_root(settings) / date
-    answers = stored_answers(night, approach)["answers"]
-    answered = [a for a in answers if a["llm_response"] is not None]
+    answers = {approach: stored_answers(night, approach)["answers"] for approach in approaches}
+    answered = [a for approach in approaches for a in answers[approach]
+                if a["llm_response"] is not None]  # fmt: skip
     scores = iter(BertScorer.for_settings(settings).f1(
         [a["llm_response"] for a in answered], [a["ground_truth"] for a in answered]
     ))  # fmt: skip
-    bert = [next(scores) if a["llm_response"] is not None else None for a in answers]
-    write_atomic(night / "scores" / "bertscore" / f"{approach}.json", json.dumps(bert).encode())
-    return approach
+    for approach in approaches:
+        bert = [next(scores) if a["llm_response"] is not None else None for a in answers[approach]]
+        write_atomic(night / "scores" / "bertscore" / f"{approach}.json", json.dumps(bert).encode())
+    return approaches
 
 
 def choose_judges(requested: list[str], date: str) -> list[str]:
