@@ -20,12 +20,14 @@ today's systems and every row records the Knowledge Base and model versions that
    `fine_tuned` (the endpoint, no context), `hybrid` (retrieval + the endpoint), `base`
    (base model, no context). Latency (retrieval/generation), tokens and chunk ids are kept
    with every answer; on aws a task has a bounded pool of calls in flight with adaptive
-   retries. An asleep endpoint marks its approaches unavailable; the rest score.
+   retries. An asleep endpoint marks its approaches unavailable; the rest score. Then
+   tonight's panel (from **panel**) judges that approach's answers, the judges side by side,
+   so the fast approaches are judged while the slowest still answers.
 4. **restore_endpoint** (teardown) releases the lease and restores the scheduled state.
 5. **bertscore** computes BERTScore F1 for every answer in one batched pass (one model load).
-6. **panel** picks tonight's judges (aws: LEGACY or unavailable models are left out);
-   **judge** (mapped per judge) scores every answer independently, plus a positive and a
-   negative control per sampled question.
+6. **panel** (at the start) picks tonight's judges (aws: LEGACY or unavailable models are
+   left out); **judge_controls** (mapped per judge, beside the answers) scores the
+   calibration controls of the sampled questions (positive, negative and harder kinds).
 7. **summarize** calibrates the judges (below the minimum control separation: excluded from
    the panel mean), writes the per-approach results, `summary_results.csv` (the
    reference's columns first, then CIs, p95, tokens, agreement, monthly cost 24/7 and with
@@ -141,11 +143,19 @@ def nightly_eval():
         return list(params["approaches"])
 
     @task(max_active_tis_per_dagrun=EVAL_TASK_SLOTS)
-    def answer(approach: str, cases: list[dict], params: dict[str, Any], **context) -> str:
-        from tailor_airflow.evaluation import answer_approach, attempt_key, evaluated_date
+    def answer(
+        approach: str, cases: list[dict], judges: list[str], params: dict[str, Any], **context
+    ) -> str:
+        from tailor_airflow.evaluation import (
+            answer_approach,
+            attempt_key,
+            evaluated_date,
+            judge_answers,
+        )
 
         date, attempt = evaluated_date(context), attempt_key(context)
-        return answer_approach(approach, cases, date, params["rescore_only"], attempt)
+        answer_approach(approach, cases, date, params["rescore_only"], attempt)
+        return judge_answers(approach, list(judges), date)
 
     @task
     def bertscore(answered: list[str], **context) -> list[str]:
@@ -160,10 +170,11 @@ def nightly_eval():
         return choose_judges(list(params["judges"]), evaluated_date(context))
 
     @task(max_active_tis_per_dagrun=EVAL_TASK_SLOTS)
-    def judge(judge: str, approaches: list[str], cases: list[dict], **context) -> str:
-        from tailor_airflow.evaluation import evaluated_date, judge_night
+    def judge_controls(judge: str, cases: list[dict], **context) -> str:
+        from tailor_airflow.evaluation import evaluated_date
+        from tailor_airflow.evaluation import judge_controls as judge_night_controls
 
-        return judge_night(judge, list(approaches), cases, evaluated_date(context))
+        return judge_night_controls(judge, cases, evaluated_date(context))
 
     @task
     def summarize(scored: list[str], judges: list[str], run_id: str, **context) -> list[str]:
@@ -186,13 +197,13 @@ def nightly_eval():
 
         context["outlet_events"][FINE_TUNE_STALE].extra = flag(evaluated_date(context))
 
-    cases = prepare_cases()
+    cases, judges = prepare_cases(), panel()
     wake = WakeEndpointOperator(task_id="wake_endpoint")
     restore = RestoreEndpointOperator(task_id="restore_endpoint")
-    answered = answer.partial(cases=cases).expand(approach=approaches())
+    answered = answer.partial(cases=cases, judges=judges).expand(approach=approaches())
     cases >> wake >> answered >> restore.as_teardown(setups=wake)
-    judged = judge.partial(approaches=answered, cases=cases).expand(judge=panel())
-    summarized = summarize(bertscore(answered), judged)
+    calibrated = judge_controls.partial(cases=cases).expand(judge=judges)
+    summarized = summarize(bertscore(answered), calibrated)
     check_regression(summarized)
     flag_stale_fine_tune(summarized)
 

@@ -68,6 +68,18 @@ def test_every_task_is_owned_and_retries_only_what_a_retry_can_fix(dagbag, dag_i
     assert FAIL_FAST.evaluate(aws("ThrottlingException"), 1, 3).action.value == "default"
 
 
+def test_nightly_judging_waits_for_no_other_approach(dagbag):
+    """An approach is judged in its own answer task, and the controls beside the answers: no
+    judging waits for the slowest approach to finish answering (bench/eval_orchestration.py)."""
+    dag = dagbag.dags["nightly_eval"]
+    answer = dag.get_task("answer")
+    assert "panel" in answer.upstream_task_ids  # tonight's judges are known before answering
+    assert "answer" not in dag.get_task("judge_controls").get_flat_relative_ids(upstream=True)
+    waiting = [t.task_id for t in dag.tasks if "judge" in t.task_id
+               and "answer" in t.get_flat_relative_ids(upstream=True)]  # fmt: skip
+    assert waiting == []
+
+
 @pytest.mark.parametrize("dag_id", DAG_IDS)
 def test_params_are_described_and_validated(dagbag, dag_id):
     for name, param in dagbag.dags[dag_id].params.items():

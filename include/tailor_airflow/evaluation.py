@@ -2,7 +2,8 @@
 
 Everything for one evaluated date lives under ``<data_root>/evaluations/<date>/``:
 ``answers/<approach>.json`` (kept with the system snapshot, so a date can be re-scored),
-``scores/`` (BERTScore per approach, one file per judge), ``<approach>.json`` (the
+``scores/`` (BERTScore per approach; per judge, one file per approach's answers and one for
+the calibration controls), ``<approach>.json`` (the
 reference's per-sample results), ``judges.json`` (calibration, agreement) and
 ``summary_results.csv``; ``evaluations/history/`` and ``history_judges/`` hold one Parquet
 partition per date. A rerun of a date replaces that date's files; every file is written
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Any
 
@@ -43,6 +45,7 @@ from tailor_airflow.judges import file_name, judge_scorer, preflight
 
 log = logging.getLogger(__name__)
 CASES = "cases.json"  # a night's test cases, their hashes and stale-reference flags
+CONTROLS = "controls"  # the judges' calibration items, beside each approach's answers
 
 
 def evaluated_date(context: Context) -> str:
@@ -198,25 +201,51 @@ def choose_judges(requested: list[str], date: str) -> list[str]:
     return judges
 
 
-def judge_night(judge: str, approaches: list[str], cases: list[dict], date: str) -> str:
-    """One judge scores every answer of the night and the calibration controls."""
+def judge_file(night, judge: str, part: str):
+    """One judge's scores of one part of the night: an approach's answers, or `CONTROLS`."""
+    return night / "scores" / "judges" / file_name(judge) / f"{part}.json"
+
+
+def judge_answers(approach: str, judges: list[str], date: str) -> str:
+    """Tonight's panel scores one approach's answers as soon as that approach has answered
+    (the judges side by side, each with its pool of calls), so the first approaches are judged
+    while the slowest still answers."""
     settings = load_settings()
     night = evaluations_root(settings) / date
-    items = [
-        item
-        for approach in approaches
-        for item in answer_items(approach, stored_answers(night, approach)["answers"])
-    ]
-    items += control_items(cases, settings.judge_controls, seed=date)  # fmt: skip
+    items = answer_items(approach, stored_answers(night, approach)["answers"])
+    with ThreadPoolExecutor(max_workers=max(1, len(judges))) as pool:
+        judged = [pool.submit(_judge_items, settings, judge, items,
+                              judge_file(night, judge, approach)) for judge in judges]  # fmt: skip
+        for done in judged:
+            done.result()  # a judge's error fails the task, as it did its own
+    return approach
+
+
+def judge_controls(judge: str, cases: list[dict], date: str) -> str:
+    """One judge scores the calibration controls (while the approaches answer)."""
+    settings = load_settings()
+    night = evaluations_root(settings) / date
+    items = control_items(cases, settings.judge_controls, seed=date)
+    _judge_items(settings, judge, items, judge_file(night, judge, CONTROLS))
+    return judge
+
+
+def _judge_items(settings: Settings, judge: str, items: list, path) -> None:
     score, workers = judge_scorer(settings, judge)
     started = time.perf_counter()
     scores = score_items(score, items, workers)
     missing = sum(v is None for v in scores.values())
-    log.info(f"{judge}: {len(items)} judgements in {time.perf_counter() - started:.1f} s, "
-          f"{missing} missing")  # fmt: skip
-    write_atomic(night / "scores" / "judges" / f"{file_name(judge)}.json",
-                 json.dumps({"judge": judge, "scores": scores}, indent=2).encode())  # fmt: skip
-    return judge
+    log.info(f"{judge}: {len(items)} judgements ({path.stem}) in "
+             f"{time.perf_counter() - started:.1f} s, {missing} missing")  # fmt: skip
+    write_atomic(path, json.dumps({"judge": judge, "scores": scores}, indent=2).encode())
+
+
+def judge_scores(night, judge: str, approaches: list[str]) -> dict[str, float | None]:
+    """A judge's scores of the night: tonight's approaches' answers and the controls."""
+    scores: dict[str, float | None] = {}
+    for part in [*approaches, CONTROLS]:
+        scores.update(json.loads(judge_file(night, judge, part).read_text())["scores"])
+    return scores
 
 
 def summarize_night(approaches: list[str], judges: list[str], date: str, run_id: str) -> str:
@@ -235,12 +264,7 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
     settings = load_settings()
     root = evaluations_root(settings)
     night = root / date
-    scores = {
-        judge: json.loads((night / "scores" / "judges" / f"{file_name(judge)}.json").read_text())[
-            "scores"
-        ]
-        for judge in judges
-    }
+    scores = {judge: judge_scores(night, judge, approaches) for judge in judges}
     minimums = settings.judge_minimums
     calibrated = calibration(scores, minimums, settings.judge_max_injection_gain)
     excluded = {judge for judge, c in calibrated.items() if c.excluded}
