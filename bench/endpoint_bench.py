@@ -1,58 +1,128 @@
-"""The endpoint schedule's saving, and the local endpoint's start/stop, from one run.
+"""The endpoint's hours from a month of real scaling runs, and the local endpoint's start/stop.
 
-1. Four weeks of scaling events (the default schedule, plus nightly_eval waking the
-   endpoint at 01:00 for 45 minutes every night) are written and read back through the
-   same event log endpoint_schedule uses, then priced like its report (goal: <= 40% of
-   the always-on $5,105/month).
-2. The local endpoint: seconds to serve (process start to first answer), the server's
-   resident memory, and seconds to stop (after which that memory is free).
+1. A simulated month (2026-11-01 to 2026-12-01, 30 days) on the aws backend against the tests'
+   AWS emulator (tests/aws_emulator.py: the inference component's copies): at every change of
+   the default schedule, `endpoint_schedule`'s own `scale_endpoint` task; every night at 01:00,
+   `nightly_eval`'s `wake_endpoint` task, and its `restore_endpoint` task when the night ends
+   (NIGHT_MINUTES later, an assumed night length). Each task is the DAG's operator, executed
+   directly (outside Airflow's task runner, as the operator tests do) with the clock at its
+   moment (time-machine) and its deferral run through its own trigger; leases, skips and the
+   scaling events are theirs. The month's hours and cost are then
+   `report_cost`'s report at the month's end, from the events those runs recorded, printed
+   beside the schedule's arithmetic (the cron strings alone). Goal: <= 40% of always-on.
+2. The local endpoint (measured first): seconds to serve (process start to first answer), the
+   server's resident memory, and seconds to stop (after which that memory is free).
 """
 
 from __future__ import annotations
 
+import asyncio
+import copy
+import json
+import os
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
-from tailor.endpoint.events import ScalingEvent, load_events, record_event
-from tailor.endpoint.hours import copy_hours, endpoint_cost
-from tailor.endpoint.schedule import EndpointSchedule
-from tailor.local.models import base_model_dir, current_model_dir
-from tailor.local.ports import reserve_port
-from tailor.local.server import LocalModelServer
-from tailor.settings import Settings
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))  # the AWS emulator is the tests' own
 
-PRICE = 7.09
+from aws_emulator import AwsEmulator  # noqa: E402
+
+from tailor.endpoint.hours import copy_hours, endpoint_cost  # noqa: E402
+from tailor.local.models import base_model_dir, current_model_dir  # noqa: E402
+from tailor.local.ports import reserve_port  # noqa: E402
+from tailor.local.server import LocalModelServer  # noqa: E402
+from tailor.settings import Settings  # noqa: E402
+
+MONTH = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
+NIGHT_MINUTES = 45
 
 
-def simulated_month(root: Path) -> None:
-    start, end = datetime(2026, 11, 2, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC)
-    schedule = EndpointSchedule()
-    changes = schedule.transitions(start, end)
-    night = start + timedelta(hours=1)
-    while night < end:  # nightly_eval's wake-up on nights the schedule has it at zero
-        if schedule.copies_at(night) == 0:
-            changes += [(night, 1), (night + timedelta(minutes=45), 0)]
-        night += timedelta(days=1)
-    copies = changes[0][1]
-    for moment, new in sorted(changes[1:], key=lambda change: change[0]):
-        if new != copies:
-            record_event(root, ScalingEvent(moment.isoformat(), copies, new, "bench", "bench"))
-            copies = new
-    events = load_events(root)
-    recorded = [(datetime.fromisoformat(e.at), e.to_copies) for e in events]
-    initial = changes[0][1]
-    for label, log in (("schedule only", schedule.transitions(start, end)),
-                       ("with nightly_eval", recorded)):  # fmt: skip
-        cost = endpoint_cost(copy_hours(log, start, end, initial), start, end, PRICE)
-        print(
-            f"{label:18s}: {cost.copy_hours:6.1f} h in 4 weeks -> "
-            f"{cost.monthly_hours:5.1f} h/month, "
-            f"${cost.monthly_cost:,.0f} vs ${cost.always_on_monthly_cost:,.0f} always on "
-            f"({cost.share_of_always_on:.1%}; goal <= 40%)"
-        )
-    print(f"{'':18s}  ({len(events)} recorded events)")
+def run_task(task, moment: datetime, run_id: str) -> str:
+    """Execute a DAG's task as its worker would at `moment`: templates rendered, a deferral
+    handed to its trigger and resumed with the trigger's event. Returns how it ended."""
+    import time_machine
+    from airflow.sdk.exceptions import AirflowSkipException, TaskDeferred
+
+    task = copy.copy(task)  # a worker gets a fresh operator per try
+    run = SimpleNamespace(run_after=moment, logical_date=moment, run_id=run_id)
+    context = {"dag": task.dag, "task": task, "run_id": run_id, "dag_run": run,
+               "params": {k: v.value for k, v in task.dag.params.items()}}  # fmt: skip
+    with time_machine.travel(moment, tick=False):
+        task.render_template_fields(context)
+        call = lambda: task.execute(context)  # noqa: E731
+        while True:
+            try:
+                call()
+                return "success"
+            except AirflowSkipException:
+                return "skipped"
+            except TaskDeferred as deferred:
+                event = asyncio.run(_first_event(deferred.trigger))
+                method = getattr(task, deferred.method_name)
+                call = lambda m=method, d=deferred, e=event: m(context, e, **(d.kwargs or {}))  # noqa: E731
+
+
+async def _first_event(trigger) -> dict:
+    async for event in trigger.run():
+        return event.payload
+    raise RuntimeError(f"{trigger!r} ended without an event")
+
+
+def recorded_month(work: Path) -> None:
+    start, end = MONTH
+    with AwsEmulator(unit=0.0) as emulator:
+        os.environ.update({
+            "AIRFLOW_VAR_TAILOR_SETTINGS": json.dumps({
+                "backend": "aws", "data_root": (work / "data").as_uri(), "region_name": "us-east-1",
+                "endpoint_name": "tailor-endpoint", "inference_component_name": "tailor-v1",
+                "endpoint_poll_seconds": 1}),
+            "AIRFLOW_CONN_AWS_DEFAULT": json.dumps({
+                "conn_type": "aws", "login": "testing", "password": "testing",
+                "extra": {"endpoint_url": emulator.url, "region_name": "us-east-1"}}),
+            "TAILOR_EVAL_DEADLINE": "never",
+        })  # fmt: skip
+        from airflow.dag_processing.dagbag import DagBag
+
+        from tailor_airflow.dag_defaults import endpoint_schedule
+        from tailor_airflow.endpoint_cost import report_endpoint_cost
+
+        bag = DagBag(dag_folder=str(REPO / "dags"))
+        scale = bag.dags["endpoint_schedule"].get_task("scale_endpoint")
+        nightly = bag.dags["nightly_eval"]
+        schedule = endpoint_schedule()
+        runs = [(moment, scale, f"scheduled__{moment.isoformat()}")
+                for moment, _ in schedule.transitions(start, end)]  # fmt: skip
+        night = start + timedelta(hours=1)
+        while night < end:
+            run_id = f"scheduled__{night.isoformat()}"
+            ends = night + timedelta(minutes=NIGHT_MINUTES)
+            runs += [(night, nightly.get_task("wake_endpoint"), run_id),
+                     (ends, nightly.get_task("restore_endpoint"), run_id)]  # fmt: skip
+            night += timedelta(days=1)
+        outcomes: dict[str, int] = {}
+        for moment, task, run_id in sorted(runs, key=lambda r: r[0]):
+            outcome = f"{task.dag_id}.{task.task_id} {run_task(task, moment, run_id)}"
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        import time_machine
+
+        with time_machine.travel(end, tick=False):
+            report = report_endpoint_cost(days=(end - start).days)
+    price = Settings().prices.instance_hour
+    arithmetic = endpoint_cost(copy_hours(schedule.transitions(start, end), start, end), start,
+                               end, price)  # fmt: skip
+    print(f"schedule's arithmetic (cron strings only): {arithmetic.monthly_hours:6.1f} h/month, "
+          f"${arithmetic.monthly_cost:,.0f} ({arithmetic.share_of_always_on:.1%} of always-on)")
+    print(f"recorded by the runs (report_cost)      : {report['monthly_hours']:6.1f} h/month, "
+          f"${report['monthly_cost']:,.0f} vs ${report['always_on_monthly_cost']:,.0f} always on "
+          f"({report['share_of_always_on']:.1%}; goal <= 40%), from {report['events']} events")
+    print("  runs: " + "; ".join(f"{n} x {what}" for what, n in sorted(outcomes.items())))
+    print(f"  (nights assumed {NIGHT_MINUTES} min; emulated component copies changed "
+          f"{emulator.stats.requests.get('UpdateInferenceComponentRuntimeConfig', 0)} times)")
 
 
 def rss_mib(pid: int) -> float:
@@ -77,7 +147,10 @@ def local_start_stop(root: Path) -> None:
         except Exception as error:
             if time.perf_counter() > deadline:
                 server.stop()
-                raise RuntimeError(f"the local endpoint did not answer in 300 s: {error}") from None
+                log = (root / "endpoint" / "server.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(
+                    f"the local endpoint did not answer in 300 s: {error}\n{log}"
+                ) from None
             time.sleep(0.5)
     ready = time.perf_counter() - started
     memory = rss_mib(state.pid)
@@ -92,5 +165,6 @@ def local_start_stop(root: Path) -> None:
 
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as work:
-        simulated_month(Path(work) / "events")
+        os.environ.setdefault("AIRFLOW_HOME", str(Path(work) / "airflow"))
         local_start_stop(Path(work))
+        recorded_month(Path(work))

@@ -150,6 +150,8 @@ class AwsEmulator:
     def _sagemaker(self, operation: str, request: dict) -> tuple[int, dict[str, str], bytes]:
         """The inference component's copies: described, or changed at once (no warm-up)."""
         name = request.get("InferenceComponentName", "")
+        with self._lock:
+            self.stats.requests[operation] += 1
         arn = f"{ACCOUNT_ARN}:inference-component/{name}"
         if operation == "UpdateInferenceComponentRuntimeConfig":
             with self._lock:
