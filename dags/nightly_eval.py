@@ -176,7 +176,7 @@ def nightly_eval():
 
         return judge_night_controls(judge, cases, evaluated_date(context))
 
-    @task
+    @task(trigger_rule="none_failed")  # no judge tonight: judge_controls is skipped, not failed
     def summarize(scored: list[str], judges: list[str], run_id: str, **context) -> list[str]:
         from tailor_airflow.evaluation import evaluated_date, summarize_night
 

@@ -203,6 +203,18 @@ def test_a_catalog_edited_after_the_fine_tune_is_measured_as_staleness(dags, syn
     assert sorted(history["changed_questions"].tolist()) == [0, 0, 2, 2]
 
 
+def test_a_night_no_judge_can_sit_is_still_summarized(dags, synced):
+    """The panel leaves every judge out (here an unknown id): the night is summarized with the
+    panel score missing, not skipped with everything after the judges."""
+    conf = {"sample_limit": 1, "approaches": ["rag"], "judges": ["no-such-judge"],
+            "rescore_only": False}  # fmt: skip
+    states = run(dags["nightly_eval"], **conf)
+    assert states["summarize"] == "success", states
+    assert states["check_regression"] == "success", states
+    rag = summary_of(synced / "evaluations" / "2026-11-20")["rag"]
+    assert rag["avg_llm_evaluator_score"] == "" and 0 < float(rag["avg_bert_score"]) <= 1
+
+
 def test_rescore_without_stored_answers_fails_clearly(dags, synced, capsys):
     states = run(dags["nightly_eval"], sample_limit=1, rescore_only=True, approaches=["base"])
     assert states["answer[0]"] == "failed"
