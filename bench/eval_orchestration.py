@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 import tempfile
@@ -127,7 +126,6 @@ def run_reference(cases: list[dict]) -> tuple[float, int, int]:
     from tailor_airflow.answerers import aws_answerer
     from tailor_airflow.judges import BedrockJudge
 
-    logging.getLogger("airflow.providers.amazon").setLevel(logging.WARNING)  # a line per client
     config = settings_from_env()
     answerer = aws_answerer(config)
     judges = [BedrockJudge(config, judge) for judge in config.judges]

@@ -13,8 +13,10 @@ through the connection's ``endpoint_url``; every reply is checked against botoco
   4.2 s and hybrid 17.7 s (the endpoint, with the retrieved context for hybrid); a judge's call is
   assumed 3 s (the reference does not report one).
 - **Capacity**: an endpoint serves at most `copy_capacity` requests per copy at once and queues
-  the rest (as a SageMaker container does); a component at zero copies refuses invocations; Bedrock answers ``ThrottlingException`` (HTTP 429)
-  to a request above `bedrock_limit` in flight for one model (and Retrieve above the same limit).
+  the rest (as a SageMaker container does); a component at zero copies refuses invocations (its
+  capacity otherwise stays `copies` x `copy_capacity`: a scale-up adds no slots); Bedrock answers
+  ``ThrottlingException`` (HTTP 429) to a request above `bedrock_limit` in flight for one model
+  (and Retrieve above the same limit).
 
 `stats` counts requests, throttles and the most requests seen in flight, per operation.
 """
