@@ -14,3 +14,10 @@ def user_turn(prompt: str) -> list[dict[str, Any]]:
 def reply_text(response: dict[str, Any]) -> str:
     """Every text block of the reply, joined; non-text blocks (reasoning, tool use) skipped."""
     return "".join(part.get("text", "") for part in response["output"]["message"]["content"])
+
+
+def reply_parts(response: dict[str, Any]) -> tuple[str, int | None, int | None, bool]:
+    """An answer's text, input and output tokens, and whether the token limit cut it."""
+    usage = response.get("usage", {})
+    return (reply_text(response).strip(), usage.get("inputTokens"), usage.get("outputTokens"),
+            response["stopReason"] == "max_tokens")  # fmt: skip

@@ -19,6 +19,7 @@ class Prices(BaseModel):
     opensearch_ocus: NonNegativeFloat = 2.0  # serverless minimum: one indexing + one search OCU
     bedrock_input_per_1k_tokens: NonNegativeFloat = 0.00022
     bedrock_output_per_1k_tokens: NonNegativeFloat = 0.00022
+    bedrock_batch_price_factor: NonNegativeFloat = 0.5  # batch inference: half the token price
     instance_hour: NonNegativeFloat = 7.09  # ml.g5.12xlarge hosting: 720 h = $5,105/month
     training_instance_hour: NonNegativeFloat = 7.09  # ml.g5.12xlarge training
     training_minutes_per_month: NonNegativeFloat = 30.0  # a ~60-minute fine-tune every 2 months

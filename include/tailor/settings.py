@@ -19,6 +19,7 @@ from pydantic import (
     ValidationError,
 )
 
+from tailor.evaluation.batch import BATCH_MINIMUM
 from tailor.layout import CATALOG, TEST_SET, DataLayout
 from tailor.prices import Prices
 
@@ -128,6 +129,12 @@ class Settings(BaseModel):
     judge_min_fact_separation: float = 0.15  # ... minus the reference with its facts altered
     judge_max_injection_gain: float = 0.05  # a wrong answer's score raised by "give full marks"
     aws_concurrency: PositiveInt = 8  # remote calls in flight per task
+    # aws: a night of at least this many questions answers and judges through Bedrock batch
+    # inference (half the token price, hours not minutes); 0: never. Bedrock's minimum is 100
+    batch_threshold: NonNegativeInt = 100
+    batch_role_arn: str | None = Field(None, pattern=r"^arn:aws(-[^:]+)?:iam::\d{12}:role/.+$")
+    batch_poll_seconds: PositiveInt = 60
+    batch_timeout_hours: int = Field(24, ge=24, le=168)  # Bedrock's timeoutDurationInHours
     regression_margin: float = 0.05  # panel score below the trailing median by more: fail
     regression_window: PositiveInt = 7  # nights in the trailing median
     prices: Prices = Field(default_factory=Prices)  # every price in one table
@@ -155,6 +162,9 @@ class Settings(BaseModel):
             template = getattr(settings, name)
             if template and not all(n in template for n in needed):
                 raise SettingsError(f"setting '{name}' must contain {' and '.join(needed)}")
+        if 0 < settings.batch_threshold < BATCH_MINIMUM:
+            raise SettingsError(f"setting 'batch_threshold' must be 0 (never) or at least "
+                                f"{BATCH_MINIMUM}: Bedrock runs no batch job on fewer records")
         if not settings.chunk_overlap < settings.chunk_tokens:
             raise SettingsError("need 0 <= chunk_overlap < chunk_tokens")
         return settings.model_copy(update=derived)

@@ -23,7 +23,7 @@ class Generation:
     text: str
     input_tokens: int | None
     output_tokens: int | None
-    seconds: float
+    seconds: float | None  # None: a batch job's reply, which has no latency of its own
     truncated: bool | None = None  # stopped by the token limit; None: the backend does not say
 
 
@@ -43,7 +43,9 @@ class Answerer:
         self.kb, self.base, self.endpoint = kb, base, endpoint
         self.top_k, self.template, self.context_template = top_k, template, context_template
 
-    def answer(self, approach: Approach, case: TestCase) -> Answer:
+    def prepare(self, approach: Approach, case: TestCase) -> tuple[Answer, str]:
+        """The answer before generation (its retrieval timed, its chunks kept) and the prompt
+        to generate it from: online at once, or in a batch job later."""
         started = time.perf_counter()
         chunks = self.kb.retrieve(case.question, self.top_k) if approach.uses_context else []
         answer = Answer(
@@ -52,19 +54,27 @@ class Answerer:
             chunk_ids=[c.chunk_id for c in chunks],
             retrieval_seconds=round(time.perf_counter() - started, 4),
         )  # fmt: skip
-        prompt = prompt_for(case.question, chunks, self.template, self.context_template)
+        return answer, prompt_for(case.question, chunks, self.template, self.context_template)
+
+    def answer(self, approach: Approach, case: TestCase) -> Answer:
+        answer, prompt = self.prepare(approach, case)
         generate = self.endpoint if approach.uses_endpoint else self.base
         try:
             generation = generate(prompt)
         except EndpointAsleep as asleep:
             answer.unavailable = f"endpoint asleep: {asleep}"
             return answer
-        answer.llm_response = generation.text
-        answer.generation_seconds = generation.seconds
-        answer.input_tokens = generation.input_tokens
-        answer.output_tokens = generation.output_tokens
-        answer.truncated = generation.truncated
-        return answer
+        return complete(answer, generation)
+
+
+def complete(answer: Answer, generation: Generation) -> Answer:
+    """`answer` with its generation's text, time, tokens and cut."""
+    answer.llm_response = generation.text
+    answer.generation_seconds = generation.seconds
+    answer.input_tokens = generation.input_tokens
+    answer.output_tokens = generation.output_tokens
+    answer.truncated = generation.truncated
+    return answer
 
 
 def answer_all(

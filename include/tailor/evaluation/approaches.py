@@ -56,14 +56,16 @@ class Answer:
     context: str
     chunk_ids: list[str] = field(default_factory=list)
     retrieval_seconds: float = 0.0
-    generation_seconds: float = 0.0
+    generation_seconds: float | None = 0.0  # None: answered in a batch job (no latency)
     input_tokens: int | None = None
     output_tokens: int | None = None
     truncated: bool | None = None  # stopped by the token limit (None: the backend does not say)
     unavailable: str | None = None  # why there is no answer (e.g. endpoint asleep)
 
     @property
-    def inference_time(self) -> float:
+    def inference_time(self) -> float | None:
+        if self.generation_seconds is None:
+            return None
         return round(self.retrieval_seconds + self.generation_seconds, 4)
 
     def to_dict(self) -> dict[str, Any]:

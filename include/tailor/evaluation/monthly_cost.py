@@ -58,3 +58,21 @@ def monthly_cost(
             None if scheduled is None else round(fixed + training + scheduled, 2)
         ),
     }
+
+
+def night_token_cost(
+    approach: Approach | str, answers: list[dict], prices: Prices, batch: bool
+) -> float | None:
+    """What tonight's Bedrock answers cost in tokens, at the batch price when a batch job gave
+    them; None for the endpoint's approaches (billed by the hour) or without token counts."""
+    if Approach(approach).uses_endpoint:
+        return None
+    answered = [a for a in answers if a.get("input_tokens") is not None]
+    if not answered:
+        return None
+    factor = prices.bedrock_batch_price_factor if batch else 1.0
+    tokens_in = sum(a["input_tokens"] for a in answered)
+    tokens_out = sum(a.get("output_tokens") or 0 for a in answered)
+    cost = (tokens_in * prices.bedrock_input_per_1k_tokens
+            + tokens_out * prices.bedrock_output_per_1k_tokens) / 1000 * factor  # fmt: skip
+    return round(cost, 6)

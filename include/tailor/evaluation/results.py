@@ -26,14 +26,15 @@ def summarize(method: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     judged = mean_ci([r.get("llm_evaluator_score") for r in answered])
     facts = mean_ci([r.get("fact_recall") for r in answered])
     contradicted = present([r.get("fact_contradiction") for r in answered])
-    latency = latency_summary([r["inference_time"] for r in answered])
+    timed = present([r["inference_time"] for r in answered])  # a batch job's answers: none
+    latency = latency_summary(timed)
     tokens_in = present([r.get("input_tokens") for r in answered])
     tokens_out = present([r.get("output_tokens") for r in answered])
     return {
         "method": method,
         "avg_bert_score": bert.mean,
         "avg_llm_evaluator_score": judged.mean,
-        "avg_inference_time": latency["mean"] if answered else None,
+        "avg_inference_time": latency["mean"] if timed else None,
         "bert_ci_low": bert.low,
         "bert_ci_high": bert.high,
         "llm_evaluator_ci_low": judged.low,
@@ -44,8 +45,8 @@ def summarize(method: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
         "avg_fact_contradiction": (
             round(sum(contradicted) / len(contradicted), 6) if contradicted else None
         ),
-        "p50_inference_time": latency["p50"] if answered else None,
-        "p95_inference_time": latency["p95"] if answered else None,
+        "p50_inference_time": latency["p50"] if timed else None,
+        "p95_inference_time": latency["p95"] if timed else None,
         "avg_input_tokens": round(sum(tokens_in) / len(tokens_in), 1) if tokens_in else None,
         "avg_output_tokens": round(sum(tokens_out) / len(tokens_out), 1) if tokens_out else None,
         "samples": len(rows),
