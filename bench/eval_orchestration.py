@@ -59,6 +59,7 @@ def settings(data: Path) -> dict:
         "knowledge_base_id": "KB12345678", "endpoint_name": "tailor-endpoint",
         "inference_component_name": "tailor-v1", "rag_model_id": RAG_MODEL,
         "bertscore_model": str(minilm_dir()), "endpoint_poll_seconds": 1,
+        "batch_threshold": 0,  # the online path: the emulator runs no Bedrock batch jobs
     }  # fmt: skip
 
 

@@ -23,6 +23,11 @@ today's systems and every row records the Knowledge Base and model versions that
    retries. An asleep endpoint marks its approaches unavailable; the rest score. Then
    tonight's panel (from **panel**) judges that approach's answers, the judges side by side,
    so the fast approaches are judged while the slowest still answers.
+   **batch_jobs** (per approach): on aws a night of at least `batch_threshold` questions
+   (default 100) sends the Bedrock answers (rag, base; started by `answer`) and the
+   judgements to Bedrock batch inference jobs (half the token price; hours, not minutes),
+   waited for in the triggerer after the endpoint's lease has ended; other nights it
+   returns at once.
 4. **restore_endpoint** (teardown) releases the lease and restores the scheduled state.
 5. **bertscore** computes BERTScore F1 for every answer in one batched pass (one model load).
 6. **panel** (at the start) picks tonight's judges (aws: LEGACY or unavailable models are
@@ -64,6 +69,7 @@ from airflow.sdk import (
 from tailor.evaluation.approaches import Approach
 from tailor.evaluation.deadline import DEFAULT_DEADLINE, deadline_interval
 from tailor_airflow.assets import FINE_TUNE_STALE, KNOWLEDGE_BASE, MODEL
+from tailor_airflow.batch_jobs import BatchJobsOperator
 from tailor_airflow.dag_defaults import DEFAULT_ARGS, EVAL_TASK_SLOTS, cron, tailor_timezone
 from tailor_airflow.notifiers import deadline_missed, regression_notifiers
 from tailor_airflow.scaling import RestoreEndpointOperator, WakeEndpointOperator
@@ -146,16 +152,11 @@ def nightly_eval():
     def answer(
         approach: str, cases: list[dict], judges: list[str], params: dict[str, Any], **context
     ) -> str:
-        from tailor_airflow.evaluation import (
-            answer_approach,
-            attempt_key,
-            evaluated_date,
-            judge_answers,
-        )
+        from tailor_airflow.evaluation import answer_night, attempt_key, evaluated_date
 
         date, attempt = evaluated_date(context), attempt_key(context)
-        answer_approach(approach, cases, date, params["rescore_only"], attempt)
-        return judge_answers(approach, list(judges), date)
+        return answer_night(approach, cases, list(judges), date, params["rescore_only"], attempt,
+                            context["ti"].try_number)  # fmt: skip
 
     @task
     def bertscore(answered: list[str], **context) -> list[str]:
@@ -202,8 +203,11 @@ def nightly_eval():
     restore = RestoreEndpointOperator(task_id="restore_endpoint")
     answered = answer.partial(cases=cases, judges=judges).expand(approach=approaches())
     cases >> wake >> answered >> restore.as_teardown(setups=wake)
+    batched = BatchJobsOperator.partial(
+        task_id="batch_jobs", cases=cases, judges=judges, max_active_tis_per_dagrun=EVAL_TASK_SLOTS
+    ).expand(approach=answered)
     calibrated = judge_controls.partial(cases=cases).expand(judge=judges)
-    summarized = summarize(bertscore(answered), calibrated)
+    summarized = summarize(bertscore(batched.output), calibrated)
     check_regression(summarized)
     flag_stale_fine_tune(summarized)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from airflow.providers.amazon.aws.hooks.bedrock import BedrockRuntimeHook
 
-from tailor.converse import reply_text, user_turn
+from tailor.converse import reply_parts, user_turn
 from tailor.evaluation.answering import Answerer, Generation, timed
 from tailor.finetune.registry import read_current
 from tailor.settings import Backend, Settings
@@ -66,10 +66,7 @@ def aws_answerer(settings: Settings) -> Answerer:
                 messages=user_turn(prompt),
                 inferenceConfig={"maxTokens": settings.max_answer_tokens, "temperature": 0.0},
             )
-            text = reply_text(response)
-            usage = response.get("usage", {})
-            return (text.strip(), usage.get("inputTokens"), usage.get("outputTokens"),
-                    response["stopReason"] == "max_tokens")  # fmt: skip
+            return reply_parts(response)
 
         return timed(call)
 

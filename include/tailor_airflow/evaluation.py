@@ -24,9 +24,9 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from tailor.errors import InputError
 from tailor.evaluation.answering import answer_all
-from tailor.evaluation.approaches import Approach
+from tailor.evaluation.approaches import Answer, Approach
 from tailor.evaluation.judging import answer_items, control_items, score_items
-from tailor.evaluation.monthly_cost import Usage, monthly_cost
+from tailor.evaluation.monthly_cost import Usage, monthly_cost, night_token_cost
 from tailor.evaluation.panel import agreement, calibration, disagreements, judged_rows
 from tailor.finetune.registry import read_current
 from tailor.kb_sync import last_synced, load_snapshot
@@ -122,38 +122,67 @@ def system_snapshot(settings: Settings) -> dict[str, str | None]:
     }
 
 
-def answer_approach(
-    approach: str, cases: list[dict], date: str, rescore_only: bool, attempt: str
-) -> str:
-    """Answer every case with one approach and keep the answers, with the system snapshot.
-
-    A task retry within the same run attempt (a killed worker) keeps the answers it already
-    stored; a rerun or a cleared run answers again.
-    """
-    from tailor_airflow.answerers import answerer_for
-
-    settings = load_settings()
-    path = evaluations_root(settings) / date / "answers" / f"{approach}.json"
+def answers_needed(approach: str, date: str, rescore_only: bool, attempt: str) -> bool:
+    """Whether this task must answer: not when re-scoring the stored answers, nor in a task
+    retry within the same run attempt (a killed worker) that stored them already; a rerun or
+    a cleared run answers again."""
+    path = evaluations_root(load_settings()) / date / "answers" / f"{approach}.json"
     if rescore_only:
         if not path.exists():
             raise AirflowFailException(f"re-score only: no stored {approach} answers for {date}")
         log.info(f"Re-scoring the stored {approach} answers of {date}")
-        return approach
+        return False
     if path.exists() and _answers_file(path).get("attempt") == attempt:
         log.info(f"{approach}: answered earlier in this run; resuming from the stored answers")
-        return approach
+        return False
+    return True
+
+
+def answer_night(approach: str, cases: list[dict], judges: list[str], date: str,
+                 rescore_only: bool, attempt: str, try_number: int) -> str:  # fmt: skip
+    """The `answer` task: answer every case with one approach, then have tonight's panel
+    judge the answers. On a batch night (`batch_night`) the Bedrock answers go to a batch
+    job started here, and the job and the judging are `batch_jobs`' to wait for, after the
+    endpoint's lease has ended."""
+    from tailor_airflow.batch_inference import batch_night
+
+    settings = load_settings()
+    batch = batch_night(settings, len(cases))
+    if not answers_needed(approach, date, rescore_only, attempt):
+        pass
+    elif batch and not Approach(approach).uses_endpoint:
+        from tailor_airflow.batch_night import start_answers
+
+        start_answers(approach, cases, date, attempt, try_number)
+    else:
+        answer_online(settings, approach, cases, date, attempt)
+    return approach if batch else judge_answers(approach, judges, date)
+
+
+def answer_online(settings: Settings, approach: str, cases: list[dict], date: str,
+                  attempt: str) -> None:  # fmt: skip
+    """Every case answered by one approach, its calls in a bounded pool (aws), and kept."""
+    from tailor_airflow.answerers import answerer_for
+
     snapshot = system_snapshot(settings)
     answerer, workers = answerer_for(settings)
     answers = answer_all(answerer, Approach(approach), [TestCase(**c) for c in cases], workers)
+    store_answers(approach, date, attempt, snapshot, answers, "online")
+
+
+def store_answers(approach: str, date: str, attempt: str, snapshot: dict[str, str | None],
+                  answers: list[Answer], path: str) -> None:  # fmt: skip
+    """Keep an approach's answers with the system snapshot that gave them, the run attempt and
+    the path they took (online, or a batch job)."""
     unavailable = {a.unavailable for a in answers if a.unavailable}
     if unavailable:
         log.warning(f"{approach} unavailable for this night: {unavailable.pop()}")
-    stored = {**snapshot, "attempt": attempt, "answers": [a.to_dict() for a in answers]}
-    write_atomic(path, json.dumps(stored, indent=2).encode())
-    log.info(
-        f"{approach}: {sum(a.llm_response is not None for a in answers)}/{len(answers)} answered"
-    )
-    return approach
+    stored = {**snapshot, "attempt": attempt, "path": path,
+              "answers": [a.to_dict() for a in answers]}  # fmt: skip
+    night = evaluations_root(load_settings()) / date
+    write_atomic(night / "answers" / f"{approach}.json", json.dumps(stored, indent=2).encode())
+    answered = sum(a.llm_response is not None for a in answers)
+    log.info(f"{approach}: {answered}/{len(answers)} answered ({path})")
 
 
 def stored_answers(night, approach: str) -> dict[str, Any]:
@@ -234,10 +263,17 @@ def _judge_items(settings: Settings, judge: str, items: list, path) -> None:
     score, workers = judge_scorer(settings, judge)
     started = time.perf_counter()
     scores = score_items(score, items, workers)
-    missing = sum(v is None for v in scores.values())
     log.info(f"{judge}: {len(items)} judgements ({path.stem}) in "
-             f"{time.perf_counter() - started:.1f} s, {missing} missing")  # fmt: skip
-    write_atomic(path, json.dumps({"judge": judge, "scores": scores}, indent=2).encode())
+             f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+    write_judge_scores(path, judge, scores, "online")
+
+
+def write_judge_scores(path, judge: str, scores: dict[str, float | None], how: str) -> None:
+    """One judge's scores of one part of the night, and whether they came online or in batch."""
+    missing = sum(v is None for v in scores.values())
+    log.info(f"{judge}: {len(scores)} scores of {path.stem} ({how}), {missing} missing")
+    write_atomic(path, json.dumps({"judge": judge, "path": how, "scores": scores},
+                                  indent=2).encode())  # fmt: skip
 
 
 def judge_scores(night, judge: str, approaches: list[str]) -> dict[str, float | None]:
@@ -295,6 +331,12 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
         summary["judge_agreement"] = agreement(scores, f"{approach}:")
         summary.update(monthly_cost(approach, settings.prices, usage_for(settings, summary),
                                     endpoint_hours, settings.endpoint_copies))  # fmt: skip
+        path = stored.get("path", "online")  # a night kept before batch jobs was online
+        judged = [json.loads(judge_file(night, j, approach).read_text()).get("path", "online")
+                  for j in judges]  # fmt: skip
+        cost = night_token_cost(approach, stored["answers"], settings.prices, path == "batch")
+        summary.update(answer_path=path, judge_path=judged[0] if judged else None,
+                       night_token_cost=cost)  # fmt: skip
         summary.update(kb_manifest=stored["kb_manifest"], model_version=stored["model_version"])
         summaries.append(summary)
     write_atomic(night / "summary_results.csv", summary_csv(summaries).encode())

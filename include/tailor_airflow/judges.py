@@ -76,6 +76,11 @@ def access_problems(availability: dict) -> list[str]:
             if state not in ("AUTHORIZED", "AVAILABLE")]  # fmt: skip
 
 
+def judge_inference(attempt: int) -> dict[str, float]:
+    """Greedy first; a retry samples, so it does not repeat the same bad reply."""
+    return {"maxTokens": 200, "temperature": 0.0 if not attempt else 0.7}
+
+
 class BedrockJudge:
     """A Bedrock model asked for a JSON score; unparseable replies are asked again."""
 
@@ -84,14 +89,13 @@ class BedrockJudge:
         self.retries = settings.judge_retries
         self.hook = aws_hook(BedrockRuntimeHook, settings, config=adaptive_retries())
 
-    def score(self, item: Item) -> float | None:
+    def score(self, item: Item, tried: int = 0) -> float | None:
+        """`tried`: replies already found unparseable (by a batch job): the retries go on."""
         prompt = structured_prompt(item.question, item.reference, item.candidate)
-        for attempt in range(1 + self.retries):
+        for attempt in range(tried, 1 + self.retries):
             response = self.hook.conn.converse(
-                modelId=self.model_id,
-                messages=user_turn(prompt),
-                # greedy first; a retry samples, so it does not repeat the same bad reply
-                inferenceConfig={"maxTokens": 200, "temperature": 0.0 if not attempt else 0.7},
+                modelId=self.model_id, messages=user_turn(prompt),
+                inferenceConfig=judge_inference(attempt),
             )
             text = reply_text(response)
             score = parse_judge_score(text)

@@ -1,0 +1,166 @@
+"""nightly_eval's batch path (aws, a night of at least `batch_threshold` questions).
+
+The Bedrock answers (rag, base) and the panel's judgements of each approach run as Bedrock
+batch inference jobs, kept in ``<night>/batch/<part>/`` (the records, what a job's replies
+complete, the job's output). The outputs and rules are the online path's: a record the job
+did not answer is asked online, with the online retries; a judge's reply still unparseable
+after them is a missing score, never a zero. The answers and each judge's scores record
+which path they took.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import fields, replace
+from typing import Any
+
+from tailor.converse import reply_parts, reply_text
+from tailor.evaluation.answering import Generation, complete
+from tailor.evaluation.approaches import Answer, Approach
+from tailor.evaluation.batch import BATCH_MINIMUM, converse_records, job_name
+from tailor.evaluation.judging import Item, answer_items, score_items, structured_prompt
+from tailor.evaluation.metrics import parse_judge_score
+from tailor.settings import Settings
+from tailor.storage import write_atomic
+from tailor.testset import TestCase
+from tailor_airflow.batch_inference import job_replies, submit_job
+from tailor_airflow.config import load_settings
+from tailor_airflow.evaluation import (
+    evaluations_root,
+    judge_file,
+    store_answers,
+    stored_answers,
+    system_snapshot,
+    write_judge_scores,
+)
+from tailor_airflow.judges import BedrockJudge, file_name, judge_inference
+
+log = logging.getLogger(__name__)
+PENDING = "pending.json"  # the answers a job's replies complete, with their prompts
+
+
+def _folder(settings: Settings, date: str, part: str):
+    return evaluations_root(settings) / date / "batch" / part
+
+
+def start_answers(approach: str, cases: list[dict], date: str, attempt: str,
+                  try_number: int) -> str:  # fmt: skip
+    """Retrieve online (rag), keep the prepared answers and their prompts, and start the
+    Bedrock job that generates them (`pending_answers` finds it); returns the job's ARN."""
+    from tailor_airflow.answerers import answerer_for
+
+    settings = load_settings()
+    answerer, workers = answerer_for(settings)
+    kind = Approach(approach)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        prepared = list(pool.map(lambda c: answerer.prepare(kind, TestCase(**c)), cases))
+    folder = _folder(settings, date, approach)
+    prompts = [prompt for _, prompt in prepared]
+    inference = {"maxTokens": settings.max_answer_tokens, "temperature": 0.0}  # as online
+    job = submit_job(settings, folder, job_name(date, approach, attempt), settings.rag_model_id,
+                     converse_records(prompts, inference), try_number)  # fmt: skip
+    pending = {"snapshot": system_snapshot(settings), "attempt": attempt, "job": job,
+               "answers": [a.to_dict() for a, _ in prepared], "prompts": prompts}  # fmt: skip
+    write_atomic(folder / PENDING, json.dumps(pending).encode())
+    return job
+
+
+def pending_answers(approach: str, date: str, attempt: str) -> str | None:
+    """The batch job still to complete this run attempt's answers, if one was started."""
+    settings = load_settings()
+    path = _folder(settings, date, approach) / PENDING
+    if not path.exists():
+        return None
+    pending = json.loads(path.read_text())
+    night = evaluations_root(settings) / date
+    stored = (night / "answers" / f"{approach}.json").exists() and stored_answers(
+        night, approach).get("attempt") == attempt  # fmt: skip
+    return pending["job"] if pending["attempt"] == attempt and not stored else None
+
+
+def finish_answers(approach: str, date: str) -> None:
+    """Complete the prepared answers with the job's replies (a record it did not answer is
+    asked online) and keep them as the online path does."""
+    from tailor_airflow.answerers import answerer_for
+
+    settings = load_settings()
+    pending = json.loads((_folder(settings, date, approach) / PENDING).read_text())
+    prompts = pending["prompts"]
+    replies = job_replies(settings, pending["job"], len(prompts))
+    answerer, workers = answerer_for(settings)
+    answer_fields = {f.name for f in fields(Answer)}
+    answers = [Answer(**{k: v for k, v in a.items() if k in answer_fields})
+               for a in pending["answers"]]  # fmt: skip
+
+    def generation(index: int) -> Generation:
+        reply = replies[index]
+        if reply is None:  # online, with its retries; a batch night reports no latency
+            return replace(answerer.base(prompts[index]), seconds=None)
+        text, tokens_in, tokens_out, cut = reply_parts(reply)
+        return Generation(text, tokens_in, tokens_out, None, cut)
+
+    online = sum(r is None for r in replies)
+    if online:
+        log.warning(f"{approach}: {online} record(s) the batch job did not answer: asking online")
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        generations = list(pool.map(generation, range(len(prompts))))
+    answers = [complete(a, g) for a, g in zip(answers, generations, strict=True)]
+    store_answers(approach, date, pending["attempt"], pending["snapshot"], answers, "batch")
+
+
+def _judged_items(settings: Settings, approach: str, date: str) -> list[Item]:
+    night = evaluations_root(settings) / date
+    return answer_items(approach, stored_answers(night, approach)["answers"])
+
+
+def start_judging(approach: str, judges: list[str], date: str, attempt: str,
+                  try_number: int) -> list[str]:  # fmt: skip
+    """One batch job per judge over the approach's answers; none (judge online) when there
+    are fewer answers than Bedrock runs a job on."""
+    settings = load_settings()
+    items = _judged_items(settings, approach, date)
+    if len(items) < BATCH_MINIMUM:
+        log.info(f"{approach}: {len(items)} answers to judge, fewer than a batch job takes "
+                 f"({BATCH_MINIMUM}): judging online")  # fmt: skip
+        return []
+    prompts = [structured_prompt(i.question, i.reference, i.candidate) for i in items]
+    records = converse_records(prompts, judge_inference(0))
+    jobs = []
+    for judge in judges:
+        part = f"{approach}-judge-{file_name(judge)}"
+        name = job_name(date, part, attempt)
+        jobs.append(submit_job(settings, _folder(settings, date, part), name, judge, records,
+                               try_number))  # fmt: skip
+    return jobs
+
+
+def _judge_online(settings: Settings, judge: str, items: list[Item],
+                  tried: dict[str, int]) -> dict[str, float | None]:  # fmt: skip
+    """The items a job left unscored, judged online: each goes on from the tries it had."""
+    online = BedrockJudge(settings, judge)
+    again = [i for i in items if i.key in tried]
+    return score_items(lambda i: online.score(i, tried[i.key]), again, settings.aws_concurrency)
+
+
+def finish_judging(approach: str, judges: list[str], date: str, job_arns: list[str]) -> None:
+    """Each judge's scores from its job; a failed record is judged online, an unparseable
+    reply goes on with the online retries, and what is still unparseable is missing."""
+    settings = load_settings()
+    items = _judged_items(settings, approach, date)
+    night = evaluations_root(settings) / date
+    for judge, arn in zip(judges, job_arns, strict=True):
+        replies = job_replies(settings, arn, len(items))
+        scores: dict[str, Any] = {}
+        tried: dict[str, int] = {}  # the items to judge online, and the tries they had
+        for item, reply in zip(items, replies, strict=True):
+            score = parse_judge_score(reply_text(reply)) if reply is not None else None
+            scores[item.key] = score
+            if score is None:
+                tried[item.key] = 0 if reply is None else 1
+        if tried:
+            log.warning(f"{judge}: {len(tried)} judgement(s) not in the batch job's replies: "
+                        "judging online")  # fmt: skip
+            scores.update(_judge_online(settings, judge, items, tried))
+        write_judge_scores(judge_file(night, judge, approach), judge, scores, "batch")
