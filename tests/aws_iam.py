@@ -35,9 +35,9 @@ class Authorization:
     context: tuple[tuple[str, str], ...] = ()
 
 
-def shipped_policy(**values: str) -> dict:
-    """iam/tailor-airflow-policy.json with its ${Placeholders} filled in; all must be given."""
-    text = (REPO / "iam" / "tailor-airflow-policy.json").read_text()
+def shipped_policy(name: str = "tailor-airflow-policy.json", **values: str) -> dict:
+    """iam/<name> with its ${Placeholders} filled in; all must be given."""
+    text = (REPO / "iam" / name).read_text()
     for name, value in values.items():
         text = text.replace("${" + name + "}", value)
     left = set(re.findall(r"\$\{(\w+)\}", text))
@@ -174,6 +174,20 @@ def _queue(action: str):
     return needed
 
 
+NEW_JOB_ID = "n0t0created0"  # a job's ARN ends in an id AWS assigns: any policy must allow it
+
+
+def _batch_job_create(params: dict, region: str, account: str) -> list[Authorization]:
+    """The new job, the model it invokes, and the service role passed to Bedrock."""
+    job = _arn("bedrock", region, account, f"model-invocation-job/{NEW_JOB_ID}")
+    return [
+        Authorization("bedrock:CreateModelInvocationJob", job),
+        *_invoke("bedrock:CreateModelInvocationJob")(params, region, account),
+        Authorization("iam:PassRole", params["roleArn"],
+                      (("iam:PassedToService", "bedrock.amazonaws.com"),)),
+    ]  # fmt: skip
+
+
 def _fixed(action: str, resource: str = "*") -> Mapper:
     return lambda p, region, account: [Authorization(action, resource)]
 
@@ -228,6 +242,9 @@ OPERATIONS: dict[tuple[str, str], Mapper] = {
     ("bedrock-runtime", "InvokeModel"): _invoke("bedrock:InvokeModel"),
     ("bedrock", "GetFoundationModel"): _invoke("bedrock:GetFoundationModel", "modelIdentifier"),
     ("bedrock", "GetFoundationModelAvailability"): _fixed("bedrock:GetFoundationModelAvailability"),
+    ("bedrock", "CreateModelInvocationJob"): _batch_job_create,
+    ("bedrock", "GetModelInvocationJob"): lambda p, region, account: [
+        Authorization("bedrock:GetModelInvocationJob", p["jobIdentifier"])],
     ("sagemaker-runtime", "InvokeEndpoint"): _endpoint_invoke,
     ("cloudwatch", "PutMetricAlarm"): _alarms("cloudwatch:PutMetricAlarm"),
     ("cloudwatch", "DeleteAlarms"): _alarms("cloudwatch:DeleteAlarms"),

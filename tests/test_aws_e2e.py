@@ -64,7 +64,8 @@ def aws_mode(moto_server, tailor_settings, airflow_db, monkeypatch):
     s3.put_object(Bucket=BUCKET, Key="tailor/test_set.json", Body=SAMPLE_TEST_SET.read_bytes())
     tailor_settings(**AWS_SETTINGS, inference_component_name=COMPONENT)
     policy = shipped_policy(Region="us-east-1", Account=ACCOUNT, Bucket=BUCKET, Prefix="tailor",
-                            KnowledgeBaseId=KB, ExecutionRoleName="tailor-sagemaker")  # fmt: skip
+                            KnowledgeBaseId=KB, ExecutionRoleName="tailor-sagemaker",
+                            BatchRoleName="tailor-bedrock-batch")  # fmt: skip
     # the one judge that is not a default: the user adds it to the policy
     iam = IamEnforcer(with_models(policy, [JUDGES[-1]]), tolerated={
         # the sagemaker SDK asks whether the role may write its default bucket and, refused,

@@ -99,3 +99,14 @@ def test_parsing_imports_nothing_heavy(dag_file):
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_the_endpoint_lease_ends_before_any_batch_job_is_waited_for(dagbag):
+    """Bedrock batch jobs take hours: the endpoint's teardown waits for the answers, never for
+    the jobs, or a batch night would keep the fine-tuned endpoint up until they end."""
+    dag = dagbag.dags["nightly_eval"]
+    restore = dag.get_task("restore_endpoint")
+    assert "answer" in restore.upstream_task_ids
+    assert "batch_jobs" not in restore.get_flat_relative_ids(upstream=True)
+    assert "answer" in dag.get_task("batch_jobs").upstream_task_ids
+    assert "batch_jobs" in dag.get_task("bertscore").upstream_task_ids

@@ -73,7 +73,8 @@ def test_every_aws_call_in_the_code_is_allowed_by_the_airflow_policy():
 
 
 @pytest.mark.parametrize(
-    "name", ["tailor-airflow-policy.json", "sagemaker-execution-role-policy.json"]
+    "name", ["tailor-airflow-policy.json", "sagemaker-execution-role-policy.json",
+             "bedrock-batch-role-policy.json"]
 )
 def test_no_wildcard_actions_and_scoped_resources(name):
     document = policy(name)
@@ -88,15 +89,17 @@ def test_no_wildcard_actions_and_scoped_resources(name):
             assert set(actions) <= UNSCOPED, f"{statement['Sid']}: Resource * for {actions}"
 
 
-def test_pass_role_is_limited_to_the_execution_role_and_sagemaker():
-    (statement,) = [
-        s for s in policy("tailor-airflow-policy.json")["Statement"]
+def test_pass_role_is_limited_to_each_role_and_its_service():
+    passes = {
+        s["Resource"]: s["Condition"] for s in policy("tailor-airflow-policy.json")["Statement"]
         if "iam:PassRole" in s["Action"]
-    ]  # fmt: skip
-    assert statement["Resource"] == "arn:aws:iam::${Account}:role/${ExecutionRoleName}"
-    assert statement["Condition"] == {
-        "StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}
-    }
+    }  # fmt: skip
+    assert passes == {
+        "arn:aws:iam::${Account}:role/${ExecutionRoleName}": {
+            "StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        "arn:aws:iam::${Account}:role/${BatchRoleName}": {
+            "StringEquals": {"iam:PassedToService": "bedrock.amazonaws.com"}},
+    }  # fmt: skip
     sagemaker = [s for s in policy("tailor-airflow-policy.json")["Statement"]
                  if any(a.startswith("sagemaker:Create") for a in s["Action"])]  # fmt: skip
     assert all(r.endswith("/tailor-*") for s in sagemaker for r in s["Resource"])
@@ -105,7 +108,7 @@ def test_pass_role_is_limited_to_the_execution_role_and_sagemaker():
 # ---- the enforcement the aws end-to-end tests run under (tests/aws_iam.py) has teeth ----------
 POLICY_VALUES = {"Region": "us-east-1", "Account": "123456789012", "Bucket": "tailor-bucket",
                  "Prefix": "tailor", "KnowledgeBaseId": "KB00000001",
-                 "ExecutionRoleName": "tailor-sagemaker"}  # fmt: skip
+                 "ExecutionRoleName": "tailor-sagemaker", "BatchRoleName": "tailor-bedrock-batch"}  # fmt: skip
 
 
 def test_dropping_one_needed_action_denies_the_real_client_call(monkeypatch):
@@ -151,6 +154,14 @@ def test_dropping_one_needed_action_denies_the_real_client_call(monkeypatch):
         ("bedrock-runtime", "Converse", {"modelId": "us.amazon.nova-premier-v1:0"}, False),
         ("bedrock-agent-runtime", "Retrieve", {"knowledgeBaseId": "KB00000001"}, True),
         ("bedrock-agent-runtime", "Retrieve", {"knowledgeBaseId": "KB00000002"}, False),
+        ("bedrock", "CreateModelInvocationJob", {"modelId": "us.amazon.nova-pro-v1:0",
+         "roleArn": "arn:aws:iam::123456789012:role/tailor-bedrock-batch"}, True),
+        ("bedrock", "CreateModelInvocationJob", {"modelId": "us.amazon.nova-pro-v1:0",
+         "roleArn": "arn:aws:iam::123456789012:role/admin"}, False),  # PassRole
+        ("bedrock", "CreateModelInvocationJob", {"modelId": "us.amazon.nova-premier-v1:0",
+         "roleArn": "arn:aws:iam::123456789012:role/tailor-bedrock-batch"}, False),
+        ("bedrock", "GetModelInvocationJob", {"jobIdentifier":
+         "arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/abc123def456"}, True),
     ],
 )  # fmt: skip
 def test_shipped_policy_allows_what_tailor_needs_and_nothing_beside(
@@ -170,3 +181,19 @@ def test_an_operation_without_an_iam_mapping_fails_instead_of_passing():
 
     with pytest.raises(AssertionError, match="no IAM mapping"):
         authorizations("sagemaker", "CreateHyperParameterTuningJob", {}, "us-east-1")
+
+
+def test_the_batch_role_reads_a_nights_records_and_writes_only_replies():
+    from aws_iam import Authorization, is_allowed, shipped_policy
+
+    document = shipped_policy("bedrock-batch-role-policy.json", Region="us-east-1",
+                              Account="123456789012", Bucket="tailor-bucket", Prefix="tailor")  # fmt: skip
+
+    def may(action: str, key: str) -> bool:
+        return is_allowed(document, Authorization(action, f"arn:aws:s3:::tailor-bucket/{key}"))
+
+    batch = "tailor/evaluations/2026-11-20/batch/rag"
+    assert may("s3:GetObject", f"{batch}/records.jsonl")
+    assert may("s3:PutObject", f"{batch}/output/abc123def456/records.jsonl.out")
+    assert not may("s3:PutObject", f"{batch}/records.jsonl")  # never its own input
+    assert not may("s3:GetObject", "tailor/models/current.json")  # nothing beside the night's

@@ -1,0 +1,194 @@
+"""nightly_eval's Bedrock batch path under the strict aws emulation.
+
+A night of `batch_threshold` questions: rag and base answer through batch jobs, every judge of
+the panel scores every approach in a job of its own (tests/bedrock_batch.py: jobs run as the
+service role under its shipped policy, from the records in moto's S3), the fine-tuned model's
+approaches answer online; every call held to the shipped Airflow policy.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from itertools import cycle, islice
+
+import pytest
+from aws_http import install
+from aws_iam import ACCOUNT, shipped_policy, with_models
+from aws_stubs import stubbed_hook, trigger_events
+from bedrock_batch import BedrockBatch
+from conftest import REPO, SAMPLE_TEST_SET
+from test_aws_e2e import (  # noqa: F401 (aws_mode: a fixture)
+    AWS_SETTINGS,
+    BUCKET,
+    COMPONENT,
+    JUDGES,
+    NIGHT,
+    aws_mode,
+    canned_bedrock_and_components,
+    retried,
+)
+
+BATCH_ROLE = f"arn:aws:iam::{ACCOUNT}:role/tailor-bedrock-batch"
+JOB = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:model-invocation-job/"
+SITTING = JUDGES[:2]  # the third is LEGACY: left out by the preflight
+
+
+def large_test_set(size: int) -> bytes:
+    """The sample test set's cases, cycled to `size` distinct questions."""
+    cases = json.loads(SAMPLE_TEST_SET.read_text())
+    return json.dumps([{**c, "question": f"{c['question']} (#{i})"}
+                       for i, c in enumerate(islice(cycle(cases), size))]).encode()  # fmt: skip
+
+
+def test_a_large_night_answers_and_judges_through_bedrock_batch_jobs(
+    aws_mode, tailor_settings, monkeypatch  # noqa: F811
+):
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tailor.evaluation.judging import control_items
+    from tailor.prices import Prices
+    from tailor_airflow.judges import file_name
+
+    s3 = aws_mode
+    s3.put_object(Bucket=BUCKET, Key="tailor/test_set.json", Body=large_test_set(100))
+    tailor_settings(**AWS_SETTINGS, inference_component_name=COMPONENT,
+                    batch_role_arn=BATCH_ROLE, batch_poll_seconds=1)  # fmt: skip
+    http = install(monkeypatch, passthrough=True)
+    canned_bedrock_and_components(http)
+    role = shipped_policy("bedrock-batch-role-policy.json", Region="us-east-1", Account=ACCOUNT,
+                          Bucket=BUCKET, Prefix="tailor")  # fmt: skip
+    batch = BedrockBatch(s3, with_models(role, [JUDGES[-1]]), http.responders["/converse"],
+                         fail_records={3}).install(http)  # fmt: skip
+    dag = DagBag(dag_folder=str(REPO / "dags" / "nightly_eval.py")).get_dag("nightly_eval")
+    run = dag.test(logical_date=NIGHT)
+    states = {(ti.task_id, ti.map_index): ti.state for ti in run.get_task_instances()}
+    assert states.pop(("flag_stale_fine_tune", -1)) == "skipped"
+    assert set(states.values()) == {"success"}, states
+    assert not retried(run)
+
+    night = "tailor/evaluations/2026-11-20"
+
+    def stored(key: str):
+        return json.loads(s3.get_object(Bucket=BUCKET, Key=f"{night}/{key}")["Body"].read())
+
+    # two answer jobs and a job per sitting judge and approach; record 3 failed in each
+    assert len(batch.jobs) == 2 + 4 * len(SITTING)
+    assert {job.status for job in batch.jobs.values()} == {"PartiallyCompleted"}
+    for approach in ("rag", "base"):
+        answers = stored(f"answers/{approach}.json")
+        assert answers["path"] == "batch"
+        assert all(a["llm_response"] == "It holds 1.8 litres." for a in answers["answers"])
+        # a job has no latency per answer, and one answer asked online is no mean
+        assert all(a["generation_seconds"] is None for a in answers["answers"])
+    for approach in ("fine_tuned", "hybrid"):
+        assert stored(f"answers/{approach}.json")["path"] == "online"
+    for approach in ("rag", "base", "fine_tuned", "hybrid"):
+        for judge in SITTING:
+            judged = stored(f"scores/judges/{file_name(judge)}/{approach}.json")
+            assert judged["path"] == "batch"
+            assert len(judged["scores"]) == 100 and None not in judged["scores"].values()
+
+    # online: each answer job's failed record, each judge job's, and the controls
+    cases = stored("cases.json")
+    controls = control_items(cases, AWS_SETTINGS["judge_controls"], seed="2026-11-20")
+    online = [url for url, _ in http.requests if "/converse" in url]
+    assert len(online) == 2 + 4 * len(SITTING) + len(controls) * len(SITTING)
+
+    summary = {row["method"]: row for row in csv.DictReader(io.StringIO(
+        s3.get_object(Bucket=BUCKET, Key=f"{night}/summary_results.csv")["Body"].read().decode()))}  # fmt: skip
+    prices = Prices()
+    per_answer = (310 * prices.bedrock_input_per_1k_tokens
+                  + 12 * prices.bedrock_output_per_1k_tokens) / 1000  # the canned usage
+    # 99 answers at the batch price, the one asked online at the on-demand price: the
+    # summary prices the night at its path's rate
+    assert float(summary["rag"]["night_token_cost"]) == pytest.approx(
+        100 * per_answer * prices.bedrock_batch_price_factor, abs=1e-6)  # fmt: skip
+    assert summary["rag"]["answer_path"] == "batch" and summary["rag"]["judge_path"] == "batch"
+    assert summary["hybrid"]["answer_path"] == "online"
+    assert summary["hybrid"]["night_token_cost"] == ""  # the endpoint bills by the hour
+    assert summary["hybrid"]["avg_inference_time"] and not summary["rag"]["avg_inference_time"]
+
+
+def test_a_night_below_the_threshold_stays_online(aws_mode, tailor_settings, monkeypatch):  # noqa: F811
+    from airflow.dag_processing.dagbag import DagBag
+
+    tailor_settings(**AWS_SETTINGS, inference_component_name=COMPONENT,
+                    batch_role_arn=BATCH_ROLE, batch_poll_seconds=1)  # fmt: skip
+    http = install(monkeypatch, passthrough=True)
+    canned_bedrock_and_components(http)
+    batch = BedrockBatch(aws_mode, {}, http.responders["/converse"]).install(http)
+    dag = DagBag(dag_folder=str(REPO / "dags" / "nightly_eval.py")).get_dag("nightly_eval")
+    run = dag.test(logical_date=NIGHT, run_conf={"sample_limit": 3})
+    assert {ti.state for ti in run.get_task_instances()} == {"success", "skipped"}
+    assert not batch.jobs
+
+
+# ---- the job calls and the wait, at the hook boundary -----------------------------------------
+def described_job(name: str, status: str, message: str = "") -> dict:
+    """GetModelInvocationJob as Bedrock answers it (every required member)."""
+    job = {"jobArn": JOB + "abc123def456", "jobName": name, "roleArn": BATCH_ROLE,
+           "modelId": "us.meta.llama3-1-8b-instruct-v1:0", "status": status,
+           "submitTime": NIGHT,
+           "inputDataConfig": {"s3InputDataConfig": {"s3Uri": f"s3://{BUCKET}/in.jsonl"}},
+           "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": f"s3://{BUCKET}/out/"}}}  # fmt: skip
+    return {**job, "message": message} if message else job
+
+
+def test_the_wait_ends_when_every_job_has_ended_and_keeps_partial_jobs(monkeypatch):
+    from airflow.providers.amazon.aws.hooks.bedrock import BedrockHook
+
+    from tailor_airflow.batch_inference import BatchJobsTrigger
+
+    first, second = JOB + "aaaaaaaaaaaa", JOB + "bbbbbbbbbbbb"
+    with stubbed_hook(monkeypatch, BedrockHook, "bedrock") as stub:
+        for first_state, second_state in (("InProgress", "Validating"),
+                                          ("PartiallyCompleted", "Scheduled"),
+                                          ("PartiallyCompleted", "Failed")):  # fmt: skip
+            stub.add_response("get_model_invocation_job", described_job("a", first_state),
+                              {"jobIdentifier": first})  # fmt: skip
+            stub.add_response("get_model_invocation_job", described_job("b", second_state),
+                              {"jobIdentifier": second})  # fmt: skip
+        events = trigger_events(BatchJobsTrigger([first, second], poll_interval=0))
+    assert events == [{"status": "done", "jobs": {first: "PartiallyCompleted", second: "Failed"}}]
+
+
+def test_the_wait_gives_up_after_its_attempts_with_what_it_saw(monkeypatch):
+    from airflow.providers.amazon.aws.hooks.bedrock import BedrockHook
+
+    from tailor_airflow.batch_inference import BatchJobsTrigger
+
+    with stubbed_hook(monkeypatch, BedrockHook, "bedrock") as stub:
+        for _ in range(2):
+            stub.add_response("get_model_invocation_job", described_job("a", "InProgress"))
+        events = trigger_events(BatchJobsTrigger([JOB + "a" * 12], poll_interval=0,
+                                                 max_attempts=2))  # fmt: skip
+    assert events == [{"status": "timeout", "jobs": {JOB + "a" * 12: "InProgress"}}]
+
+
+def test_a_failed_job_is_an_error_with_its_message_and_a_retry_starts_a_new_one(
+    tmp_path, tailor_settings, monkeypatch
+):
+    from airflow.providers.amazon.aws.hooks.bedrock import BedrockHook
+
+    from tailor_airflow.batch_inference import job_replies, submit_job
+    from tailor_airflow.config import load_settings, storage_path
+
+    tailor_settings(backend="aws", region_name="us-east-1", data_root=str(tmp_path),
+                    batch_role_arn=BATCH_ROLE)  # fmt: skip
+    settings = load_settings()
+    folder = storage_path(settings, (tmp_path / "batch").as_uri())
+    name = "tailor-2026-11-20-rag-0123456789"
+    failed = described_job(name, "Failed", "The records could not be read")
+    with stubbed_hook(monkeypatch, BedrockHook, "bedrock") as stub:
+        stub.add_response("get_model_invocation_job", failed)
+        with pytest.raises(RuntimeError, match=f"batch job {name} ended Failed: The records"):
+            job_replies(settings, JOB + "abc123def456", 100)
+        # the retry: the same token gives the failed job back; a new name starts another
+        stub.add_response("create_model_invocation_job", {"jobArn": JOB + "abc123def456"})
+        stub.add_response("get_model_invocation_job", failed)
+        stub.add_response("create_model_invocation_job", {"jobArn": JOB + "fff123def456"})
+        assert submit_job(settings, folder, name, "us.meta.llama3-1-8b-instruct-v1:0",
+                          b"{}\n", try_number=2) == JOB + "fff123def456"  # fmt: skip
+    assert (tmp_path / "batch" / "records.jsonl").read_bytes() == b"{}\n"
