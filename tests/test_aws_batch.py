@@ -18,6 +18,7 @@ from aws_http import install
 from aws_iam import ACCOUNT, shipped_policy, with_models
 from aws_stubs import stubbed_hook, trigger_events
 from bedrock_batch import BedrockBatch
+from botocore.stub import ANY
 from conftest import REPO, SAMPLE_TEST_SET
 from test_aws_e2e import (  # noqa: F401 (aws_mode: a fixture)
     AWS_SETTINGS,
@@ -188,7 +189,36 @@ def test_a_failed_job_is_an_error_with_its_message_and_a_retry_starts_a_new_one(
         # the retry: the same token gives the failed job back; a new name starts another
         stub.add_response("create_model_invocation_job", {"jobArn": JOB + "abc123def456"})
         stub.add_response("get_model_invocation_job", failed)
-        stub.add_response("create_model_invocation_job", {"jobArn": JOB + "fff123def456"})
+        stub.add_response("create_model_invocation_job", {"jobArn": JOB + "fff123def456"}, {
+            "jobName": f"{name}-r2", "clientRequestToken": f"{name}-r2", "roleArn": BATCH_ROLE,
+            "modelId": ANY, "modelInvocationType": "Converse", "inputDataConfig": ANY,
+            "outputDataConfig": ANY, "timeoutDurationInHours": 24})  # fmt: skip
         assert submit_job(settings, folder, name, "us.meta.llama3-1-8b-instruct-v1:0",
                           b"{}\n", try_number=2) == JOB + "fff123def456"  # fmt: skip
     assert (tmp_path / "batch" / "records.jsonl").read_bytes() == b"{}\n"
+
+
+def test_a_retry_after_the_answer_job_failed_starts_it_again_on_the_same_records(
+    tmp_path, tailor_settings, monkeypatch
+):
+    from airflow.providers.amazon.aws.hooks.bedrock import BedrockHook
+
+    from tailor_airflow.batch_night import answer_job
+
+    tailor_settings(backend="aws", region_name="us-east-1", data_root=str(tmp_path),
+                    batch_role_arn=BATCH_ROLE)  # fmt: skip
+    folder = tmp_path / "evaluations" / "2026-11-20" / "batch" / "rag"
+    folder.mkdir(parents=True)
+    records = b'{"recordId": "R0000000000", "modelInput": {}}\n'
+    (folder / "records.jsonl").write_bytes(records)
+    name = "tailor-2026-11-20-rag-0123456789"
+    (folder / "pending.json").write_text(json.dumps(
+        {"attempt": "run#0", "name": name, "job": JOB + "abc123def456"}))  # fmt: skip
+    assert answer_job("rag", "2026-11-20", "run#1", try_number=1) is None  # a cleared run's
+    with stubbed_hook(monkeypatch, BedrockHook, "bedrock") as stub:
+        stub.add_response("create_model_invocation_job", {"jobArn": JOB + "abc123def456"})
+        stub.add_response("get_model_invocation_job", described_job(name, "Failed", "Bad"))
+        stub.add_response("create_model_invocation_job", {"jobArn": JOB + "fff123def456"})
+        assert answer_job("rag", "2026-11-20", "run#0", try_number=2) == JOB + "fff123def456"
+    assert json.loads((folder / "pending.json").read_text())["job"] == JOB + "fff123def456"
+    assert (folder / "records.jsonl").read_bytes() == records

@@ -24,13 +24,13 @@ class BatchJobsOperator(BaseOperator):
 
     def execute(self, context: Context) -> str:
         from tailor_airflow.batch_inference import batch_night
-        from tailor_airflow.batch_night import pending_answers
+        from tailor_airflow.batch_night import answer_job
         from tailor_airflow.config import load_settings
 
         if not batch_night(load_settings(), len(self.cases)):
             return self.approach
         date, attempt = self._night(context)
-        job = pending_answers(self.approach, date, attempt)
+        job = answer_job(self.approach, date, attempt, context["ti"].try_number)
         if job:
             self._wait([job], "answered")
         return self._judge(context)

@@ -19,7 +19,7 @@ from typing import Any
 from tailor.converse import reply_parts, reply_text
 from tailor.evaluation.answering import Generation, complete
 from tailor.evaluation.approaches import Answer, Approach
-from tailor.evaluation.batch import BATCH_MINIMUM, converse_records, job_name
+from tailor.evaluation.batch import BATCH_MINIMUM, INPUT_FILE, converse_records, job_name
 from tailor.evaluation.judging import Item, answer_items, score_items, structured_prompt
 from tailor.evaluation.metrics import parse_judge_score
 from tailor.settings import Settings
@@ -48,7 +48,7 @@ def _folder(settings: Settings, date: str, part: str):
 def start_answers(approach: str, cases: list[dict], date: str, attempt: str,
                   try_number: int) -> str:  # fmt: skip
     """Retrieve online (rag), keep the prepared answers and their prompts, and start the
-    Bedrock job that generates them (`pending_answers` finds it); returns the job's ARN."""
+    Bedrock job that generates them (`answer_job` finds it); returns the job's ARN."""
     from tailor_airflow.answerers import answerer_for
 
     settings = load_settings()
@@ -59,25 +59,35 @@ def start_answers(approach: str, cases: list[dict], date: str, attempt: str,
     folder = _folder(settings, date, approach)
     prompts = [prompt for _, prompt in prepared]
     inference = {"maxTokens": settings.max_answer_tokens, "temperature": 0.0}  # as online
-    job = submit_job(settings, folder, job_name(date, approach, attempt), settings.rag_model_id,
+    name = job_name(date, approach, attempt)
+    job = submit_job(settings, folder, name, settings.rag_model_id,
                      converse_records(prompts, inference), try_number)  # fmt: skip
-    pending = {"snapshot": system_snapshot(settings), "attempt": attempt, "job": job,
-               "answers": [a.to_dict() for a, _ in prepared], "prompts": prompts}  # fmt: skip
+    pending = {"snapshot": system_snapshot(settings), "attempt": attempt, "name": name,
+               "job": job, "answers": [a.to_dict() for a, _ in prepared],
+               "prompts": prompts}  # fmt: skip
     write_atomic(folder / PENDING, json.dumps(pending).encode())
     return job
 
 
-def pending_answers(approach: str, date: str, attempt: str) -> str | None:
-    """The batch job still to complete this run attempt's answers, if one was started."""
+def answer_job(approach: str, date: str, attempt: str, try_number: int) -> str | None:
+    """The batch job that completes this run attempt's answers, if `answer` started one and
+    its answers are not kept yet; in a retry after that job failed, a new one on the same
+    records (`submit_job`)."""
     settings = load_settings()
-    path = _folder(settings, date, approach) / PENDING
-    if not path.exists():
+    folder = _folder(settings, date, approach)
+    if not (folder / PENDING).exists():
         return None
-    pending = json.loads(path.read_text())
+    pending = json.loads((folder / PENDING).read_text())
     night = evaluations_root(settings) / date
     stored = (night / "answers" / f"{approach}.json").exists() and stored_answers(
         night, approach).get("attempt") == attempt  # fmt: skip
-    return pending["job"] if pending["attempt"] == attempt and not stored else None
+    if pending["attempt"] != attempt or stored:
+        return None
+    job = submit_job(settings, folder, pending["name"], settings.rag_model_id,
+                     (folder / INPUT_FILE).read_bytes(), try_number)  # fmt: skip
+    if job != pending["job"]:
+        write_atomic(folder / PENDING, json.dumps({**pending, "job": job}).encode())
+    return job
 
 
 def finish_answers(approach: str, date: str) -> None:
