@@ -21,15 +21,15 @@ today's systems and every row records the Knowledge Base and model versions that
    (base model, no context). Latency (retrieval/generation), tokens and chunk ids are kept
    with every answer; on aws a task has a bounded pool of calls in flight with adaptive
    retries. An asleep endpoint marks its approaches unavailable; the rest score. Then
-   tonight's panel (from **panel**) judges that approach's answers, the judges side by side,
-   so the fast approaches are judged while the slowest still answers.
-   **batch_jobs** (per approach): on aws a night of at least `batch_threshold` questions
+   the task scores that approach's answers: BERTScore F1 (one batched pass) beside
+   tonight's panel (from **panel**) judging them, the judges side by side — so the fast
+   approaches are scored while the slowest still answers.
+4. **restore_endpoint** (teardown) releases the lease and restores the scheduled state.
+5. **batch_jobs** (per approach): on aws a night of at least `batch_threshold` questions
    (default 100) sends the Bedrock answers (rag, base; started by `answer`) and the
    judgements to Bedrock batch inference jobs (half the token price; hours, not minutes),
    waited for in the triggerer after the endpoint's lease has ended; other nights it
    returns at once.
-4. **restore_endpoint** (teardown) releases the lease and restores the scheduled state.
-5. **bertscore** computes BERTScore F1 for every answer in one batched pass (one model load).
 6. **panel** (at the start) picks tonight's judges (aws: LEGACY or unavailable models are
    left out); **judge_controls** (mapped per judge, beside the answers) scores the
    calibration controls of the sampled questions (positive, negative and harder kinds).
@@ -159,12 +159,6 @@ def nightly_eval():
                             context["ti"].try_number)  # fmt: skip
 
     @task
-    def bertscore(answered: list[str], **context) -> list[str]:
-        from tailor_airflow.evaluation import bertscore_night, evaluated_date
-
-        return bertscore_night(list(answered), evaluated_date(context))
-
-    @task
     def panel(params: dict[str, Any], **context) -> list[str]:
         from tailor_airflow.evaluation import choose_judges, evaluated_date
 
@@ -207,7 +201,7 @@ def nightly_eval():
         task_id="batch_jobs", cases=cases, judges=judges, max_active_tis_per_dagrun=EVAL_TASK_SLOTS
     ).expand(approach=answered)
     calibrated = judge_controls.partial(cases=cases).expand(judge=judges)
-    summarized = summarize(bertscore(batched.output), calibrated)
+    summarized = summarize(batched.output, calibrated)
     check_regression(summarized)
     flag_stale_fine_tune(summarized)
 

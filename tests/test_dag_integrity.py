@@ -68,10 +68,12 @@ def test_every_task_is_owned_and_retries_only_what_a_retry_can_fix(dagbag, dag_i
     assert FAIL_FAST.evaluate(aws("ThrottlingException"), 1, 3).action.value == "default"
 
 
-def test_nightly_judging_waits_for_no_other_approach(dagbag):
-    """An approach is judged in its own answer task, and the controls beside the answers: no
-    judging waits for the slowest approach to finish answering (bench/eval_orchestration.py)."""
+def test_nightly_scoring_waits_for_no_other_approach(dagbag):
+    """An approach is judged and BERTScored in its own answer task, and the controls beside the
+    answers: no scoring waits for the slowest approach to finish answering
+    (bench/eval_orchestration.py)."""
     dag = dagbag.dags["nightly_eval"]
+    assert not any("bertscore" in t.task_id for t in dag.tasks)
     answer = dag.get_task("answer")
     assert "panel" in answer.upstream_task_ids  # tonight's judges are known before answering
     assert "answer" not in dag.get_task("judge_controls").get_flat_relative_ids(upstream=True)
@@ -109,4 +111,4 @@ def test_the_endpoint_lease_ends_before_any_batch_job_is_waited_for(dagbag):
     assert "answer" in restore.upstream_task_ids
     assert "batch_jobs" not in restore.get_flat_relative_ids(upstream=True)
     assert "answer" in dag.get_task("batch_jobs").upstream_task_ids
-    assert "batch_jobs" in dag.get_task("bertscore").upstream_task_ids
+    assert "batch_jobs" in dag.get_task("summarize").upstream_task_ids

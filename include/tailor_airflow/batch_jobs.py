@@ -1,6 +1,6 @@
 """nightly_eval's `batch_jobs` task: on a batch night, one approach's Bedrock batch jobs
 (its answers, then its judgements) waited for in the triggerer, after the endpoint's lease
-has ended; on an online night it returns at once (`answer` answered and judged)."""
+has ended; on an online night it returns at once (`answer` answered and scored)."""
 
 from __future__ import annotations
 
@@ -37,9 +37,12 @@ class BatchJobsOperator(BaseOperator):
 
     def answered(self, context: Context, event: dict[str, Any]) -> str:
         from tailor_airflow.batch_night import finish_answers
+        from tailor_airflow.evaluation import bertscore_approach
 
         _ended(event)
-        finish_answers(self.approach, self._night(context)[0])
+        date = self._night(context)[0]
+        finish_answers(self.approach, date)
+        bertscore_approach(self.approach, date)
         return self._judge(context)
 
     def _judge(self, context: Context) -> str:

@@ -30,7 +30,7 @@ from tailor.evaluation.monthly_cost import Usage, monthly_cost, night_token_cost
 from tailor.evaluation.panel import agreement, calibration, disagreements, judged_rows
 from tailor.finetune.registry import read_current
 from tailor.kb_sync import last_synced, load_snapshot
-from tailor.settings import Settings
+from tailor.settings import Backend, Settings
 from tailor.storage import write_atomic
 from tailor.testset import TestCase, load_test_set
 from tailor_airflow.config import (
@@ -140,10 +140,10 @@ def answers_needed(approach: str, date: str, rescore_only: bool, attempt: str) -
 
 def answer_night(approach: str, cases: list[dict], judges: list[str], date: str,
                  rescore_only: bool, attempt: str, try_number: int) -> str:  # fmt: skip
-    """The `answer` task: answer every case with one approach, then have tonight's panel
-    judge the answers. On a batch night (`batch_night`) the Bedrock answers go to a batch
-    job started here, and the job and the judging are `batch_jobs`' to wait for, after the
-    endpoint's lease has ended."""
+    """The `answer` task: answer every case with one approach, then score the answers
+    (`score_answers`). On a batch night (`batch_night`) the Bedrock answers go to a batch
+    job started here, and the job, their scoring and every judging are `batch_jobs`' to
+    wait for, after the endpoint's lease has ended."""
     from tailor_airflow.batch_inference import batch_night
 
     settings = load_settings()
@@ -154,9 +154,13 @@ def answer_night(approach: str, cases: list[dict], judges: list[str], date: str,
         from tailor_airflow.batch_night import start_answers
 
         start_answers(approach, cases, date, attempt, try_number)
+        return approach  # scored when the job has answered
     else:
         answer_online(settings, approach, cases, date, attempt)
-    return approach if batch else judge_answers(approach, judges, date)
+    if batch:
+        bertscore_approach(approach, date)
+        return approach
+    return score_answers(approach, judges, date)
 
 
 def answer_online(settings: Settings, approach: str, cases: list[dict], date: str,
@@ -198,23 +202,35 @@ def _answers_file(path) -> dict[str, Any]:
     return stored
 
 
-def bertscore_night(approaches: list[str], date: str) -> list[str]:
-    """BERTScore F1 for every answer of the night (None where there is no answer): one model
-    load and one batched pass for all approaches — a task per approach loaded it once each."""
+def bertscore_approach(approach: str, date: str) -> None:
+    """BERTScore F1 for one approach's answers (None where there is no answer), in one
+    batched pass, where the task that stored them has them."""
     from tailor.scoring import BertScorer
 
     settings = load_settings()
     night = evaluations_root(settings) / date
-    answers = {approach: stored_answers(night, approach)["answers"] for approach in approaches}
-    answered = [a for approach in approaches for a in answers[approach]
-                if a["llm_response"] is not None]  # fmt: skip
+    answers = stored_answers(night, approach)["answers"]
+    answered = [a for a in answers if a["llm_response"] is not None]
     scores = iter(BertScorer.for_settings(settings).f1(
         [a["llm_response"] for a in answered], [a["ground_truth"] for a in answered]
-    ))  # fmt: skip
-    for approach in approaches:
-        bert = [next(scores) if a["llm_response"] is not None else None for a in answers[approach]]
-        write_atomic(night / "scores" / "bertscore" / f"{approach}.json", json.dumps(bert).encode())
-    return approaches
+    ) if answered else [])  # fmt: skip
+    bert = [next(scores) if a["llm_response"] is not None else None for a in answers]
+    write_atomic(night / "scores" / "bertscore" / f"{approach}.json", json.dumps(bert).encode())
+
+
+def score_answers(approach: str, judges: list[str], date: str) -> str:
+    """BERTScore and the panel's judgements of one approach's answers; on aws side by side
+    (the scorer's CPU work overlaps the remote judges' waiting). Local judges are models in
+    this process: they take turns with the scorer (beside it, they lost scores)."""
+    if load_settings().backend is Backend.LOCAL:
+        judge_answers(approach, judges, date)
+        bertscore_approach(approach, date)
+        return approach
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        bert = pool.submit(bertscore_approach, approach, date)
+        judge_answers(approach, judges, date)
+        bert.result()
+    return approach
 
 
 def choose_judges(requested: list[str], date: str) -> list[str]:
