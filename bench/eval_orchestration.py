@@ -206,7 +206,7 @@ def main() -> None:
                 throttled_ref = sum(emulator.stats.throttled.values())
                 bound = bound_seconds(emulator, size, judge_items)
                 longest = ", ".join(f"{task} {tailor['longest'][task]:.0f}" for task in
-                                    ("answer", "judge_controls", "bertscore"))  # fmt: skip
+                                    ("answer", "judge_controls", "summarize"))  # fmt: skip
                 print(f"{size:>9} {unit:>6} {reference:>11.1f} {tailor['seconds']:>9.1f} "
                       f"{reference / tailor['seconds']:>5.1f}x {bound:>8.1f} "
                       f"{tailor['seconds'] / bound:>11.2f}x {throttled:>4}/{throttled_ref:<4} "
