@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from airflow.sdk.module_loading import import_string
 
+from tailor_airflow.batch_inference import BatchJobsTrigger
 from tailor_airflow.ingestion_trigger import IngestionJobTrigger
 from tailor_airflow.polling import PollingTrigger
 from tailor_airflow.scaling_triggers import (
@@ -25,6 +26,8 @@ TRIGGERS = [
                     **AWS),
     LocalServerTrigger(state_dir="/tmp/endpoint", port=8011, target=1, poll_interval=1,
                        max_attempts=3),
+    BatchJobsTrigger(["arn:aws:bedrock:eu-west-1:123456789012:model-invocation-job/abc123def456"],
+                     poll_interval=60, max_attempts=1442, **AWS),
 ]  # fmt: skip
 # botocore's endpoint_deleted waiter through the provider's base trigger, and its serialize
 WAITER_TRIGGERS = [
