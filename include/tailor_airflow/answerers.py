@@ -51,6 +51,11 @@ def local_answerer(settings: Settings) -> Answerer:
     return _answerer(settings, knowledge_base(settings), base.generate, endpoint)
 
 
+def answer_inference(settings: Settings) -> dict[str, float]:
+    """How a Bedrock answer is generated, online or in a batch job: greedy, within the limit."""
+    return {"maxTokens": settings.max_answer_tokens, "temperature": 0.0}
+
+
 def aws_answerer(settings: Settings) -> Answerer:
     from tailor_airflow.sagemaker_model import SageMakerModels
 
@@ -64,7 +69,7 @@ def aws_answerer(settings: Settings) -> Answerer:
             response = runtime.conn.converse(
                 modelId=settings.rag_model_id,
                 messages=user_turn(prompt),
-                inferenceConfig={"maxTokens": settings.max_answer_tokens, "temperature": 0.0},
+                inferenceConfig=answer_inference(settings),
             )
             return reply_parts(response)
 

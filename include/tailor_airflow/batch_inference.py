@@ -35,14 +35,16 @@ def batch_night(settings: Settings, questions: int) -> bool:
     return not missing
 
 
-def submit_job(settings: Settings, folder: Any, name: str, model_id: str, records: bytes,
-               try_number: int) -> str:  # fmt: skip
-    """Write the records under `folder` and start a Converse batch job on them.
+def submit_job(settings: Settings, folder: Any, name: str, model_id: str,
+               records: bytes | None, try_number: int) -> str:  # fmt: skip
+    """Write the records under `folder` (None: they are there already) and start a Converse
+    batch job on them.
 
     The job's name is its idempotency token, so a retry of the same run attempt gets the job
     it already started back; only when that job failed does a retry start a new one.
     """
-    write_atomic(folder / INPUT_FILE, records)
+    if records is not None:
+        write_atomic(folder / INPUT_FILE, records)
     bedrock = aws_hook(BedrockHook, settings).conn
     arn = _create(bedrock, settings, folder, name, model_id)
     status = bedrock.get_model_invocation_job(jobIdentifier=arn)["status"]

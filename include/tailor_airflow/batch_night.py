@@ -19,7 +19,7 @@ from typing import Any
 from tailor.converse import reply_parts, reply_text
 from tailor.evaluation.answering import Generation, complete
 from tailor.evaluation.approaches import Answer, Approach
-from tailor.evaluation.batch import BATCH_MINIMUM, INPUT_FILE, converse_records, job_name
+from tailor.evaluation.batch import BATCH_MINIMUM, converse_records, job_name
 from tailor.evaluation.judging import Item, answer_items, score_items, structured_prompt
 from tailor.evaluation.metrics import parse_judge_score
 from tailor.settings import Settings
@@ -28,6 +28,7 @@ from tailor.testset import TestCase
 from tailor_airflow.batch_inference import job_replies, submit_job
 from tailor_airflow.config import load_settings
 from tailor_airflow.evaluation import (
+    answers_needed,
     evaluations_root,
     judge_file,
     store_answers,
@@ -49,7 +50,7 @@ def start_answers(approach: str, cases: list[dict], date: str, attempt: str,
                   try_number: int) -> str:  # fmt: skip
     """Retrieve online (rag), keep the prepared answers and their prompts, and start the
     Bedrock job that generates them (`answer_job` finds it); returns the job's ARN."""
-    from tailor_airflow.answerers import answerer_for
+    from tailor_airflow.answerers import answer_inference, answerer_for
 
     settings = load_settings()
     answerer, workers = answerer_for(settings)
@@ -58,10 +59,9 @@ def start_answers(approach: str, cases: list[dict], date: str, attempt: str,
         prepared = list(pool.map(lambda c: answerer.prepare(kind, TestCase(**c)), cases))
     folder = _folder(settings, date, approach)
     prompts = [prompt for _, prompt in prepared]
-    inference = {"maxTokens": settings.max_answer_tokens, "temperature": 0.0}  # as online
     name = job_name(date, approach, attempt)
     job = submit_job(settings, folder, name, settings.rag_model_id,
-                     converse_records(prompts, inference), try_number)  # fmt: skip
+                     converse_records(prompts, answer_inference(settings)), try_number)  # fmt: skip
     pending = {"snapshot": system_snapshot(settings), "attempt": attempt, "name": name,
                "job": job, "answers": [a.to_dict() for a, _ in prepared],
                "prompts": prompts}  # fmt: skip
@@ -78,13 +78,9 @@ def answer_job(approach: str, date: str, attempt: str, try_number: int) -> str |
     if not (folder / PENDING).exists():
         return None
     pending = json.loads((folder / PENDING).read_text())
-    night = evaluations_root(settings) / date
-    stored = (night / "answers" / f"{approach}.json").exists() and stored_answers(
-        night, approach).get("attempt") == attempt  # fmt: skip
-    if pending["attempt"] != attempt or stored:
+    if pending["attempt"] != attempt or not answers_needed(approach, date, False, attempt):
         return None
-    job = submit_job(settings, folder, pending["name"], settings.rag_model_id,
-                     (folder / INPUT_FILE).read_bytes(), try_number)  # fmt: skip
+    job = submit_job(settings, folder, pending["name"], settings.rag_model_id, None, try_number)
     if job != pending["job"]:
         write_atomic(folder / PENDING, json.dumps({**pending, "job": job}).encode())
     return job

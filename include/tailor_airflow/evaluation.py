@@ -348,11 +348,10 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
         summary.update(monthly_cost(approach, settings.prices, usage_for(settings, summary),
                                     endpoint_hours, settings.endpoint_copies))  # fmt: skip
         path = stored.get("path", "online")  # a night kept before batch jobs was online
-        judged = [json.loads(judge_file(night, j, approach).read_text()).get("path", "online")
-                  for j in judges]  # fmt: skip
+        judged = judges and json.loads(judge_file(night, judges[0], approach).read_text()).get(
+            "path", "online")  # one night's judges all take one path
         cost = night_token_cost(approach, stored["answers"], settings.prices, path == "batch")
-        summary.update(answer_path=path, judge_path=judged[0] if judged else None,
-                       night_token_cost=cost)  # fmt: skip
+        summary.update(answer_path=path, judge_path=judged or None, night_token_cost=cost)
         summary.update(kb_manifest=stored["kb_manifest"], model_version=stored["model_version"])
         summaries.append(summary)
     write_atomic(night / "summary_results.csv", summary_csv(summaries).encode())
