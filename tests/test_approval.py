@@ -33,3 +33,12 @@ def test_a_first_model_has_nothing_to_compare_and_unknown_drift():
     body = approval_body(first, None, "manual by admin")
     assert "nothing deployed to compare with" in body and "paired difference" not in body
     assert "unknown (no deployed model or lineage)" in body and "- deployed:" not in body
+
+
+def test_a_sweep_says_which_candidate_won_and_why():
+    swept = {**GATE, "winner": {"candidate": "ft-1-2"},
+             "winner_reason": "highest mean of 2 candidates: 0.8325 (ft-1-1 0.8000)",
+             "candidates": [{"name": "ft-1-1"}, {"name": "ft-1-2"}]}  # fmt: skip
+    body = approval_body(swept, None, "manual by admin")
+    assert "**Sweep:** ft-1-2 won, highest mean of 2 candidates: 0.8325 (ft-1-1 0.8000)" in body
+    assert "**Sweep:**" not in approval_body(GATE, None, "manual by admin")

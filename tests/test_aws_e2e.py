@@ -304,8 +304,9 @@ def test_endpoint_schedule_scales_the_component_and_records_events_in_s3(
 def test_finetune_trains_stages_gates_and_promotes_in_aws_mode(
     aws_mode, monkeypatch, tailor_settings
 ):
-    """Training job in moto's SageMaker, waited on by the provider's SageMakerTrigger; the
-    candidate's model and endpoint in moto; its inference component and answers canned."""
+    """A sweep of two: training jobs in moto's SageMaker, waited on by the provider's
+    SageMakerTrigger; the candidates' models in moto; inference components, endpoint and
+    answers canned. The winner is served, the loser cleaned up."""
     from airflow.dag_processing.dagbag import DagBag
     from airflow.providers.amazon.aws.hooks.bedrock import BedrockAgentHook
     from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
@@ -375,6 +376,13 @@ def test_finetune_trains_stages_gates_and_promotes_in_aws_mode(
         http.respond(f"SageMaker.{operation}", describe_endpoint)
     http.respond("SageMaker.CreateInferenceComponent", create_component)
     http.respond("SageMaker.DescribeInferenceComponent", describe_component)
+    http.respond("SageMaker.DeleteInferenceComponent",
+                 lambda url, body: components.pop(body["InferenceComponentName"]) and {})  # fmt: skip
+
+    def never_registered(url, body):  # moto lacks the inference-component dimension
+        raise AwsError("ObjectNotFoundException", "No scalable target registered")
+
+    http.respond("AnyScaleFrontendService.DeregisterScalableTarget", never_registered)
     http.respond(f"/endpoints/{ENDPOINT}/invocations", lambda url, body: {
         "generated_text": "The BrewPro 3 tank holds 1.8 litres.",
         "details": {"generated_tokens": 11}})  # fmt: skip
@@ -382,7 +390,8 @@ def test_finetune_trains_stages_gates_and_promotes_in_aws_mode(
     bag = DagBag(dag_folder=str(REPO / "dags"))
     synced = {ti.state for ti in bag.get_dag("kb_sync").test().get_task_instances()}
     assert synced <= {"success", "skipped"}  # skipped: an earlier test synced this catalog
-    run = bag.get_dag("finetune").test(run_conf={"max_steps": 0})
+    sweep = [{"learning_rate": 0.0001}, {"learning_rate": 0.0005}]
+    run = bag.get_dag("finetune").test(run_conf={"max_steps": 0, "sweep": sweep})
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
     assert set(states.values()) == {"success"}, states
     assert not retried(run)  # a retry must not hide a failure (it once hid the endpoint wait's)
@@ -390,11 +399,23 @@ def test_finetune_trains_stages_gates_and_promotes_in_aws_mode(
     current = json.loads(
         s3.get_object(Bucket=BUCKET, Key="tailor/models/current.json")["Body"].read()
     )
-    assert current["inference_component"] in components  # promoted: traffic goes there
+    # equal answers: the first candidate wins; the second's component and model are gone
+    assert list(components) == [current["inference_component"]]  # promoted: traffic goes there
+    assert current["candidate"] == f"{current['version']}-1"
     sagemaker = admin_client("sagemaker", endpoint_url=aws_mode.meta.endpoint_url)
-    (job,) = sagemaker.list_training_jobs()["TrainingJobSummaries"]
-    assert job["TrainingJobName"] == current["inference_component"]  # one name per version
-    described = sagemaker.describe_training_job(TrainingJobName=job["TrainingJobName"])
+    jobs = sorted(j["TrainingJobName"] for j in
+                  sagemaker.list_training_jobs()["TrainingJobSummaries"])  # fmt: skip
+    assert jobs == [f"tailor-{current['version']}-{n}" for n in (1, 2)]  # one name per candidate
+    assert current["inference_component"] == jobs[0]
+    assert [m["ModelName"] for m in sagemaker.list_models()["Models"]] == [jobs[0]]
+    rates = [sagemaker.describe_training_job(TrainingJobName=j)["HyperParameters"]["learning_rate"]
+             for j in jobs]  # fmt: skip
+    assert rates == ["0.0001", "0.0005"]
+    lineage = json.loads(s3.get_object(
+        Bucket=BUCKET, Key=f"tailor/models/{current['version']}/lineage.json")["Body"].read())  # fmt: skip
+    assert [c["name"] for c in lineage["candidates"]] == [j.removeprefix("tailor-") for j in jobs]
+    assert lineage["cleaned_up"] == [jobs[1].removeprefix("tailor-")]
+    described = sagemaker.describe_training_job(TrainingJobName=jobs[0])
     assert described["StoppingCondition"]["MaxRuntimeInSeconds"] == 12 * 3600  # not 1 h
     assert described["AlgorithmSpecification"]["TrainingImage"] == training_image()  # the hub's
     assert described["HyperParameters"]["instruction_tuned"] == "True"
@@ -406,7 +427,7 @@ def test_finetune_trains_stages_gates_and_promotes_in_aws_mode(
     assert endpoints[ENDPOINT]["EndpointConfigName"] == f"{ENDPOINT}-components"
     scaling = endpoints[f"{ENDPOINT}-components"]["ProductionVariants"][0]["ManagedInstanceScaling"]
     assert scaling["MinInstanceCount"] == 0  # the endpoint can scale to zero
-    assert scaling["MaxInstanceCount"] == 2  # the served copy, and room for a candidate
+    assert scaling["MaxInstanceCount"] == 5  # the served copy, and room for 4 candidates
     model = sagemaker.describe_model(ModelName=current["inference_component"])["PrimaryContainer"]
     assert model["Image"] == hosting_image()  # from the hub document, not ModelBuilder
     assert model["Environment"]["SM_NUM_GPUS"] == "4"  # the copy's GPUs, over the default 1
@@ -491,10 +512,11 @@ def test_training_job_is_submitted_once_and_a_retry_reattaches(
     aws_mode, monkeypatch, tailor_settings
 ):
     """The sagemaker SDK's own JumpStart request (hub document: tests/jumpstart_hub.py), submitted
-    under the run's name; a retry finds the job in moto instead of submitting a second."""
+    under the candidate's name with its hyperparameters; a retry finds the job in moto instead
+    of submitting a second."""
     from airflow.sdk.exceptions import TaskDeferred
     from jumpstart_hub import answer_hub_content, training_image
-    from test_aws_finetune import context
+    from test_aws_finetune import SWEEP, context
 
     from tailor_airflow.sagemaker_model import resource_name
     from tailor_airflow.training import TrainModelOperator
@@ -510,15 +532,18 @@ def test_training_job_is_submitted_once_and_a_retry_reattaches(
     aws_mode.put_object(Bucket=BUCKET, Key=f"tailor/models/{version}/train/train.jsonl", Body=b"{}")
     training = {"version": version, "method": "instruction_tuning", "train_uri": train_uri}
     with pytest.raises(TaskDeferred) as deferred:
-        TrainModelOperator(task_id="train", training=training).execute(context())
+        TrainModelOperator(task_id="train", training=training, candidate=SWEEP[1]).execute(
+            context()
+        )
     trigger = deferred.value.trigger
-    name = resource_name(version)
+    name = resource_name(f"{version}-2")  # the sweep's second candidate
     assert (type(trigger).__name__, trigger.job_name, trigger.job_type) == (
         "SageMakerTrigger", name, "Training")  # fmt: skip
     sagemaker = admin_client("sagemaker", endpoint_url=aws_mode.meta.endpoint_url)
     job = sagemaker.describe_training_job(TrainingJobName=name)
     assert job["HyperParameters"]["instruction_tuned"] == "True"
     assert job["HyperParameters"]["lora_r"] == "8"  # the hub document's defaults kept
+    assert job["HyperParameters"]["learning_rate"] == "0.0005"  # the candidate's, not the run's
     assert (job["RoleArn"], job["AlgorithmSpecification"]["TrainingImage"]) == (
         ROLE,
         training_image(),
@@ -527,7 +552,7 @@ def test_training_job_is_submitted_once_and_a_retry_reattaches(
         job["OutputDataConfig"]["S3OutputPath"] == f"s3://{BUCKET}/tailor/models/{version}/output"
     )
 
-    retry = TrainModelOperator(task_id="train", training=training)
+    retry = TrainModelOperator(task_id="train", training=training, candidate=SWEEP[1])
     assert retry.execute(context()) == {"reattached": True}  # moto finished it: no second job
     names = [j["TrainingJobName"] for j in sagemaker.list_training_jobs()["TrainingJobSummaries"]]
     assert names == [name]
@@ -536,6 +561,7 @@ def test_training_job_is_submitted_once_and_a_retry_reattaches(
 def test_a_model_without_a_serving_image_fails_before_any_training_job(aws_mode, monkeypatch,
                                                                       tailor_settings):  # fmt: skip
     from jumpstart_hub import answer_hub_content
+    from test_aws_finetune import CANDIDATE
 
     from tailor_airflow.training import TrainModelOperator
 
@@ -545,6 +571,8 @@ def test_a_model_without_a_serving_image_fails_before_any_training_job(aws_mode,
     training = {"version": "ft-202611210300-abcdef12", "method": "instruction_tuning",
                 "train_uri": f"s3://{BUCKET}/tailor/models/ft-202611210300-abcdef12/train"}  # fmt: skip
     with pytest.raises(RuntimeError, match="names no serving image for ml.g5.12xlarge"):
-        TrainModelOperator(task_id="train", training=training).execute({"params": {}})
+        TrainModelOperator(task_id="train", training=training, candidate=CANDIDATE).execute(
+            {"params": {}}
+        )
     sagemaker = admin_client("sagemaker", endpoint_url=aws_mode.meta.endpoint_url)
     assert sagemaker.list_training_jobs()["TrainingJobSummaries"] == []  # nothing was paid for

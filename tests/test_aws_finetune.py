@@ -21,11 +21,12 @@ from botocore.stub import ANY
 
 from tailor.endpoint.observe import EndpointAsleep
 from tailor.finetune.registry import promote, read_current
+from tailor.finetune.sweep import plan_candidates
 from tailor.local.models import minilm_dir
 from tailor_airflow.assets import MODEL
 from tailor_airflow.autoscaling import DIMENSION
 from tailor_airflow.config import load_settings
-from tailor_airflow.promotion import DeployModelOperator, gate_candidate
+from tailor_airflow.promotion import DeployModelOperator, clean_up_candidates, gate_candidate
 from tailor_airflow.sagemaker_model import SageMakerModels, resource_name
 from tailor_airflow.scaling_triggers import InferenceComponentTrigger
 from tailor_airflow.service_hooks import ApplicationAutoScalingHook, CloudWatchHook
@@ -40,7 +41,9 @@ IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.31.0-lmi13
 ARTIFACTS = f"s3://tailor-bucket/tailor/models/{VERSION}/output/{NAME}/output/model/"
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
 PARAMS = {"method": "instruction_tuning", "epochs": 1.0, "learning_rate": 0.0002, "max_steps": 0,
-          "base_model_id": None, "instance_type": None, "skip_gate": False}  # fmt: skip
+          "base_model_id": None, "instance_type": None, "skip_gate": False, "sweep": []}  # fmt: skip
+(CANDIDATE,) = plan_candidates(VERSION, PARAMS, [])
+SWEEP = plan_candidates(VERSION, PARAMS, [{"learning_rate": 0.0001}, {"learning_rate": 0.0005}])
 
 
 @pytest.fixture
@@ -139,7 +142,7 @@ def test_candidate_is_staged_as_its_own_inference_component(aws, sagemaker):
              "NumberOfAcceleratorDevicesRequired": 4, "MinMemoryRequiredInMb": 1024}},
          "RuntimeConfig": {"CopyCount": 1}},
     )  # fmt: skip
-    operator = TrainModelOperator(task_id="train", training=training(aws))
+    operator = TrainModelOperator(task_id="train", training=training(aws), candidate=CANDIDATE)
     with pytest.raises(TaskDeferred) as deferred:
         operator.after_training(context(), {"status": "success"})  # endpoint exists: stage
     trigger = deferred.value.trigger
@@ -150,6 +153,9 @@ def test_candidate_is_staged_as_its_own_inference_component(aws, sagemaker):
     trained = operator.candidate_ready(context(), {"status": "converged"})
     assert trained["inference_component"] == NAME and trained["model_artifacts"] == ARTIFACTS
     assert trained["metrics"] == {"train_loss": 0.61}
+    assert (trained["candidate"], trained["hyperparameters"]) == (
+        VERSION, {"epochs": 1.0, "learning_rate": 0.0002, "max_steps": 0}
+    )  # fmt: skip
 
 
 def invoke(stubber, component: str, text: str) -> None:
@@ -175,35 +181,65 @@ def write_gate_questions(root) -> list[dict]:
     return questions
 
 
-def test_a_rejected_candidate_is_compared_on_the_endpoint_and_deleted(aws, sagemaker):
-    questions = write_gate_questions(aws)
-    promote(aws / "models", {"version": "ft-old", "inference_component": "tailor-ft-old"})
-    invoke(sagemaker.runtime, NAME, "I do not know.")
-    invoke(sagemaker.runtime, NAME, "Something about drills.")
-    for q in questions:  # the served model answers with the reference itself
-        invoke(sagemaker.runtime, "tailor-ft-old", q["answer"])
+def expect_deleted(sagemaker, component: str) -> None:
+    """clean_up_candidates finds the component, removes its scaling, it and its model."""
     control = sagemaker.control
     control.add_response("describe_inference_component", {
-        "InferenceComponentName": NAME, "InferenceComponentArn": "arn:aws:sagemaker:us-east-1:123456789012:inference-component/x",
+        "InferenceComponentName": component, "InferenceComponentArn": f"arn:aws:sagemaker:us-east-1:123456789012:inference-component/{component}",
         "EndpointName": ENDPOINT, "EndpointArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/x",
         "CreationTime": NOW, "LastModifiedTime": NOW,
-    }, {"InferenceComponentName": NAME})  # fmt: skip
-    expect_scaling_removed(sagemaker, NAME, registered=False)
-    control.add_response("delete_inference_component", {}, {"InferenceComponentName": NAME})
+    }, {"InferenceComponentName": component})  # fmt: skip
+    expect_scaling_removed(sagemaker, component, registered=False)
+    control.add_response("delete_inference_component", {}, {"InferenceComponentName": component})
     control.add_response("describe_model", {
-        "ModelName": NAME, "ModelArn": "arn:aws:sagemaker:us-east-1:123456789012:model/x", "CreationTime": NOW,
-    }, {"ModelName": NAME})  # fmt: skip
-    control.add_response("delete_model", {}, {"ModelName": NAME})
+        "ModelName": component, "ModelArn": f"arn:aws:sagemaker:us-east-1:123456789012:model/{component}",
+        "CreationTime": NOW,
+    }, {"ModelName": component})  # fmt: skip
+    control.add_response("delete_model", {}, {"ModelName": component})
 
-    record = gate_candidate(training(aws), {"inference_component": NAME}, skip=False)
+
+def staged(candidate: dict) -> dict:
+    """What train returns for a candidate staged on the endpoint."""
+    return {"candidate": candidate["name"], "hyperparameters": candidate["hyperparameters"],
+            "inference_component": resource_name(candidate["name"])}  # fmt: skip
+
+
+def test_a_sweeps_best_candidate_is_gated_and_every_unserved_one_cleaned_up(aws, sagemaker):
+    questions = write_gate_questions(aws)
+    promote(aws / "models", {"version": "ft-old", "inference_component": "tailor-ft-old"})
+    first, second = (resource_name(c["name"]) for c in SWEEP)
+    invoke(sagemaker.runtime, first, "I do not know.")
+    invoke(sagemaker.runtime, first, "Something about drills.")
+    invoke(sagemaker.runtime, second, "The tank holds some water.")
+    invoke(sagemaker.runtime, second, "The ForgeDrive delivers torque.")
+    for q in questions:  # the served model answers with the reference itself
+        invoke(sagemaker.runtime, "tailor-ft-old", q["answer"])
+
+    record = gate_candidate(training(aws), [staged(c) for c in SWEEP], skip=False)
+    assert record["winner"]["candidate"] == SWEEP[1]["name"]  # the closer answers win
+    scores = {c["name"]: c["score"] for c in record["candidates"]}
+    assert record["candidate_score"] == scores[SWEEP[1]["name"]] > scores[SWEEP[0]["name"]]
+    assert record["candidates"][0]["vs_winner"]["mean"] < 0  # the loser, paired with the winner
+    assert record["winner_reason"].startswith("highest mean of 2 candidates")
+    assert [q["candidate"] for q in record["questions"]][0] == "The tank holds some water."
     assert not record["promote"] and record["reason"].startswith("NOT PROMOTED")
     assert record["deployed_version"] == "ft-old" and record["deployed_score"] > 0.9
+    sagemaker.runtime.assert_no_pending_responses()
+
+    # rejected: neither candidate is served, so both go; the served component stays
+    expect_deleted(sagemaker, first)
+    expect_deleted(sagemaker, second)
+    assert clean_up_candidates(SWEEP) == [c["name"] for c in SWEEP]
+    sagemaker.control.assert_no_pending_responses()
     assert read_current(aws / "models")["version"] == "ft-old"
 
 
-def test_deploy_points_at_the_candidate_and_deletes_the_old_component(aws, sagemaker):
+def test_deploy_serves_the_gates_winner_and_clean_up_spares_it(aws, sagemaker):
     write_gate_questions(aws)
-    (aws / "models" / VERSION / "gate.json").write_text(json.dumps({"candidate_score": 0.7}))
+    winner, loser = staged(SWEEP[1]), staged(SWEEP[0])
+    (aws / "models" / VERSION / "gate.json").write_text(
+        json.dumps({"candidate_score": 0.7, "winner": winner})
+    )
     promote(aws / "models", {"version": "ft-old", "inference_component": "tailor-ft-old"})
     control = sagemaker.control
     control.add_response("describe_inference_component", {
@@ -217,16 +253,20 @@ def test_deploy_points_at_the_candidate_and_deletes_the_old_component(aws, sagem
     )
     not_found(control, "describe_model", ModelName="tailor-ft-old")  # its model was already gone
 
-    operator = DeployModelOperator(task_id="deploy", training=training(aws),
-                                   trained={"inference_component": NAME})  # fmt: skip
+    operator = DeployModelOperator(task_id="deploy", training=training(aws))
     ctx = context()
     record = operator.execute(ctx)
-    assert record["inference_component"] == NAME
+    assert record["inference_component"] == winner["inference_component"]
     current = read_current(aws / "models")
-    assert (current["version"], current["inference_component"], current["previous"]) == (
-        VERSION, NAME, "ft-old",
+    assert (current["version"], current["candidate"], current["inference_component"],
+            current["previous"]) == (
+        VERSION, SWEEP[1]["name"], winner["inference_component"], "ft-old",
     )  # fmt: skip
     assert ctx["outlet_events"][MODEL].extra["version"] == VERSION
+
+    expect_deleted(sagemaker, loser["inference_component"])  # the winner is not even looked at
+    assert clean_up_candidates(SWEEP) == [SWEEP[0]["name"]]
+    control.assert_no_pending_responses()
 
 
 def test_an_invocation_at_zero_copies_is_reported_as_asleep(aws, sagemaker):

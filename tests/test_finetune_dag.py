@@ -51,13 +51,26 @@ def test_train_gate_deploy_then_a_rejected_candidate_changes_nothing(dags, synce
     assert run(dags["endpoint_schedule"], target_copies=1)["scale_endpoint"] == "success"
     base_model = server.state().model_dir
 
-    states = run(dags["finetune"], max_steps=3)
+    # a sweep of two learning rates: both train, the better one at the gate is served
+    states = run(dags["finetune"], max_steps=3,
+                 sweep=[{"learning_rate": 1e-4}, {"learning_rate": 1e-3}])  # fmt: skip
     assert set(states.values()) == {"success"}, states
     first = read_current(root / "models")
     lineage = json.loads((root / "models" / first["version"] / "lineage.json").read_text())
     assert lineage["promoted"] and lineage["gate"]["reason"].startswith("first model")
-    assert lineage["training_metrics"]["steps"] == 3
+    candidates = {c["name"]: c for c in lineage["candidates"]}
+    assert [c["hyperparameters"]["learning_rate"] for c in candidates.values()] == [1e-4, 1e-3]
+    assert all(c["training_metrics"]["steps"] == 3 for c in candidates.values())
+    best = max(candidates, key=lambda name: candidates[name]["gate_score"])
+    assert lineage["candidate"] == first["candidate"] == best
+    assert lineage["gate"]["candidate_score"] == candidates[best]["gate_score"]
     assert lineage["hyperparameters"]["max_steps"] == 3
+    assert lineage["hyperparameters"]["learning_rate"] == candidates[best]["hyperparameters"][
+        "learning_rate"]  # fmt: skip
+    (loser,) = set(candidates) - {best}
+    assert lineage["cleaned_up"] == [loser] and lineage["winner_reason"].startswith("highest")
+    sweep = root / "models" / first["version"] / "candidates"
+    assert not (sweep / loser / "model").exists() and (sweep / best / "model").is_dir()
     assert (
         lineage["catalog"]["manifest_hash"]
         == json.loads((root / "kb_sync" / "last_synced.json").read_text())["manifest"]["hash"]

@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from statistics import fmean
 from typing import Any
 
 from airflow.sdk import BaseOperator, Context
 
+from tailor.evaluation.comparisons import paired_difference
 from tailor.finetune.dataset import PROMPT
 from tailor.finetune.gate import decide
 from tailor.finetune.registry import promote, read_current, write_lineage
+from tailor.finetune.sweep import pick_winner
 from tailor.jsonl import read_jsonl
 from tailor.settings import Backend, Settings
 from tailor_airflow.approval import APPROVAL
@@ -26,32 +31,40 @@ from tailor_airflow.endpoint import served_component
 log = logging.getLogger(__name__)
 
 
-def _answerers(settings: Settings, trained: dict[str, Any], current: dict[str, Any] | None):
-    """Answer functions for candidate and deployed model: in-process locally, the
-    candidate's and the served inference component on aws (same endpoint, same settings)."""
+def _answerer(settings: Settings, *, path: str | None, component: str | None):
+    """One model's answer function: in-process from its folder locally, its inference
+    component on aws (the candidates and the served model share one endpoint and settings)."""
     if settings.backend is Backend.LOCAL:
         from tailor.local.generate import LocalGenerator
 
-        def local(path: str):
-            generator = LocalGenerator(Path(path))
-            return lambda prompt: generator.generate(prompt).text
-
-        return local(trained["model_path"]), current and local(current["path"])
+        generator = LocalGenerator(Path(path))
+        return lambda prompt: generator.generate(prompt).text
     from tailor_airflow.sagemaker_model import SageMakerModels
 
     models = SageMakerModels(settings)
+    return lambda prompt: models.answer(component, prompt)
+
+
+def _deployed_answerer(settings: Settings, current: dict[str, Any] | None):
+    if settings.backend is Backend.LOCAL:
+        return current and _answerer(settings, path=current["path"], component=None)
     served = served_component(settings, current)
-
-    def remote(component: str):
-        return lambda prompt: models.answer(component, prompt)
-
-    return remote(trained["inference_component"]), served and remote(served)
+    return served and _answerer(settings, path=None, component=served)
 
 
-def gate_candidate(training: dict[str, Any], trained: dict[str, Any], skip: bool) -> dict[str, Any]:
-    """Answer the gate's questions with candidate and deployed model; score; decide; keep.
+def _paired(candidate: list[float], winner: list[float]) -> dict[str, Any]:
+    """A candidate's per-question difference from the winner, with its 95% interval."""
+    mean, low, high, n = paired_difference(candidate, winner)
+    return {"mean": mean, "low": low, "high": high, "n": n}
 
-    A rejected aws candidate's inference component is deleted here, so nothing leaks.
+
+def gate_candidate(
+    training: dict[str, Any], trained: Iterable[dict[str, Any]], skip: bool
+) -> dict[str, Any]:
+    """Answer the gate's questions with every candidate and the deployed model; the best
+    candidate (highest mean F1) is the one the gate's rule judges; keep it all in gate.json.
+
+    Nothing is deleted here: ``clean_up_candidates`` removes whatever ends up not served.
     """
     from tailor.scoring import BertScorer
 
@@ -62,24 +75,38 @@ def gate_candidate(training: dict[str, Any], trained: dict[str, Any], skip: bool
     prompts = [PROMPT.format(question=q["question"]) for q in questions]
     scorer = BertScorer.for_settings(settings)
     current = read_current(models_root(settings))
-    candidate_answer, deployed_answer = _answerers(settings, trained, current)
-    candidate = [candidate_answer(prompt) for prompt in prompts]
-    candidate_f1 = scorer.f1(candidate, references)
+    candidates = {record["candidate"]: record for record in trained}
+    answers, scores = {}, {}
+    for name, record in candidates.items():
+        answer = _answerer(settings, path=record.get("model_path"),
+                           component=record.get("inference_component"))  # fmt: skip
+        answers[name] = [answer(prompt) for prompt in prompts]
+        scores[name] = scorer.f1(answers[name], references)
+    winner, why = pick_winner(scores)
     deployed, deployed_f1 = None, None
+    deployed_answer = _deployed_answerer(settings, current)
     if deployed_answer and not skip:
         deployed = [deployed_answer(prompt) for prompt in prompts]
         deployed_f1 = scorer.f1(deployed, references)
-    result = decide(candidate_f1, deployed_f1, settings.gate_margin, skip=skip)
+    result = decide(scores[winner], deployed_f1, settings.gate_margin, skip=skip)
     record = {
         **result.to_dict(),
         "metric": f"BERTScore F1 ({scorer.model_type.rsplit('/', 1)[-1]})",
         "deployed_version": current["version"] if current else None,
+        "winner": candidates[winner],
+        "winner_reason": why,
+        "candidates": [
+            {"name": name, "hyperparameters": candidates[name]["hyperparameters"],
+             "score": round(fmean(values), 4),
+             "vs_winner": None if name == winner else _paired(values, scores[winner])}
+            for name, values in scores.items()
+        ],  # fmt: skip
         "questions": [
             {**q, "candidate": c, "candidate_f1": cf, "deployed": d, "deployed_f1": df}  # fmt: skip
             for q, c, cf, d, df in zip(
                 questions,
-                candidate,
-                candidate_f1,
+                answers[winner],
+                scores[winner],
                 deployed or [None] * len(questions),
                 deployed_f1 or [None] * len(questions),
                 strict=True,
@@ -87,29 +114,54 @@ def gate_candidate(training: dict[str, Any], trained: dict[str, Any], skip: bool
         ],
     }
     (folder / "gate.json").write_text(json.dumps(record, indent=2))
-    if not result.promote and settings.backend is Backend.AWS:
-        from tailor_airflow.sagemaker_model import SageMakerModels
-
-        SageMakerModels(settings).delete_component(trained["inference_component"])
-    log.info(result.reason)
+    log.info("%s: %s. %s", winner, why, result.reason)
     return record
+
+
+def clean_up_candidates(candidates: list[dict[str, Any]]) -> list[str]:
+    """Delete what serves this run's candidates unless it is now the served model: a sweep's
+    losers, a candidate the gate or a person rejected, the trained ones of a failed run.
+
+    aws: the inference component and its model (billed while they exist; the training job's
+    artifacts stay in S3 for audit); local: the model folder (its metrics stay)."""
+    settings = load_settings()
+    current = read_current(models_root(settings))
+    cleaned = []
+    if settings.backend is Backend.AWS:
+        from tailor_airflow.sagemaker_model import SageMakerModels, resource_name
+
+        models, served = SageMakerModels(settings), served_component(settings, current)
+        for candidate in candidates:
+            component = resource_name(candidate["name"])
+            if component != served and models.delete_component(component):
+                cleaned.append(candidate["name"])
+    else:
+        from tailor_airflow.training import local_model_dir
+
+        served = current and current["path"]
+        for candidate in candidates:
+            folder = local_model_dir(settings, candidate)
+            if str(folder) != served and folder.exists():
+                shutil.rmtree(folder)
+                cleaned.append(candidate["name"])
+    log.info("Cleaned up %s", ", ".join(cleaned) if cleaned else "nothing: no unserved candidate")
+    return cleaned
 
 
 class DeployModelOperator(BaseOperator):
     """Make the promoted candidate the served model; emits the `tailor_model` asset event.
 
     :param training: the ``build_training_set`` output (templated): version and data URIs.
-    :param trained: the ``train`` output (templated): the local model path, or on aws the
-        candidate's inference component and model artifacts.
+        The candidate is the gate's winner, from the version's ``gate.json``: its local model
+        path, or on aws its inference component.
     """
 
-    template_fields = ("training", "trained")
+    template_fields = ("training",)
     ui_color = "#d5f5e3"
 
-    def __init__(self, *, training: dict[str, Any], trained: dict[str, Any], **kwargs: Any):
+    def __init__(self, *, training: dict[str, Any], **kwargs: Any):
         super().__init__(outlets=[MODEL], **kwargs)
         self.training = training
-        self.trained = trained
 
     def execute(self, context: Context) -> dict[str, Any]:
         from tailor_airflow.endpoint import LocalEndpoint
@@ -118,10 +170,12 @@ class DeployModelOperator(BaseOperator):
         version = self.training["version"]
         gate = json.loads((models_root(settings) / version / "gate.json").read_text())
         previous = read_current(models_root(settings))
+        winner = gate["winner"]
         record = {
             "version": version,
-            "path": self.trained.get("model_path"),
-            "inference_component": self.trained.get("inference_component"),
+            "candidate": winner["candidate"],
+            "path": winner.get("model_path"),
+            "inference_component": winner.get("inference_component"),
             "promoted_at": datetime.now(UTC).isoformat(),
             "gate_score": gate["candidate_score"],
         }
@@ -162,11 +216,21 @@ class DeployModelOperator(BaseOperator):
         return record
 
 
+def _metrics(trained: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in trained.items()
+            if k not in ("model_path", "candidate", "hyperparameters")}  # fmt: skip
+
+
+def _scored(gated: dict[str, Any] | None) -> dict[str, Any]:
+    return {"gate_score": gated["score"], "vs_winner": gated["vs_winner"]} if gated else {}
+
+
 def record_lineage(
-    pinned: dict[str, Any], training: dict[str, Any], trained: dict[str, Any],
-    params: dict[str, Any], run_id: str, reason: dict[str, Any],
+    pinned: dict[str, Any], training: dict[str, Any], trained: Iterable[dict[str, Any]],
+    cleaned: list[str], run_id: str, reason: dict[str, Any],
 ) -> dict[str, Any]:  # fmt: skip
-    """Everything needed to say where the candidate came from, promoted or not."""
+    """Everything needed to say where the candidates came from, which won and why, promoted
+    or not."""
     settings = load_settings()
     root = models_root(settings)
     version = training["version"]
@@ -175,27 +239,34 @@ def record_lineage(
     approval = json.loads(approval_file.read_text()) if approval_file.exists() else None
     current = read_current(root)
     promoted = bool(current and current["version"] == version)
+    trained = {record["candidate"]: record for record in trained}
+    winner = trained[gate["winner"]["candidate"]] if gate else next(iter(trained.values()))
+    scored = {c["name"]: c for c in gate["candidates"]} if gate else {}
     lineage = {
         "version": version,
         "run_id": run_id,
         "reason": reason,
         "recorded_at": datetime.now(UTC).isoformat(),
-        "base_model": trained.get("base_model"),
+        "base_model": winner.get("base_model"),
         "method": training["method"],
-        "hyperparameters": {
-            "epochs": params["epochs"],
-            "learning_rate": params["learning_rate"],
-            "max_steps": params["max_steps"],
-            "lora_rank": trained.get("lora_rank"),
-        },  # fmt: skip
-        "training_metrics": {k: v for k, v in trained.items() if k not in ("model_path",)},
+        "candidate": winner["candidate"],
+        "hyperparameters": {**winner["hyperparameters"], "lora_rank": winner.get("lora_rank")},
+        "training_metrics": _metrics(winner),
+        "candidates": [
+            {"name": name, "hyperparameters": record["hyperparameters"],
+             "training_metrics": _metrics(record), **_scored(scored.get(name))}
+            for name, record in trained.items()
+        ],  # fmt: skip
+        "winner_reason": gate and gate["winner_reason"],
+        "cleaned_up": cleaned,
         "training_set": training,
         "catalog": pinned,
-        "gate": gate and {k: v for k, v in gate.items() if k != "questions"},
+        "gate": gate and {k: v for k, v in gate.items()
+                          if k not in ("questions", "winner", "candidates")},  # fmt: skip
         "approval": approval,
         "promoted": promoted,
         "deployed_at": current["promoted_at"] if promoted else None,
-        "model_path": trained.get("model_path"),
+        "model_path": winner.get("model_path"),
     }
     write_lineage(root, version, lineage)
     verdict = "PROMOTED and deployed" if promoted else "NOT PROMOTED"

@@ -18,6 +18,7 @@ from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
 from botocore.exceptions import ClientError
 
 from tailor.endpoint.observe import EndpointAsleep, is_no_capacity
+from tailor.finetune.sweep import MAX_CANDIDATES
 from tailor.llama import generated_text, generated_tokens, request_body
 from tailor.settings import Settings
 from tailor.storage import s3_location
@@ -209,8 +210,9 @@ class SageMakerModels:
                         "ManagedInstanceScaling": {
                             "Status": "ENABLED",
                             "MinInstanceCount": 0,
-                            # one more than served: a fine-tune stages its candidate beside them
-                            "MaxInstanceCount": max(1, self.settings.endpoint_copies) + 1,
+                            # served copies plus a sweep's candidates, staged beside them
+                            # for the gate (instances are billed only while in use)
+                            "MaxInstanceCount": self.served_copies + MAX_CANDIDATES,
                         },
                         "RoutingConfig": {"RoutingStrategy": "LEAST_OUTSTANDING_REQUESTS"},
                     }
@@ -218,6 +220,25 @@ class SageMakerModels:
             )
         self.client.create_endpoint(EndpointName=self.endpoint, EndpointConfigName=config)
         return False
+
+    @property
+    def served_copies(self) -> int:
+        return max(1, self.settings.endpoint_copies)
+
+    def candidate_room(self) -> int | None:
+        """How many candidates the endpoint can stage beside its served copies (one instance
+        each, at most); None if the endpoint does not exist yet (it is created with room for
+        MAX_CANDIDATES)."""
+        endpoint = describe_or_none(self.client.describe_endpoint, EndpointName=self.endpoint)
+        if endpoint is None:
+            return None
+        config = self.client.describe_endpoint_config(
+            EndpointConfigName=endpoint["EndpointConfigName"]
+        )
+        variant = config["ProductionVariants"][0]
+        scaling = variant.get("ManagedInstanceScaling") or {}
+        instances = scaling.get("MaxInstanceCount", variant.get("InitialInstanceCount", 1))
+        return max(0, instances - self.served_copies)
 
     def stage_component(self, version: str, artifacts: str) -> str:
         """A model and an inference component with one copy for `version` (idempotent)."""

@@ -17,31 +17,48 @@ from tailor_airflow.hooks import aws_connection
 LORA_RANK = 8
 
 
-def _local_model_dir(settings: Settings, version: str) -> Path:
-    return settings.local_layout.models / version / "model"
+def local_model_dir(settings: Settings, candidate: dict[str, Any]) -> Path:
+    """``models/<version>/model`` for a run's only candidate, ``models/<version>/candidates/
+    <name>/model`` for each of a sweep's."""
+    folder = settings.local_layout.models / candidate["version"]
+    if candidate["name"] != candidate["version"]:
+        folder = folder / "candidates" / candidate["name"]
+    return folder / "model"
 
 
 class TrainModelOperator(BaseOperator):
     """Train the candidate: LoRA on the local backend, SageMaker JumpStart on aws.
 
     :param training: the ``build_training_set`` output (templated): the version, the method
-        and the training channel's URI. The run's Params (epochs, learning rate, max steps)
-        are read from the context. On aws the job is named from the version, so a retried task
-        re-attaches to it; the wait is deferred to the triggerer.
+        and the training channel's URI.
+    :param candidate: one of ``plan_sweep``'s candidates (templated; the DAG maps over them):
+        its name and hyperparameters. The other Params (method, base model, instance type)
+        are read from the context. On aws the job is named from the candidate, so a retried
+        task re-attaches to it; the wait is deferred to the triggerer.
     """
 
-    template_fields = ("training",)
+    template_fields = ("training", "candidate")
     ui_color = "#e8daef"
 
-    def __init__(self, *, training: dict[str, Any], **kwargs: Any) -> None:
+    def __init__(self, *, training: dict[str, Any], candidate: dict[str, Any], **kwargs: Any):
         super().__init__(**kwargs)
         self.training = training
+        self.candidate = candidate
 
     def execute(self, context: Context) -> dict[str, Any]:
         settings = load_settings()
         if settings.backend is Backend.LOCAL:
-            return self._train_local(settings, context["params"])
+            return self._train_local(settings)
         return self._train_aws(settings, context)
+
+    @property
+    def candidate_name(self) -> str:
+        return self.candidate["name"]
+
+    def _trained(self, record: dict[str, Any]) -> dict[str, Any]:
+        """What every candidate reports: its name and hyperparameters beside the metrics."""
+        return {"candidate": self.candidate_name,
+                "hyperparameters": self.candidate["hyperparameters"], **record}  # fmt: skip
 
     # -- aws: JumpStart training job, then the candidate staged as an inference component
     def _train_aws(self, settings: Settings, context: Context) -> dict[str, Any]:
@@ -55,14 +72,15 @@ class TrainModelOperator(BaseOperator):
         )
 
         models = SageMakerModels(settings)
-        job = resource_name(self.training["version"])
+        job = resource_name(self.candidate_name)
         described = models.training_job(job)
         if described is None:
             # a model that cannot be served must fail before a paid training job, not after
             jumpstart_serving_container(settings)
             output = f"{settings.data_root.rstrip('/')}/models/{self.training['version']}/output"
+            params = {**context["params"], **self.candidate["hyperparameters"]}
             request = jumpstart_training_request(
-                settings, context["params"], job, self.training["train_uri"], output
+                settings, params, job, self.training["train_uri"], output
             )
             models.submit_training(request)
             self.log.info("Submitted training job %s", job)
@@ -86,7 +104,7 @@ class TrainModelOperator(BaseOperator):
 
         settings = load_settings()
         models = SageMakerModels(settings)
-        job = models.training_job(resource_name(self.training["version"]))
+        job = models.training_job(resource_name(self.candidate_name))
         if event.get("status") != "success" or job["TrainingJobStatus"] != "Completed":
             raise RuntimeError(
                 f"training job {job['TrainingJobName']} ended {job['TrainingJobStatus']}: "
@@ -116,10 +134,9 @@ class TrainModelOperator(BaseOperator):
         from tailor_airflow.scaling_triggers import InferenceComponentTrigger
 
         models = SageMakerModels(settings)
-        job = models.training_job(resource_name(self.training["version"]))
-        component = models.stage_component(
-            self.training["version"], job["ModelArtifacts"]["S3ModelArtifacts"]
-        )
+        job = models.training_job(resource_name(self.candidate_name))
+        artifacts = job["ModelArtifacts"]["S3ModelArtifacts"]
+        component = models.stage_component(self.candidate_name, artifacts)
         self.log.info("Candidate staged as inference component %s; waiting for a copy", component)
         self.defer(
             trigger=InferenceComponentTrigger(
@@ -133,12 +150,12 @@ class TrainModelOperator(BaseOperator):
         from tailor_airflow.sagemaker_model import SageMakerModels, resource_name
 
         settings = load_settings()
-        name = resource_name(self.training["version"])
+        name = resource_name(self.candidate_name)
         if event.get("status") != "converged":
             SageMakerModels(settings).delete_component(name)  # never leave a broken candidate
             raise RuntimeError(f"candidate component {name} did not start: {event}")
         job = SageMakerModels(settings).training_job(name)
-        return {
+        return self._trained({
             "training_job": name,
             "inference_component": name,
             "model_artifacts": job["ModelArtifacts"]["S3ModelArtifacts"],
@@ -146,17 +163,17 @@ class TrainModelOperator(BaseOperator):
             "seconds": job.get("TrainingTimeInSeconds"),
             "billable_seconds": job.get("BillableTimeInSeconds"),
             "metrics": {m["MetricName"]: m["Value"] for m in job.get("FinalMetricDataList", [])},
-        }
+        })  # fmt: skip
 
-    def _train_local(self, settings: Settings, params: dict[str, Any]) -> dict[str, Any]:
+    def _train_local(self, settings: Settings) -> dict[str, Any]:
         from tailor.local.lora import train_lora
         from tailor.local.models import base_model_dir
 
-        version = self.training["version"]
-        out = _local_model_dir(settings, version)
+        params = self.candidate["hyperparameters"]
+        out = local_model_dir(settings, self.candidate)
         metrics = out.parent / "train_metrics.json"
         if (out / "config.json").exists() and metrics.exists():
-            self.log.info("Model %s was trained by an earlier try; reusing it", version)
+            self.log.info("%s was trained by an earlier try; reusing it", self.candidate_name)
             return json.loads(metrics.read_text())
         records = read_jsonl(
             Path(self.training["train_uri"].removeprefix("file://")) / "train.jsonl"
@@ -177,7 +194,7 @@ class TrainModelOperator(BaseOperator):
             rank=LORA_RANK,
             log=self.log.info,
         )
-        trained = {"model_path": str(out), "base_model": str(base), "lora_rank": LORA_RANK,
-                   **vars(result)}  # fmt: skip
+        trained = self._trained({"model_path": str(out), "base_model": str(base),
+                                 "lora_rank": LORA_RANK, **vars(result)})  # fmt: skip
         metrics.write_text(json.dumps(trained, indent=2))
         return trained

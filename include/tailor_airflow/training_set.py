@@ -16,8 +16,10 @@ from airflow.sdk.exceptions import AirflowFailException
 from tailor.errors import InputError
 from tailor.finetune.dataset import PROMPT, Method, build_training_set
 from tailor.finetune.registry import read_current, version_name
+from tailor.finetune.sweep import plan_candidates
 from tailor.jsonl import write_jsonl
 from tailor.kb_sync import last_synced, load_snapshot
+from tailor.settings import Backend
 from tailor.testset import load_test_set
 from tailor_airflow.config import kb_state_root, load_settings, models_root, storage_path
 
@@ -91,3 +93,30 @@ def prepare_training_set(method: str, pinned: dict[str, Any], run_id: str) -> di
     }
     log.info(f"Training set {version}: {summary}")
     return summary
+
+
+def plan_sweep(training: dict[str, Any], params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The run's candidates, one per hyperparameter set of the ``sweep`` Param.
+
+    On aws every candidate is staged on the endpoint for the gate: an endpoint without room
+    for them fails the run here, before any training job is paid for.
+    """
+    settings = load_settings()
+    try:
+        candidates = plan_candidates(training["version"], params, params.get("sweep") or [])
+    except InputError as error:
+        raise AirflowFailException(str(error)) from error
+    if settings.backend is Backend.AWS and len(candidates) > 1:
+        from tailor_airflow.sagemaker_model import SageMakerModels
+
+        models = SageMakerModels(settings)
+        room = models.candidate_room()
+        if room is not None and room < len(candidates):
+            raise AirflowFailException(
+                f"endpoint {models.endpoint} has room for {room} candidate(s) beside its "
+                f"{models.served_copies} served cop(ies), the sweep has {len(candidates)}: "
+                "sweep fewer sets, or raise the endpoint config's MaxInstanceCount"
+            )
+    for candidate in candidates:
+        log.info("Candidate %s: %s", candidate["name"], candidate["hyperparameters"])
+    return candidates

@@ -36,6 +36,8 @@ def approval_body(gate: dict[str, Any], drifted: Drift | None, why: str) -> str:
     else:
         lines.append(f"**Candidate** ({gate['metric']}): {gate['candidate_score']:.4f}; "
                      "nothing deployed to compare with")  # fmt: skip
+    if len(gate.get("candidates", [])) > 1:
+        lines.append(f"**Sweep:** {gate['winner']['candidate']} won, {gate['winner_reason']}")
     moved = drifted.describe() if drifted else "unknown (no deployed model or lineage)"
     lines.append(f"**Catalog since the deployed model:** {moved}")
     lines.append("")
