@@ -88,6 +88,11 @@ def test_approve_promotes_reject_does_not_and_silence_rejects(server):
     assert not rejected["promoted"] and rejected["approval"]["decision"] == "Reject"
     assert rejected["approval"]["by"] == "admin" and not rejected["approval"]["timed_out"]
     assert read_current(data / "models")["version"] == approved["version"]
+    # the rejected candidate is cleaned up (on aws its staged component stayed billed before)
+    assert tasks["clean_up_candidates"] == "success" and rejected["cleaned_up"] == [
+        rejected["version"]]  # fmt: skip
+    assert not (data / "models" / rejected["version"] / "model").exists()
+    assert (data / "models" / approved["version"] / "model").is_dir()
 
     run, _ = awaiting_approval(airflow)  # nobody answers
     tasks = finished(airflow, run)
