@@ -22,7 +22,8 @@ demand from the trigger form; and after every `tailor_knowledge_base` sync or
 4. **train** (mapped, one task per candidate) — `local`: LoRA (peft) on
    SmolLM2-135M-Instruct, merged into a new model folder; the log shows step, loss and
    seconds. `aws`: a SageMaker JumpStart training job, then the candidate staged as its own
-   inference component.
+   inference component; or, with `finetune_service: bedrock`, a Bedrock model customization
+   job, then its on-demand deployment (Nova) or provisioned throughput (Llama).
 5. **gate** answers the held-out pairs and test questions with every candidate and the
    deployed model; the candidate with the best mean BERTScore F1 is judged by the gate's
    rule: worse than the deployed model by more than `gate_margin`, it is **not promoted**
@@ -57,7 +58,12 @@ from typing import Any
 
 from airflow.sdk import AssetOrTimeSchedule, Param, dag, task
 
-from tailor.finetune.sweep import HYPERPARAMETERS, MAX_CANDIDATES, sweep_schema
+from tailor.finetune.sweep import (
+    DEFAULT_LEARNING_RATE,
+    HYPERPARAMETERS,
+    MAX_CANDIDATES,
+    sweep_schema,
+)
 from tailor_airflow.approval import PromotionApprovalOperator
 from tailor_airflow.assets import FINE_TUNE_STALE, KNOWLEDGE_BASE
 from tailor_airflow.dag_defaults import DEFAULT_ARGS, cron
@@ -91,10 +97,11 @@ from tailor_airflow.training import TrainModelOperator
             description="Passes over the training set.",
         ),
         "learning_rate": Param(
-            2e-4,
+            None,
             **HYPERPARAMETERS["learning_rate"],
             title="Learning rate",
-            description="Optimizer learning rate.",
+            description=f"Optimizer learning rate (empty: {DEFAULT_LEARNING_RATE} for LoRA and "
+            "JumpStart, the base model's default for a Bedrock customization).",
         ),
         "max_steps": Param(
             0,

@@ -45,6 +45,14 @@ def test_local_paths_become_file_uris_and_aws_keeps_s3():
         ({"judges": "smollm2"}, "'judges' has an invalid value"),
         ({"answer_prompt": "Answer please"}, "'answer_prompt' must contain {question}"),
         ({"context_answer_prompt": "{question}"}, "must contain {context} and {question}"),
+        ({"finetune_service": "vertex"}, "'finetune_service' has an invalid value 'vertex'"),
+        ({"finetune_service": "bedrock"}, "'finetune_service' bedrock needs the aws backend"),
+        ({"backend": "aws", "data_root": "s3://b/t", "finetune_service": "bedrock",
+          "customization_base_model": "amazon.nova-pro-v1:0"},
+         "'customization_base_model': 'amazon.nova-pro-v1:0' is not a base model Tailor "
+         "customizes in Bedrock; one of .*amazon.nova-micro-v1:0:128k"),
+        ({"customization_role_arn": "tailor-bedrock-customization"},
+         "'customization_role_arn' has an invalid value"),
     ],
 )
 def test_invalid_settings_are_named(mapping, message):

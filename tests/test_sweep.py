@@ -96,3 +96,25 @@ def test_a_repeated_set_fails_the_task_without_retries(tailor_settings, tmp_path
     tailor_settings(data_root=str(tmp_path))
     with pytest.raises(AirflowFailException, match="Param sweep: entry 2 repeats entry 1"):
         plan_sweep({"version": "ft-1"}, {**RUN, "sweep": [{"max_steps": 0}, {"epochs": 1.0}]})
+
+
+def test_an_empty_learning_rate_is_the_trainers_default():
+    run = {**RUN, "learning_rate": None}
+    (lora,) = plan_candidates("ft-1", run, [])
+    assert lora["hyperparameters"]["learning_rate"] == 2e-4  # LoRA's and JumpStart's
+    first, second = plan_candidates("ft-1", run, [{"epochs": 2.0}, {"learning_rate": 5e-5}],
+                                    learning_rate=1e-5)  # fmt: skip
+    assert [c["hyperparameters"]["learning_rate"] for c in (first, second)] == [1e-5, 5e-5]
+
+
+def test_a_bedrock_sweep_is_checked_against_the_base_model_before_any_job(
+    tailor_settings, tmp_path
+):
+    tailor_settings(backend="aws", data_root=f"s3://b/{tmp_path.name}", finetune_service="bedrock")
+    run = {**RUN, "learning_rate": None}
+    (nova,) = plan_sweep({"version": "ft-1"}, {**run, "sweep": []})
+    assert nova["hyperparameters"]["learning_rate"] == 1e-5  # Nova Micro's default
+    with pytest.raises(AirflowFailException, match="candidate ft-1-2: learning_rate 0.0005 is "
+                       "outside amazon.nova-micro-v1:0:128k's range"):  # fmt: skip
+        plan_sweep({"version": "ft-1"}, {**run, "sweep": [{"epochs": 2.0},
+                                                          {"learning_rate": 5e-4}]})  # fmt: skip

@@ -31,6 +31,9 @@ class Backend(StrEnum):
     AWS = "aws"
 
 
+ROLE_ARN = r"^arn:aws(-[^:]+)?:iam::\d{12}:role/.+$"
+
+
 class SettingsError(ValueError):
     """A missing or invalid setting; the message names it."""
 
@@ -102,7 +105,12 @@ class Settings(BaseModel):
     model_cache_dir: str = str(REPO_ROOT / "data" / "model-cache")
     # fine-tuning
     test_set_uri: str = ""  # default: <data_root>/test_set.json
+    # aws: who fine-tunes: SageMaker JumpStart on the endpoint, or a Bedrock customization job
+    finetune_service: Literal["sagemaker", "bedrock"] = "sagemaker"
     base_model_id: str = "meta-textgeneration-llama-3-1-8b-instruct"  # JumpStart (aws)
+    customization_base_model: str = "amazon.nova-micro-v1:0:128k"  # bedrock: CUSTOMIZABLE
+    customization_role_arn: str | None = Field(None, pattern=ROLE_ARN)  # the job's service role
+    delete_rejected_custom_models: bool = False  # bedrock: else kept for audit (storage billed)
     training_instance_type: str = "ml.g5.12xlarge"
     training_role_arn: str | None = None  # also the SageMaker model's execution role
     training_max_runtime_hours: PositiveInt = 12  # MaxRuntimeInSeconds (SageMaker: 1 h if unset)
@@ -132,7 +140,7 @@ class Settings(BaseModel):
     # aws: a night of at least this many questions answers and judges through Bedrock batch
     # inference (half the token price, hours not minutes); 0: never. Bedrock's minimum is 100
     batch_threshold: NonNegativeInt = 100
-    batch_role_arn: str | None = Field(None, pattern=r"^arn:aws(-[^:]+)?:iam::\d{12}:role/.+$")
+    batch_role_arn: str | None = Field(None, pattern=ROLE_ARN)
     batch_poll_seconds: PositiveInt = 60
     batch_timeout_hours: int = Field(24, ge=24, le=168)  # Bedrock's timeoutDurationInHours
     regression_margin: float = 0.05  # panel score below the trailing median by more: fail
@@ -165,6 +173,15 @@ class Settings(BaseModel):
         if 0 < settings.batch_threshold < BATCH_MINIMUM:
             raise SettingsError(f"setting 'batch_threshold' must be 0 (never) or at least "
                                 f"{BATCH_MINIMUM}: Bedrock runs no batch job on fewer records")
+        if settings.finetune_service == "bedrock":
+            from tailor.finetune.bedrock_customization import customizable
+
+            if settings.backend is Backend.LOCAL:
+                raise SettingsError("setting 'finetune_service' bedrock needs the aws backend")
+            try:
+                customizable(settings.customization_base_model)
+            except ValueError as error:
+                raise SettingsError(f"setting 'customization_base_model': {error}") from None
         if not settings.chunk_overlap < settings.chunk_tokens:
             raise SettingsError("need 0 <= chunk_overlap < chunk_tokens")
         return settings.model_copy(update=derived)

@@ -14,12 +14,13 @@ from typing import Any
 from airflow.sdk.exceptions import AirflowFailException
 
 from tailor.errors import InputError
-from tailor.finetune.dataset import PROMPT, Method, build_training_set
+from tailor.finetune.bedrock_customization import CustomizableModel, customizable
+from tailor.finetune.dataset import PROMPT, Method, TrainingSet, build_training_set
 from tailor.finetune.registry import read_current, version_name
 from tailor.finetune.sweep import plan_candidates
 from tailor.jsonl import write_jsonl
 from tailor.kb_sync import last_synced, load_snapshot
-from tailor.settings import Backend
+from tailor.settings import Backend, Settings
 from tailor.testset import load_test_set
 from tailor_airflow.config import kb_state_root, load_settings, models_root, storage_path
 
@@ -50,6 +51,12 @@ def pin_inputs() -> dict[str, Any]:
 def prepare_training_set(method: str, pinned: dict[str, Any], run_id: str) -> dict[str, Any]:
     """Build, leak-check and store the training set and the gate's questions."""
     settings = load_settings()
+    bedrock = _bedrock_model(settings)
+    if bedrock and Method(method) is not Method.INSTRUCTION_TUNING:
+        raise AirflowFailException(
+            f"Bedrock fine-tuning of {bedrock.model_id} trains on question/answer pairs: "
+            "use method instruction_tuning (or finetune_service sagemaker)"
+        )
     products = load_snapshot(kb_state_root(settings), pinned["manifest_hash"])
     test_path = storage_path(settings, settings.test_set_uri)
     if not test_path.exists():
@@ -91,8 +98,34 @@ def prepare_training_set(method: str, pinned: dict[str, Any], run_id: str) -> di
         "folder": folder.as_uri(),
         "train_uri": channel.as_uri(),
     }
+    if bedrock:
+        summary.update(_bedrock_data(bedrock, training, folder))
     log.info(f"Training set {version}: {summary}")
     return summary
+
+
+def _bedrock_model(settings: Settings) -> CustomizableModel | None:
+    """The Bedrock base model a customization job fine-tunes; None when SageMaker (or the local
+    backend) trains."""
+    if settings.backend is Backend.AWS and settings.finetune_service == "bedrock":
+        return customizable(settings.customization_base_model)
+    return None
+
+
+def _bedrock_data(model: CustomizableModel, training: TrainingSet, folder) -> dict[str, Any]:
+    """The job's training file, and the held-out pairs as its validation file, in the base
+    model's record format (one file each: Bedrock takes a file, not a channel)."""
+    data = folder / "bedrock"
+    files = {
+        "customization_train_uri": (data / "train.jsonl", training.pairs),
+        "customization_validation_uri": (data / "validation.jsonl", training.held_out),
+    }
+    uris = {}
+    for key, (path, pairs) in files.items():
+        if pairs:  # no held-out pairs: no validation file (Bedrock refuses an empty one)
+            write_jsonl(path, [model.record(p.prompt, p.answer) for p in pairs])
+            uris[key] = path.as_uri()
+    return uris
 
 
 def plan_sweep(training: dict[str, Any], params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -102,11 +135,17 @@ def plan_sweep(training: dict[str, Any], params: dict[str, Any]) -> list[dict[st
     for them fails the run here, before any training job is paid for.
     """
     settings = load_settings()
+    bedrock = _bedrock_model(settings)
     try:
-        candidates = plan_candidates(training["version"], params, params.get("sweep") or [])
+        candidates = plan_candidates(
+            training["version"], params, params.get("sweep") or [],
+            **({"learning_rate": bedrock.default_learning_rate} if bedrock else {}),
+        )  # fmt: skip
+        for candidate in candidates if bedrock else ():  # the base model's bounds, before paying
+            bedrock.hyperparameters(candidate["hyperparameters"], f"candidate {candidate['name']}")
     except InputError as error:
         raise AirflowFailException(str(error)) from error
-    if settings.backend is Backend.AWS and len(candidates) > 1:
+    if settings.backend is Backend.AWS and not bedrock and len(candidates) > 1:
         from tailor_airflow.sagemaker_model import SageMakerModels
 
         models = SageMakerModels(settings)

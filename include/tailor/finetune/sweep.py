@@ -15,10 +15,12 @@ from tailor.errors import InputError
 # the JSON schema of each swept hyperparameter: the DAG's Params and the sweep's items use it
 HYPERPARAMETERS: dict[str, dict[str, Any]] = {
     "epochs": {"type": "number", "minimum": 0.1, "maximum": 10},
-    "learning_rate": {"type": "number", "exclusiveMinimum": 0, "maximum": 0.01},
+    # empty: the trainer's default (DEFAULT_LEARNING_RATE; a Bedrock base model's own)
+    "learning_rate": {"type": ["null", "number"], "exclusiveMinimum": 0, "maximum": 0.1},
     "max_steps": {"type": "integer", "minimum": 0},
 }
 MAX_CANDIDATES = 4  # a candidate is served beside the deployed model while the gate compares
+DEFAULT_LEARNING_RATE = 2e-4  # LoRA locally, and the JumpStart job's
 
 
 def sweep_schema() -> dict[str, Any]:
@@ -37,13 +39,17 @@ def sweep_schema() -> dict[str, Any]:
 
 
 def plan_candidates(
-    version: str, defaults: dict[str, Any], sweep: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+    version: str, defaults: dict[str, Any], sweep: list[dict[str, Any]],
+    learning_rate: float = DEFAULT_LEARNING_RATE,
+) -> list[dict[str, Any]]:  # fmt: skip
     """One candidate per set: its name (training job, inference component, model folder) and
-    its complete hyperparameters. Two sets that come to the same values are refused: they
-    would pay for the same training twice."""
+    its complete hyperparameters (an empty learning rate is the trainer's `learning_rate`).
+    Two sets that come to the same values are refused: they would pay for the same training
+    twice."""
     base = {key: defaults[key] for key in HYPERPARAMETERS}
     sets = [{**base, **chosen} for chosen in sweep] or [base]
+    sets = [{**values, "learning_rate": values["learning_rate"] or learning_rate}
+            for values in sets]  # fmt: skip
     for index, values in enumerate(sets):
         if values in sets[:index]:
             first = sets.index(values) + 1
