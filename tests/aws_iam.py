@@ -188,6 +188,40 @@ def _batch_job_create(params: dict, region: str, account: str) -> list[Authoriza
     ]  # fmt: skip
 
 
+def _bedrock_resource(action: str, kind: str, key: str) -> Mapper:
+    """A call on a Bedrock resource given by ARN or by name: IAM sees its ARN, whose id AWS
+    assigns (by name, any id the policy must allow)."""
+
+    def needed(params: dict, region: str, account: str) -> list[Authorization]:
+        given = params[key]
+        arn = given if given.startswith("arn:") else _arn("bedrock", region, account,
+                                                          f"{kind}/{NEW_JOB_ID}")  # fmt: skip
+        return [Authorization(action, arn)]
+
+    return needed
+
+
+def _customization_job_create(params: dict, region: str, account: str) -> list[Authorization]:
+    """The new job, the custom model it makes, the base model, the role passed to Bedrock."""
+    action = "bedrock:CreateModelCustomizationJob"
+    return [
+        Authorization(action, _arn("bedrock", region, account,
+                                   f"model-customization-job/{NEW_JOB_ID}")),
+        Authorization(action, _arn("bedrock", region, account, f"custom-model/{NEW_JOB_ID}")),
+        *_invoke(action, "baseModelIdentifier")(params, region, account),
+        Authorization("iam:PassRole", params["roleArn"],
+                      (("iam:PassedToService", "bedrock.amazonaws.com"),)),
+    ]  # fmt: skip
+
+
+def _serving_create(action: str, kind: str, model_key: str) -> Mapper:
+    """A deployment or throughput of a custom model: the new resource and the model."""
+    return lambda p, region, account: [
+        Authorization(action, _arn("bedrock", region, account, f"{kind}/{NEW_JOB_ID}")),
+        Authorization(action, p[model_key]),
+    ]
+
+
 def _fixed(action: str, resource: str = "*") -> Mapper:
     return lambda p, region, account: [Authorization(action, resource)]
 
@@ -243,6 +277,27 @@ OPERATIONS: dict[tuple[str, str], Mapper] = {
     ("bedrock", "GetFoundationModel"): _invoke("bedrock:GetFoundationModel", "modelIdentifier"),
     ("bedrock", "GetFoundationModelAvailability"): _fixed("bedrock:GetFoundationModelAvailability"),
     ("bedrock", "CreateModelInvocationJob"): _batch_job_create,
+    ("bedrock", "CreateModelCustomizationJob"): _customization_job_create,
+    ("bedrock", "GetModelCustomizationJob"): _bedrock_resource(
+        "bedrock:GetModelCustomizationJob", "model-customization-job", "jobIdentifier"),
+    ("bedrock", "GetCustomModel"): _bedrock_resource(
+        "bedrock:GetCustomModel", "custom-model", "modelIdentifier"),
+    ("bedrock", "DeleteCustomModel"): _bedrock_resource(
+        "bedrock:DeleteCustomModel", "custom-model", "modelIdentifier"),
+    ("bedrock", "CreateCustomModelDeployment"): _serving_create(
+        "bedrock:CreateCustomModelDeployment", "custom-model-deployment", "modelArn"),
+    ("bedrock", "GetCustomModelDeployment"): _bedrock_resource(
+        "bedrock:GetCustomModelDeployment", "custom-model-deployment",
+        "customModelDeploymentIdentifier"),
+    ("bedrock", "DeleteCustomModelDeployment"): _bedrock_resource(
+        "bedrock:DeleteCustomModelDeployment", "custom-model-deployment",
+        "customModelDeploymentIdentifier"),
+    ("bedrock", "CreateProvisionedModelThroughput"): _serving_create(
+        "bedrock:CreateProvisionedModelThroughput", "provisioned-model", "modelId"),
+    ("bedrock", "GetProvisionedModelThroughput"): _bedrock_resource(
+        "bedrock:GetProvisionedModelThroughput", "provisioned-model", "provisionedModelId"),
+    ("bedrock", "DeleteProvisionedModelThroughput"): _bedrock_resource(
+        "bedrock:DeleteProvisionedModelThroughput", "provisioned-model", "provisionedModelId"),
     ("bedrock", "GetModelInvocationJob"): lambda p, region, account: [
         Authorization("bedrock:GetModelInvocationJob", p["jobIdentifier"])],
     ("sagemaker-runtime", "InvokeEndpoint"): _endpoint_invoke,

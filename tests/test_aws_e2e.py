@@ -65,7 +65,8 @@ def aws_mode(moto_server, tailor_settings, airflow_db, monkeypatch):
     tailor_settings(**AWS_SETTINGS, inference_component_name=COMPONENT)
     policy = shipped_policy(Region="us-east-1", Account=ACCOUNT, Bucket=BUCKET, Prefix="tailor",
                             KnowledgeBaseId=KB, ExecutionRoleName="tailor-sagemaker",
-                            BatchRoleName="tailor-bedrock-batch")  # fmt: skip
+                            BatchRoleName="tailor-bedrock-batch",
+                            CustomizationRoleName="tailor-bedrock-customization")  # fmt: skip
     # the one judge that is not a default: the user adds it to the policy
     iam = IamEnforcer(with_models(policy, [JUDGES[-1]]), tolerated={
         # the sagemaker SDK asks whether the role may write its default bucket and, refused,

@@ -46,7 +46,8 @@ def test_an_upload_reaches_the_watcher_as_one_event_and_leaves_the_queue_empty(
     configure(monkeypatch, moto_server, url)
     (watcher,) = catalog_changes().watchers
     policy = shipped_policy(Region="us-east-1", Account=ACCOUNT, Bucket="b", Prefix="p",
-                            KnowledgeBaseId="KB00000001", ExecutionRoleName="r", BatchRoleName="b")  # fmt: skip
+                            KnowledgeBaseId="KB00000001", ExecutionRoleName="r", BatchRoleName="b",
+                            CustomizationRoleName="c")  # fmt: skip
     iam = IamEnforcer(policy).install(monkeypatch)
     uploaded = [f"{PREFIX}part-{n}.txt" for n in range(3)]
     for key in uploaded:  # one upload of three files

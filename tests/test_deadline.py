@@ -62,7 +62,8 @@ def test_a_missed_deadline_publishes_to_the_regression_topic_under_the_shipped_p
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn["Attributes"]["QueueArn"])
     monkeypatch.setenv("TAILOR_REGRESSION_SNS_TOPIC", topic)
     policy = shipped_policy(Region=region, Account="123456789012", Bucket="b", Prefix="p",
-                            KnowledgeBaseId="KB00000001", ExecutionRoleName="r", BatchRoleName="b")  # fmt: skip
+                            KnowledgeBaseId="KB00000001", ExecutionRoleName="r", BatchRoleName="b",
+                            CustomizationRoleName="c")  # fmt: skip
     iam = IamEnforcer(policy).install(monkeypatch)
 
     asyncio.run(deadline_missed(CONTEXT))  # the triggerer's way: awaited, aiobotocore

@@ -74,7 +74,7 @@ def test_every_aws_call_in_the_code_is_allowed_by_the_airflow_policy():
 
 @pytest.mark.parametrize(
     "name", ["tailor-airflow-policy.json", "sagemaker-execution-role-policy.json",
-             "bedrock-batch-role-policy.json"]
+             "bedrock-batch-role-policy.json", "bedrock-customization-role-policy.json"]
 )
 def test_no_wildcard_actions_and_scoped_resources(name):
     document = policy(name)
@@ -99,6 +99,8 @@ def test_pass_role_is_limited_to_each_role_and_its_service():
             "StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
         "arn:aws:iam::${Account}:role/${BatchRoleName}": {
             "StringEquals": {"iam:PassedToService": "bedrock.amazonaws.com"}},
+        "arn:aws:iam::${Account}:role/${CustomizationRoleName}": {
+            "StringEquals": {"iam:PassedToService": "bedrock.amazonaws.com"}},
     }  # fmt: skip
     sagemaker = [s for s in policy("tailor-airflow-policy.json")["Statement"]
                  if any(a.startswith("sagemaker:Create") for a in s["Action"])]  # fmt: skip
@@ -108,7 +110,8 @@ def test_pass_role_is_limited_to_each_role_and_its_service():
 # ---- the enforcement the aws end-to-end tests run under (tests/aws_iam.py) has teeth ----------
 POLICY_VALUES = {"Region": "us-east-1", "Account": "123456789012", "Bucket": "tailor-bucket",
                  "Prefix": "tailor", "KnowledgeBaseId": "KB00000001",
-                 "ExecutionRoleName": "tailor-sagemaker", "BatchRoleName": "tailor-bedrock-batch"}  # fmt: skip
+                 "ExecutionRoleName": "tailor-sagemaker", "BatchRoleName": "tailor-bedrock-batch",
+                 "CustomizationRoleName": "tailor-bedrock-customization"}  # fmt: skip
 
 
 def test_dropping_one_needed_action_denies_the_real_client_call(monkeypatch):
@@ -162,6 +165,22 @@ def test_dropping_one_needed_action_denies_the_real_client_call(monkeypatch):
          "roleArn": "arn:aws:iam::123456789012:role/tailor-bedrock-batch"}, False),
         ("bedrock", "GetModelInvocationJob", {"jobIdentifier":
          "arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/abc123def456"}, True),
+        ("bedrock", "CreateModelCustomizationJob", {"baseModelIdentifier": "amazon.nova-micro-v1:0:128k",
+         "roleArn": "arn:aws:iam::123456789012:role/tailor-bedrock-customization"}, True),
+        ("bedrock", "CreateModelCustomizationJob", {"baseModelIdentifier": "amazon.nova-micro-v1:0:128k",
+         "roleArn": "arn:aws:iam::123456789012:role/admin"}, False),  # PassRole
+        ("bedrock", "CreateModelCustomizationJob", {"baseModelIdentifier": "amazon.nova-pro-v1:0:300k",
+         "roleArn": "arn:aws:iam::123456789012:role/tailor-bedrock-customization"}, False),
+        ("bedrock", "CreateCustomModelDeployment", {
+         "modelArn": "arn:aws:bedrock:us-east-1:123456789012:custom-model/amazon.nova-micro-v1:0:128k/abc"}, True),
+        ("bedrock", "CreateProvisionedModelThroughput", {
+         "modelId": "arn:aws:bedrock:us-east-1:123456789012:custom-model/meta.llama3-1-8b/abc"}, True),
+        ("bedrock", "CreateProvisionedModelThroughput", {"modelId": "amazon.nova-pro-v1:0"}, False),
+        ("bedrock", "DeleteProvisionedModelThroughput", {"provisionedModelId": "tailor-ft-1"}, True),
+        ("bedrock-runtime", "Converse", {"modelId":
+         "arn:aws:bedrock:us-east-1:123456789012:custom-model-deployment/abc123"}, True),
+        ("bedrock-runtime", "Converse", {"modelId":
+         "arn:aws:bedrock:us-east-1:999999999999:custom-model-deployment/abc123"}, False),
     ],
 )  # fmt: skip
 def test_shipped_policy_allows_what_tailor_needs_and_nothing_beside(
@@ -183,17 +202,29 @@ def test_an_operation_without_an_iam_mapping_fails_instead_of_passing():
         authorizations("sagemaker", "CreateHyperParameterTuningJob", {}, "us-east-1")
 
 
-def test_the_batch_role_reads_a_nights_records_and_writes_only_replies():
+def role_may(name: str):
+    """Whether the service role `name` may take an S3 action on a key of Tailor's bucket."""
     from aws_iam import Authorization, is_allowed, shipped_policy
 
-    document = shipped_policy("bedrock-batch-role-policy.json", Region="us-east-1",
-                              Account="123456789012", Bucket="tailor-bucket", Prefix="tailor")  # fmt: skip
+    document = shipped_policy(name, Region="us-east-1", Account="123456789012",
+                              Bucket="tailor-bucket", Prefix="tailor")  # fmt: skip
+    return lambda action, key: is_allowed(
+        document, Authorization(action, f"arn:aws:s3:::tailor-bucket/{key}"))  # fmt: skip
 
-    def may(action: str, key: str) -> bool:
-        return is_allowed(document, Authorization(action, f"arn:aws:s3:::tailor-bucket/{key}"))
 
+def test_the_batch_role_reads_a_nights_records_and_writes_only_replies():
+    may = role_may("bedrock-batch-role-policy.json")
     batch = "tailor/evaluations/2026-11-20/batch/rag"
     assert may("s3:GetObject", f"{batch}/records.jsonl")
     assert may("s3:PutObject", f"{batch}/output/abc123def456/records.jsonl.out")
     assert not may("s3:PutObject", f"{batch}/records.jsonl")  # never its own input
     assert not may("s3:GetObject", "tailor/models/current.json")  # nothing beside the night's
+
+
+def test_the_customization_role_reads_training_data_and_writes_only_the_jobs_output():
+    may = role_may("bedrock-customization-role-policy.json")
+    data = "tailor/models/ft-202612010300-abcdef12/bedrock"
+    assert may("s3:GetObject", f"{data}/train.jsonl") and may("s3:GetObject", f"{data}/validation.jsonl")
+    assert may("s3:PutObject", f"{data}/output/model/step_wise_training_metrics.csv")
+    assert not may("s3:PutObject", f"{data}/train.jsonl")  # never its own input
+    assert not may("s3:GetObject", "tailor/models/current.json")  # nothing beside the model's data

@@ -27,7 +27,8 @@ def test_the_sns_notifier_publishes_to_the_topic_in_its_own_region(monkeypatch):
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn["Attributes"]["QueueArn"])
         monkeypatch.setenv("TAILOR_REGRESSION_SNS_TOPIC", topic)
         policy = shipped_policy(Region=TOPIC_REGION, Account="123456789012", Bucket="b",
-                                Prefix="p", KnowledgeBaseId="KB00000001", ExecutionRoleName="r", BatchRoleName="b")  # fmt: skip
+                                Prefix="p", KnowledgeBaseId="KB00000001", ExecutionRoleName="r",
+                                BatchRoleName="b", CustomizationRoleName="c")  # fmt: skip
         iam = IamEnforcer(policy).install(monkeypatch)
 
         (_, sns_notifier) = regression_notifiers()

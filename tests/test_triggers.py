@@ -7,6 +7,7 @@ import pytest
 from airflow.sdk.module_loading import import_string
 
 from tailor_airflow.batch_inference import BatchJobsTrigger
+from tailor_airflow.bedrock_customization import CustomModelDeploymentTrigger
 from tailor_airflow.ingestion_trigger import IngestionJobTrigger
 from tailor_airflow.polling import PollingTrigger
 from tailor_airflow.scaling_triggers import (
@@ -14,6 +15,7 @@ from tailor_airflow.scaling_triggers import (
     EndpointTrigger,
     InferenceComponentTrigger,
     LocalServerTrigger,
+    ProvisionedThroughputTrigger,
 )
 
 AWS = {"aws_conn_id": "tailor_aws", "region_name": "eu-west-1"}
@@ -28,6 +30,11 @@ TRIGGERS = [
                        max_attempts=3),
     BatchJobsTrigger(["arn:aws:bedrock:eu-west-1:123456789012:model-invocation-job/abc123def456"],
                      poll_interval=60, max_attempts=1442, **AWS),
+    CustomModelDeploymentTrigger(
+        "arn:aws:bedrock:eu-west-1:123456789012:custom-model-deployment/abc123def456",
+        poll_interval=60, max_attempts=60, **AWS),
+    ProvisionedThroughputTrigger(provisioned_model_name="tailor-ft-1", target=1, poll_interval=30,
+                                 max_attempts=40, **AWS),
 ]  # fmt: skip
 # botocore's endpoint_deleted waiter through the provider's base trigger, and its serialize
 WAITER_TRIGGERS = [

@@ -2,8 +2,8 @@
 
 local: LanceDB retrieval, SmolLM2 in this process, the `transformers serve` endpoint.
 aws: Bedrock Knowledge Base retrieval, Bedrock Converse for the base model, the SageMaker
-inference component promoted last (or the configured one), all through the provider's
-hooks with adaptive retries.
+inference component promoted last (or the configured one) or a promoted Bedrock custom model
+through Converse, all through the provider's hooks with adaptive retries.
 """
 
 from __future__ import annotations
@@ -51,9 +51,10 @@ def local_answerer(settings: Settings) -> Answerer:
     return _answerer(settings, knowledge_base(settings), base.generate, endpoint)
 
 
-def answer_inference(settings: Settings) -> dict[str, float]:
-    """How a Bedrock answer is generated, online or in a batch job: greedy, within the limit."""
-    return {"maxTokens": settings.max_answer_tokens, "temperature": 0.0}
+def answer_inference(settings: Settings, max_tokens: int | None = None) -> dict[str, float]:
+    """How a Bedrock answer is generated, online or in a batch job: greedy, within the limit
+    (`max_tokens`, where not the night's ``max_answer_tokens``)."""
+    return {"maxTokens": max_tokens or settings.max_answer_tokens, "temperature": 0.0}
 
 
 def aws_answerer(settings: Settings) -> Answerer:
@@ -61,19 +62,15 @@ def aws_answerer(settings: Settings) -> Answerer:
 
     kb = knowledge_base(settings)
     runtime = aws_hook(BedrockRuntimeHook, settings, config=adaptive_retries())
+    current = read_current(models_root(settings))
+    if current and current.get("serving_arn"):  # a Bedrock custom model: Converse, like base
+        from tailor_airflow.bedrock_customization import BedrockCustomModels
+
+        custom = BedrockCustomModels(settings).model_id(current)
+        return _answerer(settings, kb, converse_model(settings, runtime, settings.rag_model_id),
+                         converse_model(settings, runtime, custom))  # fmt: skip
     models = SageMakerModels(settings)
-    component = served_component(settings, read_current(models_root(settings)))
-
-    def base(prompt: str) -> Generation:
-        def call():
-            response = runtime.conn.converse(
-                modelId=settings.rag_model_id,
-                messages=user_turn(prompt),
-                inferenceConfig=answer_inference(settings),
-            )
-            return reply_parts(response)
-
-        return timed(call)
+    component = served_component(settings, current)
 
     def endpoint(prompt: str) -> Generation:
         def call():
@@ -82,7 +79,26 @@ def aws_answerer(settings: Settings) -> Answerer:
 
         return timed(call)
 
+    base = converse_model(settings, runtime, settings.rag_model_id)
     return _answerer(settings, kb, base, endpoint)
+
+
+def converse_model(settings: Settings, runtime, model_id: str):
+    """A Bedrock model's answer through Converse: the base model (``rag_model_id``), or a
+    promoted custom model's deployment or throughput."""
+
+    def answer(prompt: str) -> Generation:
+        def call():
+            response = runtime.conn.converse(
+                modelId=model_id,
+                messages=user_turn(prompt),
+                inferenceConfig=answer_inference(settings),
+            )
+            return reply_parts(response)
+
+        return timed(call)
+
+    return answer
 
 
 def _answerer(settings: Settings, kb, base, endpoint) -> Answerer:

@@ -4,6 +4,8 @@
 ``aws`` with ``inference_component_name``: the component's copy count (scale to zero).
 ``aws`` without: a legacy endpoint, deleted at zero (keeping its EndpointConfig and Model)
 and recreated from the saved config.
+``aws`` with a Bedrock custom model promoted: its provisioned throughput, deleted at zero and
+recreated; or its on-demand deployment, which has nothing to scale.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from tailor.endpoint.observe import (
     Observation,
     observe_endpoint,
     observe_inference_component,
+    observe_provisioned_throughput,
 )
 from tailor.finetune.registry import read_current
 from tailor.local.models import current_model_dir
@@ -177,18 +180,72 @@ class NothingDeployed:
         raise EndpointNotFound(f"{self.description}: run finetune first")
 
 
+class ProvisionedThroughputEndpoint:
+    """A Bedrock custom model on no-commitment provisioned throughput: billed by the hour and
+    unable to scale to zero, so it is deleted at zero (the custom model kept) and created
+    again, under the same name, for the custom model recorded in ``current.json``."""
+
+    max_copies = 1
+
+    def __init__(self, settings: Settings, current: dict[str, Any]) -> None:
+        from tailor_airflow.bedrock_customization import BedrockCustomModels
+
+        self.settings = settings
+        self.models = BedrockCustomModels(settings)
+        self.name = current["serving_name"]
+        self.model_arn = current["custom_model_arn"]
+        self.description = f"provisioned throughput {self.name}"
+
+    def observe(self) -> Observation:
+        found = describe_or_none(self.models.client.get_provisioned_model_throughput,
+                                 provisionedModelId=self.name)  # fmt: skip
+        return observe_provisioned_throughput(found)
+
+    def request(self, copies: int) -> None:
+        if copies == 0:
+            self.models.stop_serving(self.name, "provisioned")
+        else:
+            self.models.serve(self.name, self.model_arn, "provisioned")
+
+    def trigger(self, copies: int, poll_interval: float, max_attempts: int) -> CopyCountTrigger:
+        from tailor_airflow.scaling_triggers import ProvisionedThroughputTrigger
+
+        return ProvisionedThroughputTrigger(
+            provisioned_model_name=self.name, target=copies, poll_interval=poll_interval,
+            max_attempts=max_attempts, **aws_connection(self.settings),
+        )  # fmt: skip
+
+
+class OnDemandDeployment(NothingDeployed):
+    """A Bedrock custom model deployed for on-demand inference: billed per token, always
+    ready, nothing to schedule."""
+
+    def __init__(self, settings: Settings, current: dict[str, Any]) -> None:
+        self.description = (f"on-demand custom model deployment {current['serving_name']} "
+                            "(billed per token: nothing to schedule)")  # fmt: skip
+
+    def observe(self) -> Observation:
+        return Observation(0, "on demand")
+
+
 def served_component(settings: Settings, current: dict[str, Any] | None) -> str | None:
     """The inference component traffic goes to: the one promoted last, else the setting."""
     return (current or {}).get("inference_component") or settings.inference_component_name
 
 
 def endpoint_for(settings: Settings) -> Endpoint:
-    """The served model's endpoint; on aws the component promoted last, else the setting."""
+    """The served model's endpoint; on aws what serves the model promoted last (a Bedrock
+    custom model's throughput or deployment, an inference component), else the setting."""
     if settings.backend is Backend.LOCAL:
         return LocalEndpoint(settings)
+    current = read_current(models_root(settings))
+    if current and current.get("serving") == "provisioned":
+        return ProvisionedThroughputEndpoint(settings, current)
+    if current and current.get("serving") == "on_demand":
+        return OnDemandDeployment(settings, current)
     if settings.endpoint_kind == "legacy":
         return LegacyEndpoint(settings)
-    component = served_component(settings, read_current(models_root(settings)))
+    component = served_component(settings, current)
     if component:
         return InferenceComponentEndpoint(settings, component)
     return NothingDeployed(settings)

@@ -29,27 +29,38 @@ from tailor_airflow.config import load_settings, models_root
 from tailor_airflow.endpoint import served_component
 
 log = logging.getLogger(__name__)
+# what current.json keeps of a Bedrock custom model: how, by what name and ARN it is served
+SERVING_KEYS = ("serving", "serving_name", "serving_arn", "custom_model_arn")
 
 
-def _answerer(settings: Settings, *, path: str | None, component: str | None):
-    """One model's answer function: in-process from its folder locally, its inference
-    component on aws (the candidates and the served model share one endpoint and settings)."""
+def _answerer(settings: Settings, model: dict[str, Any]):
+    """One model's answer function, from its ``train`` or ``current.json`` record: in-process
+    from its folder locally; on aws Converse with its serving ARN (a Bedrock custom model) or
+    its inference component (SageMaker: candidates and served model share one endpoint)."""
     if settings.backend is Backend.LOCAL:
         from tailor.local.generate import LocalGenerator
 
-        generator = LocalGenerator(Path(path))
+        generator = LocalGenerator(Path(model.get("model_path") or model["path"]))
         return lambda prompt: generator.generate(prompt).text
+    if model.get("serving_arn"):
+        from tailor_airflow.bedrock_customization import BedrockCustomModels
+
+        bedrock = BedrockCustomModels(settings)
+        model_id = bedrock.model_id(model)
+        return lambda prompt: bedrock.answer_text(model_id, prompt)
     from tailor_airflow.sagemaker_model import SageMakerModels
 
     models = SageMakerModels(settings)
-    return lambda prompt: models.answer(component, prompt)
+    return lambda prompt: models.answer(model["inference_component"], prompt)
 
 
-def _deployed_answerer(settings: Settings, current: dict[str, Any] | None):
-    if settings.backend is Backend.LOCAL:
-        return current and _answerer(settings, path=current["path"], component=None)
-    served = served_component(settings, current)
-    return served and _answerer(settings, path=None, component=served)
+def _served(settings: Settings, current: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What serves the deployed model, as ``_answerer`` and the retirement read it: its record,
+    or on aws the configured inference component when nothing was promoted yet."""
+    if settings.backend is Backend.LOCAL or (current and current.get("serving_arn")):
+        return current
+    component = served_component(settings, current)
+    return component and {"inference_component": component}
 
 
 def _paired(candidate: list[float], winner: list[float]) -> dict[str, Any]:
@@ -78,14 +89,14 @@ def gate_candidate(
     candidates = {record["candidate"]: record for record in trained}
     answers, scores = {}, {}
     for name, record in candidates.items():
-        answer = _answerer(settings, path=record.get("model_path"),
-                           component=record.get("inference_component"))  # fmt: skip
+        answer = _answerer(settings, record)
         answers[name] = [answer(prompt) for prompt in prompts]
         scores[name] = scorer.f1(answers[name], references)
     winner, why = pick_winner(scores)
     deployed, deployed_f1 = None, None
-    deployed_answer = _deployed_answerer(settings, current)
-    if deployed_answer and not skip:
+    served = _served(settings, current)
+    if served and not skip:
+        deployed_answer = _answerer(settings, served)
         deployed = [deployed_answer(prompt) for prompt in prompts]
         deployed_f1 = scorer.f1(deployed, references)
     result = decide(scores[winner], deployed_f1, settings.gate_margin, skip=skip)
@@ -122,30 +133,42 @@ def clean_up_candidates(candidates: list[dict[str, Any]]) -> list[str]:
     """Delete what serves this run's candidates unless it is now the served model: a sweep's
     losers, a candidate the gate or a person rejected, the trained ones of a failed run.
 
-    aws: the inference component and its model (billed while they exist; the training job's
-    artifacts stay in S3 for audit); local: the model folder (its metrics stay)."""
+    aws: the inference component and its model, or the Bedrock deployment or provisioned
+    throughput (billed while they exist; training artifacts and custom models stay for audit,
+    a custom model unless ``delete_rejected_custom_models``); local: the model folder (its
+    metrics stay)."""
     settings = load_settings()
-    current = read_current(models_root(settings))
-    cleaned = []
-    if settings.backend is Backend.AWS:
-        from tailor_airflow.sagemaker_model import SageMakerModels, resource_name
-
-        models, served = SageMakerModels(settings), served_component(settings, current)
-        for candidate in candidates:
-            component = resource_name(candidate["name"])
-            if component != served and models.delete_component(component):
-                cleaned.append(candidate["name"])
-    else:
-        from tailor_airflow.training import local_model_dir
-
-        served = current and current["path"]
-        for candidate in candidates:
-            folder = local_model_dir(settings, candidate)
-            if str(folder) != served and folder.exists():
-                shutil.rmtree(folder)
-                cleaned.append(candidate["name"])
+    current = read_current(models_root(settings)) or {}
+    served = (current.get("version"), current.get("candidate"))
+    unserved = [c for c in candidates if (c["version"], c["name"]) != served]
+    cleaned = [c["name"] for c in unserved if _remove_candidate(settings, c)]
     log.info("Cleaned up %s", ", ".join(cleaned) if cleaned else "nothing: no unserved candidate")
     return cleaned
+
+
+def _remove_candidate(settings: Settings, candidate: dict[str, Any]) -> bool:
+    """Remove what one candidate left behind; False if there was nothing."""
+    if settings.backend is Backend.LOCAL:
+        from tailor_airflow.training import local_model_dir
+
+        folder = local_model_dir(settings, candidate)
+        trained = folder.exists()
+        if trained:
+            shutil.rmtree(folder)
+        return trained
+    from tailor_airflow.sagemaker_model import resource_name
+
+    name = resource_name(candidate["name"])
+    if settings.finetune_service == "bedrock":
+        from tailor_airflow.bedrock_customization import BedrockCustomModels
+
+        bedrock = BedrockCustomModels(settings)
+        stopped = bedrock.stop_serving(name)
+        deleted = settings.delete_rejected_custom_models and bedrock.delete_model(name)
+        return stopped or bool(deleted)
+    from tailor_airflow.sagemaker_model import SageMakerModels
+
+    return SageMakerModels(settings).delete_component(name)
 
 
 class DeployModelOperator(BaseOperator):
@@ -176,6 +199,7 @@ class DeployModelOperator(BaseOperator):
             "candidate": winner["candidate"],
             "path": winner.get("model_path"),
             "inference_component": winner.get("inference_component"),
+            **{key: winner[key] for key in SERVING_KEYS if key in winner},
             "promoted_at": datetime.now(UTC).isoformat(),
             "gate_score": gate["candidate_score"],
         }
@@ -199,13 +223,21 @@ class DeployModelOperator(BaseOperator):
         )
 
     def _retire_previous(self, settings: Settings, previous, record) -> dict[str, Any]:
-        """Traffic follows the registry's component name; the old component goes away."""
-        from tailor_airflow.sagemaker_model import SageMakerModels
+        """Traffic follows the registry's record; what served the previous model goes away
+        (a SageMaker inference component, or a Bedrock deployment or throughput; the previous
+        custom model itself is kept)."""
+        old = _served(settings, previous) or {}
+        if old.get("serving_arn") and old["serving_arn"] != record.get("serving_arn"):
+            from tailor_airflow.bedrock_customization import BedrockCustomModels
 
-        old = served_component(settings, previous)
-        if old and old != record["inference_component"]:
-            SageMakerModels(settings).delete_component(old)
-            self.log.info("Deleted the previous inference component %s", old)
+            BedrockCustomModels(settings).stop_serving(old["serving_name"], old["serving"])
+            self.log.info("Stopped serving the previous model: %s", old["serving_name"])
+        component = old.get("inference_component")
+        if component and component != record.get("inference_component"):
+            from tailor_airflow.sagemaker_model import SageMakerModels
+
+            SageMakerModels(settings).delete_component(component)
+            self.log.info("Deleted the previous inference component %s", component)
         return record
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:

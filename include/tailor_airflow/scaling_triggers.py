@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from airflow.providers.amazon.aws.hooks.bedrock import BedrockHook
 from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
 from airflow.providers.amazon.aws.triggers.base import AwsBaseWaiterTrigger
 from botocore.exceptions import ClientError
@@ -17,6 +18,7 @@ from tailor.endpoint.observe import (
     is_not_found,
     observe_endpoint,
     observe_inference_component,
+    observe_provisioned_throughput,
 )
 from tailor.local.server import LocalModelServer
 from tailor_airflow.aws_errors import error_matches
@@ -118,6 +120,33 @@ class EndpointDeletedTrigger(AwsBaseWaiterTrigger):
             aws_conn_id=aws_conn_id,
             region_name=region_name,
         )
+
+
+class ProvisionedThroughputTrigger(CopyCountTrigger):
+    """Wait on Bedrock provisioned throughput by name: gone is 0 copies, InService 1 (the
+    provider's trigger waits for InService only, not for a deletion)."""
+
+    def __init__(
+        self, provisioned_model_name: str, aws_conn_id: str | None = "aws_default",
+        region_name: str | None = None, **kw,
+    ) -> None:  # fmt: skip
+        super().__init__(**kw)
+        self.provisioned_model_name = provisioned_model_name
+        self.aws_conn_id = aws_conn_id
+        self.region_name = region_name
+
+    async def observe(self) -> Observation:
+        hook = BedrockHook(aws_conn_id=self.aws_conn_id, region_name=self.region_name)
+        async with await hook.get_async_conn() as client:
+            try:
+                description = await client.get_provisioned_model_throughput(
+                    provisionedModelId=self.provisioned_model_name
+                )
+            except ClientError as err:
+                if not error_matches(err, is_not_found):
+                    raise
+                description = None
+        return observe_provisioned_throughput(description)
 
 
 class LocalServerTrigger(CopyCountTrigger):

@@ -1,4 +1,5 @@
-"""finetune's training step: LoRA on the local backend, a JumpStart job on aws."""
+"""finetune's training step: LoRA on the local backend; on aws a JumpStart job, or a Bedrock
+model customization job (``finetune_service: bedrock``)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ def local_model_dir(settings: Settings, candidate: dict[str, Any]) -> Path:
 
 
 class TrainModelOperator(BaseOperator):
-    """Train the candidate: LoRA on the local backend, SageMaker JumpStart on aws.
+    """Train the candidate: LoRA on the local backend, SageMaker JumpStart or a Bedrock
+    customization on aws.
 
     :param training: the ``build_training_set`` output (templated): the version, the method
         and the training channel's URI.
@@ -49,6 +51,8 @@ class TrainModelOperator(BaseOperator):
         settings = load_settings()
         if settings.backend is Backend.LOCAL:
             return self._train_local(settings)
+        if settings.finetune_service == "bedrock":
+            return self._train_bedrock(settings, context)
         return self._train_aws(settings, context)
 
     @property
@@ -59,6 +63,86 @@ class TrainModelOperator(BaseOperator):
         """What every candidate reports: its name and hyperparameters beside the metrics."""
         return {"candidate": self.candidate_name,
                 "hyperparameters": self.candidate["hyperparameters"], **record}  # fmt: skip
+
+    # -- aws, finetune_service bedrock: a customization job, then its custom model served
+    def _train_bedrock(self, settings: Settings, context: Context) -> dict[str, Any]:
+        from airflow.providers.amazon.aws.triggers.bedrock import (
+            BedrockCustomizeModelCompletedTrigger,
+        )
+
+        from tailor_airflow.bedrock_customization import BedrockCustomModels
+        from tailor_airflow.sagemaker_model import resource_name
+
+        models = BedrockCustomModels(settings)
+        name = resource_name(self.candidate_name)
+        job = models.job(name)
+        if job is None:
+            models.submit(name, self.training, self.candidate["hyperparameters"])
+            self.log.info("Submitted Bedrock customization job %s (%s)", name, models.base.model_id)
+        elif job["status"] == "Completed":
+            return self.customized(context, {"status": "success"})
+        else:
+            self.log.info("Customization job %s exists (%s): re-attaching", name, job["status"])
+        self.defer(  # the provider's waiter: Completed succeeds; Failed, Stopping, Stopped fail
+            trigger=BedrockCustomizeModelCompletedTrigger(
+                job_name=name, waiter_delay=120, waiter_max_attempts=30 * 24,
+                **aws_connection(settings),
+            ),
+            method_name="customized",
+        )  # fmt: skip
+
+    def customized(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        from airflow.providers.amazon.aws.triggers.bedrock import (
+            BedrockProvisionModelThroughputCompletedTrigger,
+        )
+
+        from tailor_airflow.bedrock_customization import (
+            BedrockCustomModels,
+            CustomModelDeploymentTrigger,
+        )
+        from tailor_airflow.sagemaker_model import resource_name
+
+        settings = load_settings()
+        models = BedrockCustomModels(settings)
+        name = resource_name(self.candidate_name)
+        job = models.job(name)
+        if event.get("status") != "success" or job["status"] != "Completed":
+            raise RuntimeError(f"customization job {name} ended {job['status']}: "
+                               f"{job.get('failureMessage', event)}")  # fmt: skip
+        arn = models.serve(name, job["outputModelArn"])
+        self.log.info("Serving %s %s: %s; waiting", models.serving, job["outputModelName"], arn)
+        if models.serving == "on_demand":
+            trigger = CustomModelDeploymentTrigger(deployment_arn=arn, poll_interval=60,
+                                                   **aws_connection(settings))  # fmt: skip
+        else:
+            trigger = BedrockProvisionModelThroughputCompletedTrigger(
+                provisioned_model_id=arn, waiter_delay=60, waiter_max_attempts=60,
+                **aws_connection(settings),
+            )  # fmt: skip
+        self.defer(trigger=trigger, method_name="custom_model_served")
+
+    def custom_model_served(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        from tailor_airflow.bedrock_customization import BedrockCustomModels
+        from tailor_airflow.sagemaker_model import resource_name
+
+        models = BedrockCustomModels(load_settings())
+        name = resource_name(self.candidate_name)
+        if event.get("status") != "success":
+            models.stop_serving(name)  # never leave a broken candidate billed
+            raise RuntimeError(f"{models.serving} serving of {name} did not start: {event}")
+        job, served = models.job(name), models.served(name)
+        metrics = job.get("trainingMetrics") or {}
+        validation = [m.get("validationLoss") for m in job.get("validationMetrics") or []]
+        return self._trained({
+            "customization_job": name,
+            "custom_model_arn": job["outputModelArn"],
+            "serving": models.serving,
+            "serving_name": name,
+            "serving_arn": served["arn"],
+            "base_model": models.base.model_id,
+            "metrics": {"training_loss": metrics.get("trainingLoss"),
+                        "validation_loss": validation[0] if validation else None},
+        })  # fmt: skip
 
     # -- aws: JumpStart training job, then the candidate staged as an inference component
     def _train_aws(self, settings: Settings, context: Context) -> dict[str, Any]:

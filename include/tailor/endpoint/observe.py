@@ -60,11 +60,26 @@ def observe_endpoint(description: dict[str, Any] | None) -> Observation:
     return Observation(None, status, description.get("FailureReason") or f"endpoint is {status}")
 
 
+THROUGHPUT_MOVING = {"Creating", "Updating"}
+
+
+def observe_provisioned_throughput(description: dict[str, Any] | None) -> Observation:
+    """Bedrock provisioned throughput: absent is 0 copies (deleted off-hours), InService 1."""
+    if description is None:
+        return Observation(0, "absent")
+    status = description.get("status")
+    if status == "InService":
+        return Observation(1, f"InService, {description.get('modelUnits')} model unit(s)")
+    if status in THROUGHPUT_MOVING:
+        return Observation(None, status)
+    return Observation(None, status, description.get("failureMessage") or f"throughput is {status}")
+
+
 def is_not_found(code: str, message: str) -> bool:
     """SageMaker says "Could not find ..." for most resources and "Requested resource not
     found" for training jobs, both as validation errors."""
     text = message.lower()
-    if code == "ResourceNotFound":
+    if code in {"ResourceNotFound", "ResourceNotFoundException"}:  # Bedrock says the latter
         return True
     return code in {"ValidationException", "ValidationError"} and (
         "could not find" in text or "not found" in text

@@ -1,0 +1,180 @@
+"""finetune with ``finetune_service: bedrock`` under the strict aws emulation: a sweep of two
+Nova Micro customization jobs in moto, their on-demand deployments, the gate, the promotion,
+the loser's clean-up and the night's answers; Llama on provisioned throughput deleted off-hours
+and created again by endpoint_schedule. Every call held to the shipped IAM policy."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+import pytest
+from aws_http import install
+from aws_iam import ACCOUNT, admin_client
+from bedrock_custom_models import BedrockCustomModelService
+from conftest import REPO
+from test_aws_e2e import (  # noqa: F401 (aws_mode is a fixture)
+    AWS_SETTINGS,
+    BUCKET,
+    aws_mode,
+    canned_ingestion,
+    retried,
+    upload_catalog,
+)
+
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/tailor-bedrock-customization"
+ANSWER = "The BrewPro 3 tank holds 1.8 litres."
+
+
+def converse(url: str, body: dict) -> dict:
+    return {"output": {"message": {"role": "assistant", "content": [{"text": ANSWER}]}},
+            "stopReason": "end_turn", "usage": {"inputTokens": 40, "outputTokens": 11,
+                                                "totalTokens": 51}, "metrics": {"latencyMs": 300}}  # fmt: skip
+
+
+@pytest.fixture
+def bedrock(aws_mode, monkeypatch, moto_server):  # noqa: F811
+    http = install(monkeypatch, passthrough=True)  # the triggers' aiobotocore clients too
+    canned_ingestion(http)
+    service = BedrockCustomModelService(moto_server, converse).install(http)
+    return http, service
+
+
+def bedrock_settings(tailor_settings, **extra) -> None:
+    tailor_settings(**AWS_SETTINGS, finetune_service="bedrock", customization_role_arn=ROLE,
+                    gate_questions=2, **extra)  # fmt: skip
+
+
+def test_a_nova_sweep_trains_in_bedrock_serves_on_demand_and_answers_the_night(
+    aws_mode, bedrock, tailor_settings, moto_server  # noqa: F811
+):
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tailor_airflow.answerers import answerer_for
+    from tailor_airflow.config import load_settings
+
+    http, service = bedrock
+    s3 = aws_mode
+    bedrock_settings(tailor_settings)
+    upload_catalog(s3)
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    assert {ti.state for ti in bag.get_dag("kb_sync").test().get_task_instances()} <= {
+        "success", "skipped"}  # fmt: skip
+    sweep = [{"learning_rate": 1e-5}, {"learning_rate": 5e-5}]
+    run = bag.get_dag("finetune").test(run_conf={"sweep": sweep})
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert set(states.values()) == {"success"}, states
+    assert not retried(run)
+
+    current = json.loads(s3.get_object(Bucket=BUCKET, Key="tailor/models/current.json")["Body"]
+                         .read())  # fmt: skip
+    version = current["version"]
+    names = [f"tailor-{version}-{n}" for n in (1, 2)]
+    client = admin_client("bedrock", endpoint_url=moto_server)
+    jobs = {j["jobName"]: client.get_model_customization_job(jobIdentifier=j["jobName"])
+            for j in client.list_model_customization_jobs()["modelCustomizationJobSummaries"]}  # fmt: skip
+    assert sorted(jobs) == names
+    first = jobs[names[0]]
+    assert first["roleArn"] == ROLE and first["baseModelArn"].endswith("amazon.nova-micro-v1:0:128k")
+    assert [jobs[n]["hyperParameters"] for n in names] == [
+        {"epochCount": "1", "learningRate": "1e-05"}, {"epochCount": "1", "learningRate": "5e-05"}]  # fmt: skip
+    data = f"s3://{BUCKET}/tailor/models/{version}/bedrock"
+    assert first["trainingDataConfig"]["s3Uri"] == f"{data}/train.jsonl"
+    assert first["validationDataConfig"]["validators"] == [{"s3Uri": f"{data}/validation.jsonl"}]
+    record = json.loads(s3.get_object(Bucket=BUCKET, Key=f"tailor/models/{version}/bedrock/"
+                                      "train.jsonl")["Body"].read().splitlines()[0])  # fmt: skip
+    assert record["schemaVersion"] == "bedrock-conversation-2024"
+    assert [m["role"] for m in record["messages"]] == ["user", "assistant"]
+    assert record["messages"][0]["content"][0]["text"].startswith("Answer the customer's question")
+
+    # equal answers: the first candidate wins and is served on demand; the loser's deployment
+    # is gone, both custom models stay (audit)
+    assert (current["candidate"], current["serving"]) == (f"{version}-1", "on_demand")
+    assert list(service.serving) == [names[0]]
+    assert current["serving_arn"] == service.serving[names[0]].arn
+    assert len(client.list_custom_models()["modelSummaries"]) == 2
+    lineage = json.loads(s3.get_object(Bucket=BUCKET, Key=f"tailor/models/{version}/lineage.json")
+                         ["Body"].read())  # fmt: skip
+    assert lineage["cleaned_up"] == [f"{version}-2"]
+    assert lineage["training_metrics"]["serving"] == "on_demand"
+    assert [c["hyperparameters"]["learning_rate"] for c in lineage["candidates"]] == [1e-5, 5e-5]
+
+    # the night: fine_tuned answers through Converse with the deployment's ARN
+    answerer, _ = answerer_for(load_settings())
+    generation = answerer.endpoint("How much water does the BrewPro 3 hold?")
+    assert (generation.text, generation.input_tokens, generation.output_tokens) == (ANSWER, 40, 11)
+    assert any(quote(current["serving_arn"], safe="") in url for url, _ in http.requests)
+
+
+def test_a_failed_customization_job_fails_the_candidate_with_its_message(
+    aws_mode, bedrock, tailor_settings  # noqa: F811
+):
+    from tailor.finetune.sweep import plan_candidates
+    from tailor_airflow.bedrock_customization import BedrockCustomModels
+    from tailor_airflow.config import load_settings
+    from tailor_airflow.training import TrainModelOperator
+
+    _, service = bedrock
+    bedrock_settings(tailor_settings)
+    (candidate,) = plan_candidates("ft-202612060300-abcdef12", {"epochs": 1, "max_steps": 0,
+                                   "learning_rate": 1e-5}, [])  # fmt: skip
+    folder = f"s3://{BUCKET}/tailor/models/{candidate['version']}"
+    training = {"version": candidate["version"], "folder": folder,
+                "customization_train_uri": f"{folder}/bedrock/train.jsonl"}  # fmt: skip
+    name = f"tailor-{candidate['name']}"
+    BedrockCustomModels(load_settings()).submit(name, training, candidate["hyperparameters"])
+    service.fail_jobs[name] = "Training data has 3 records; at least 8 are required."
+    operator = TrainModelOperator(task_id="train", training=training, candidate=candidate)
+    with pytest.raises(RuntimeError, match=f"{name} ended Failed: Training data has 3 records"):
+        operator.customized({}, {"status": "error", "message": "Bedrock model customization failed."})
+    assert not service.serving  # nothing is served for a failed job
+
+
+def test_provisioned_throughput_is_deleted_off_hours_and_created_again_for_the_night(
+    aws_mode, bedrock, tailor_settings  # noqa: F811
+):
+    """Llama custom models need provisioned throughput, billed by the hour and never at zero:
+    endpoint_schedule deletes it (the custom model stays) and creates it again; the night
+    answers through the new throughput's ARN."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tailor.finetune.registry import promote
+    from tailor_airflow.answerers import answerer_for
+    from tailor_airflow.bedrock_customization import BedrockCustomModels
+    from tailor_airflow.config import load_settings, models_root
+
+    http, service = bedrock
+    bedrock_settings(tailor_settings, customization_base_model="meta.llama3-1-8b-instruct-v1:0:128k")
+    settings = load_settings()
+    name = "tailor-ft-202612060300-abcdef12"
+    model = (f"arn:aws:bedrock:us-east-1:{ACCOUNT}:custom-model/"
+             "meta.llama3-1-8b-instruct-v1:0:128k/abcdef123456")  # fmt: skip
+    first = BedrockCustomModels(settings).serve(name, model)  # as train leaves its winner
+    promote(models_root(settings), {"version": "ft-202612060300-abcdef12",
+                                    "candidate": "ft-202612060300-abcdef12",
+                                    "serving": "provisioned", "serving_name": name,
+                                    "serving_arn": first, "custom_model_arn": model})  # fmt: skip
+    dag = DagBag(dag_folder=str(REPO / "dags" / "endpoint_schedule.py")).get_dag(
+        "endpoint_schedule"
+    )
+    for copies in (0, 1):
+        run = dag.test(run_conf={"target_copies": copies})
+        assert {ti.state for ti in run.get_task_instances()} <= {"success", "skipped"}
+        assert not retried(run)
+        assert (name in service.serving) is bool(copies)
+    again = service.serving[name]
+    assert again.arn != first and again.model_arn == model  # a new throughput, the same model
+    deletes = [u for u, _ in http.requests if u.startswith("DELETE ") and name in u]
+    creates = [b for u, b in http.requests if u.startswith("POST ") and "provisioned-model" in u]
+    assert len(deletes) == 1 and [c["modelUnits"] for c in creates] == [1, 1]
+    assert all("commitmentDuration" not in c for c in creates)  # no commitment: deletable
+    events = aws_mode.list_objects_v2(Bucket=BUCKET, Prefix="tailor/endpoint/events/")
+    assert events["KeyCount"] == 2  # both changes recorded, as for an endpoint
+    (report,) = aws_mode.list_objects_v2(Bucket=BUCKET, Prefix="tailor/endpoint/cost/")["Contents"]
+    cost = json.loads(aws_mode.get_object(Bucket=BUCKET, Key=report["Key"])["Body"].read())
+    assert cost["monthly_hours"] > 0 and cost["price_per_hour"] is None  # hours, no guessed $
+    assert cost["monthly_cost"] is None
+
+    generation = answerer_for(load_settings())[0].endpoint("How much does the tank hold?")
+    assert generation.text == ANSWER
+    assert quote(again.arn, safe="") in http.requests[-1][0]
