@@ -12,7 +12,7 @@ from tailor.evaluation.judging import (
     score_items,
     structured_prompt,
 )
-from tailor.evaluation.monthly_cost import Usage, monthly_cost
+from tailor.evaluation.monthly_cost import Usage, monthly_cost, night_token_cost
 from tailor.evaluation.panel import agreement, calibration, judged_rows
 from tailor.prices import Prices
 from tailor.retrieval import RetrievedChunk
@@ -100,6 +100,28 @@ def test_monthly_cost_follows_the_reference_assumptions():
     assert hybrid["monthly_cost_scheduled"] is None  # no recorded hours: only the 24/7 figure
     measured = monthly_cost("base", prices, Usage(input_tokens=500, output_tokens=100))
     assert measured["monthly_cost_24x7"] == pytest.approx(300_000 * 0.6 * 0.00022)
+
+
+def test_a_bedrock_custom_model_costs_tokens_on_demand_or_model_unit_hours():
+    prices = Prices()
+    kept = 1.95 + 1.0  # storage, and 1M customization tokens a month at $0.001/1k
+    on_demand = monthly_cost("fine_tuned", prices, endpoint_hours=260.0, serving="on_demand")
+    tokens = 300_000 * (2 * 0.000035 + 1 * 0.00014)  # Nova Micro: 2,000 in, 1,000 out
+    assert on_demand == {"monthly_cost_24x7": pytest.approx(kept + tokens),
+                         "monthly_cost_scheduled": pytest.approx(kept + tokens)}  # fmt: skip
+    hybrid = monthly_cost("hybrid", prices, serving="on_demand")["monthly_cost_24x7"]
+    assert hybrid == pytest.approx(345.6 + kept + tokens)  # and the vector store
+    unpriced = monthly_cost("fine_tuned", prices, endpoint_hours=260.0, serving="provisioned")
+    assert unpriced == {"monthly_cost_24x7": None, "monthly_cost_scheduled": None}  # no guess
+    hourly = Prices(model_unit_hour=20.0)
+    provisioned = monthly_cost("fine_tuned", hourly, endpoint_hours=260.0, serving="provisioned")
+    assert provisioned["monthly_cost_24x7"] == pytest.approx(kept + 720 * 20.0)
+    assert provisioned["monthly_cost_scheduled"] == pytest.approx(kept + 260 * 20.0)
+    answers = [{"input_tokens": 1000, "output_tokens": 500}] * 2
+    assert night_token_cost("fine_tuned", answers, prices, False, "on_demand") == pytest.approx(
+        2 * (0.000035 + 0.5 * 0.00014))  # fmt: skip
+    assert night_token_cost("fine_tuned", answers, hourly, False, "provisioned") is None
+    assert night_token_cost("fine_tuned", answers, prices, False) is None  # an endpoint's
 
 
 def test_prompt_templates_are_configurable():

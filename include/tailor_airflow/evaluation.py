@@ -321,6 +321,7 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
     calibrated = calibration(scores, minimums, settings.judge_max_injection_gain)
     excluded = {judge for judge, c in calibrated.items() if c.excluded}
     recorded = recorded_endpoint_cost(settings)  # up to now: tonight's wake-up counts
+    serving = (read_current(models_root(settings)) or {}).get("serving")  # a Bedrock custom model
     endpoint_hours = recorded[0].monthly_hours if recorded else None  # None: only the 24/7 figure
     cases = _cases_by_key(night)
     summaries, rows_written, drifts = [], {}, {}
@@ -346,11 +347,12 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
                        stale_references=sum(r["reference_may_be_stale"] for r in rows))  # fmt: skip
         summary["judge_agreement"] = agreement(scores, f"{approach}:")
         summary.update(monthly_cost(approach, settings.prices, usage_for(settings, summary),
-                                    endpoint_hours, settings.endpoint_copies))  # fmt: skip
+                                    endpoint_hours, settings.endpoint_copies, serving))  # fmt: skip
         path = stored.get("path", "online")  # a night kept before batch jobs was online
         judged = judges and json.loads(judge_file(night, judges[0], approach).read_text()).get(
             "path", "online")  # one night's judges all take one path
-        cost = night_token_cost(approach, stored["answers"], settings.prices, path == "batch")
+        cost = night_token_cost(approach, stored["answers"], settings.prices, path == "batch",
+                                serving)  # fmt: skip
         summary.update(answer_path=path, judge_path=judged or None, night_token_cost=cost)
         summary.update(kb_manifest=stored["kb_manifest"], model_version=stored["model_version"])
         summaries.append(summary)
