@@ -492,6 +492,25 @@ def test_preflight_says_go_from_the_cli_and_the_dag(preflight_ready, capsys):
     assert ti.state == "success"
 
 
+def test_preflight_for_bedrock_customization_checks_its_role_and_nothing_of_sagemaker(
+    preflight_ready, tailor_settings, moto_server, capsys
+):
+    from tailor_airflow.preflight import main
+
+    trust = (REPO / "iam" / "bedrock-customization-role-trust.json").read_text()
+    admin_client("iam", endpoint_url=moto_server).create_role(
+        RoleName="tailor-bedrock-customization", AssumeRolePolicyDocument=trust)  # fmt: skip
+    tailor_settings(**{**AWS_SETTINGS, "judges": JUDGES[:2], "endpoint_name": None},
+                    finetune_service="bedrock",
+                    customization_role_arn=f"arn:aws:iam::{ACCOUNT}:role/tailor-bedrock-customization")  # fmt: skip
+    canned_preflight(preflight_ready)
+    assert main(["preflight"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^OK\s+customization role .*trusted by \['bedrock.amazonaws.com'\]", out,
+                     re.M), out  # fmt: skip
+    assert "service quotas" not in out and "endpoint" not in out and "FAIL" not in out
+
+
 def test_preflight_names_each_problem_with_its_fix_and_exits_non_zero(preflight_ready, capsys):
     from tailor_airflow.preflight import main
 

@@ -26,13 +26,13 @@ from tailor.storage import s3_location
 from tailor_airflow.aws_errors import describe_or_none
 from tailor_airflow.hooks import aws_hook
 
-REQUIRED = (
-    "region_name",
-    "knowledge_base_id",
-    "data_source_id",
-    "endpoint_name",
-    "training_role_arn",
-)
+REQUIRED = ("region_name", "knowledge_base_id", "data_source_id")
+# what each fine-tuning service needs beside: SageMaker an endpoint and its role, Bedrock a role
+REQUIRED_BY_SERVICE = {
+    "sagemaker": ("endpoint_name", "training_role_arn"),
+    "bedrock": ("customization_role_arn",),
+}
+ROLE_CHECK = {"sagemaker": "execution role", "bedrock": "customization role"}
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,8 @@ class Check:
 
 def check_settings(settings: Settings) -> Check:
     problems = [] if settings.backend is Backend.AWS else ["tailor_backend is not 'aws'"]
-    problems += [f"{name} missing" for name in REQUIRED if not getattr(settings, name)]
+    needed = REQUIRED + REQUIRED_BY_SERVICE[settings.finetune_service]
+    problems += [f"{name} missing" for name in needed if not getattr(settings, name)]
     if not settings.data_root.startswith("s3://"):
         problems.append("data_root is not an s3:// location")
     return Check(
@@ -112,19 +113,25 @@ def check_models(settings: Settings) -> Check:
 
 
 def check_role(settings: Settings) -> Check:
-    name = settings.training_role_arn.rsplit("/", 1)[-1]
+    """The role the training service assumes trusts that service."""
+    if settings.finetune_service == "bedrock":
+        arn, service = settings.customization_role_arn, "bedrock"
+        trust_file = "bedrock-customization-role-trust.json"
+    else:
+        arn, service = settings.training_role_arn, "sagemaker"
+        trust_file = "sagemaker-execution-role-trust.json"
+    name = arn.rsplit("/", 1)[-1]
     role = aws_hook(AwsBaseHook, settings, client_type="iam").conn.get_role(RoleName=name)["Role"]
     trust = role["AssumeRolePolicyDocument"]
     trust = json.loads(trust) if isinstance(trust, str) else trust
     services = {
         s for st in trust["Statement"] for s in _listed(st.get("Principal", {}).get("Service"))
     }
-    ok = "sagemaker.amazonaws.com" in services
     return Check(
-        "execution role",
-        ok,
+        ROLE_CHECK[settings.finetune_service],
+        f"{service}.amazonaws.com" in services,
         f"{role['Arn']} trusted by {sorted(services) or 'nobody'}",
-        "use iam/sagemaker-execution-role-trust.json as the role's trust policy",
+        f"use iam/{trust_file} as the role's trust policy",
     )
 
 
@@ -180,10 +187,11 @@ def run_checks(settings: Settings) -> list[Check]:
         ("bucket", lambda: check_bucket(settings)),
         ("knowledge base", lambda: check_knowledge_base(settings)),
         ("bedrock models", lambda: check_models(settings)),
-        ("execution role", lambda: check_role(settings)),
-        ("service quotas", lambda: check_quotas(settings)),
-        ("endpoint", lambda: check_endpoint(settings)),
+        (ROLE_CHECK[settings.finetune_service], lambda: check_role(settings)),
     ]
+    if settings.finetune_service == "sagemaker":  # Bedrock customization uses neither
+        checks += [("service quotas", lambda: check_quotas(settings)),
+                   ("endpoint", lambda: check_endpoint(settings))]  # fmt: skip
     results = [first]
     for name, check in checks:
         try:
