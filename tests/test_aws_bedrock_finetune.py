@@ -52,6 +52,7 @@ def test_a_nova_sweep_trains_in_bedrock_serves_on_demand_and_answers_the_night(
 
     from tailor_airflow.answerers import answerer_for
     from tailor_airflow.config import load_settings
+    from tailor_airflow.endpoint import endpoint_for
 
     http, service = bedrock
     s3 = aws_mode
@@ -98,6 +99,10 @@ def test_a_nova_sweep_trains_in_bedrock_serves_on_demand_and_answers_the_night(
     assert lineage["cleaned_up"] == [f"{version}-2"]
     assert lineage["training_metrics"]["serving"] == "on_demand"
     assert [c["hyperparameters"]["learning_rate"] for c in lineage["candidates"]] == [1e-5, 5e-5]
+
+    # nothing to keep warm: the night's wake-up and endpoint_schedule skip an on-demand model
+    endpoint = endpoint_for(load_settings())
+    assert endpoint.max_copies == 0 and "billed per token: nothing to schedule" in endpoint.description
 
     # the night: fine_tuned answers through Converse with the deployment's ARN
     answerer, _ = answerer_for(load_settings())
