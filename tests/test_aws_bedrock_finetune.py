@@ -183,3 +183,25 @@ def test_provisioned_throughput_is_deleted_off_hours_and_created_again_for_the_n
     generation = answerer_for(load_settings())[0].endpoint("How much does the tank hold?")
     assert generation.text == ANSWER
     assert quote(again.arn, safe="") in http.requests[-1][0]
+
+
+def test_a_rejected_candidates_custom_model_goes_only_when_the_setting_says_so(
+    aws_mode, bedrock, tailor_settings, moto_server  # noqa: F811
+):
+    from tailor.finetune.sweep import plan_candidates
+    from tailor_airflow.bedrock_customization import BedrockCustomModels
+    from tailor_airflow.config import load_settings
+    from tailor_airflow.promotion import clean_up_candidates
+
+    run = {"epochs": 1, "max_steps": 0, "learning_rate": 1e-5}
+    candidates = plan_candidates("ft-202612060300-abcdef12", run, [{"epochs": 1}, {"epochs": 2}])
+    folder = f"s3://{BUCKET}/tailor/models/ft-202612060300-abcdef12"
+    training = {"folder": folder, "customization_train_uri": f"{folder}/bedrock/train.jsonl"}
+    client = admin_client("bedrock", endpoint_url=moto_server)
+    for keep, candidate in zip((True, False), candidates, strict=True):
+        bedrock_settings(tailor_settings, delete_rejected_custom_models=not keep)
+        name = f"tailor-{candidate['name']}"
+        BedrockCustomModels(load_settings()).submit(name, training, candidate["hyperparameters"])
+        assert clean_up_candidates([candidate]) == ([] if keep else [candidate["name"]])
+        kept = [m["modelName"] for m in client.list_custom_models()["modelSummaries"]]
+        assert (name in kept) is keep  # kept for audit by default; deleted when asked
