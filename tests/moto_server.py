@@ -38,8 +38,14 @@ def moto_server_process() -> Iterator[str]:
 
 
 def reset(url: str) -> None:
-    """Every test starts from an empty emulator."""
+    """Every test starts from an empty emulator, and no S3 listing cached from the one before
+    (Airflow's object stores keep their s3fs filesystems, and s3fs their listings, for the
+    process: a test that wrote endpoint events made the next one read keys the reset removed)."""
+    from airflow.sdk.io.store import _STORE_CACHE
+
     urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"))
+    for store in _STORE_CACHE.values():
+        store.fs.invalidate_cache()
 
 
 def notifying_catalog_bucket(s3, sqs, bucket: str, prefix: str, queue: str) -> str:
