@@ -180,10 +180,11 @@ def finetune():
         return gate_candidate(training, trained, params["skip_gate"])["promote"]
 
     @task(trigger_rule="all_done")  # whatever happened upstream: nothing unserved stays up
-    def clean_up_candidates(candidates: list[dict[str, Any]]) -> list[str]:
+    def clean_up_candidates(ti=None) -> list[str]:
         from tailor_airflow.promotion import clean_up_candidates as clean
 
-        return clean(candidates)
+        # pulled, not an argument: a run that failed before planning has no candidates
+        return clean(ti.xcom_pull(task_ids="plan_sweep") or [])
 
     @task(trigger_rule="none_failed")
     def record_lineage(reason, pinned, training, trained, cleaned, run_id: str):
@@ -204,7 +205,8 @@ def finetune():
     approve = PromotionApprovalOperator(task_id="approve_promotion", training=training,
                                         reason=reason)  # fmt: skip
     deploy = DeployModelOperator(task_id="deploy", training=training)
-    cleaned = clean_up_candidates(candidates)
+    cleaned = clean_up_candidates()
+    candidates >> cleaned
     record_lineage(reason, pinned, training, trained.output, cleaned)
     gated = gate(training, trained.output)
     trained >> wake >> gated >> approve >> deploy >> cleaned

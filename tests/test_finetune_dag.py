@@ -109,6 +109,7 @@ def test_a_leaking_test_set_stops_the_run_before_training(dags, synced, capsys):
     assert states["build_training_set"] == "failed"
     assert "1 test question(s) also appear in the training pairs" in capsys.readouterr().out
     assert states["train"] == "upstream_failed"
+    assert states["clean_up_candidates"] == "success"  # nothing planned, nothing to clean
     assert read_current(root / "models") is None
 
 
