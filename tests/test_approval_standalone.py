@@ -59,8 +59,9 @@ def lineage_of(data, run: str) -> dict:
 def answer(airflow, run: str, option: str) -> None:
     """Answer as a person would, not within a second of the request: Airflow 3.3.2 loses an
     answer given before the executor has reported the paused task's process as ended (the
-    resumed try is marked up_for_retry, its rerun waits anew and times out; seen in CI)."""
-    time.sleep(5)
+    resumed try is marked up_for_retry, its rerun waits anew and times out; seen in CI, again
+    with 5 s under a loaded CI machine)."""
+    time.sleep(15)
     airflow.api(f"dags/finetune/dagRuns/{run}/{APPROVAL}",
                 {"chosen_options": [option], "params_input": {}}, method="PATCH")  # fmt: skip
 
