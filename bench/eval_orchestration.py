@@ -90,6 +90,9 @@ def run_nightly(airflow, size: int, night: str, timeline: bool = False) -> dict:
     seconds = _at(run["end_date"]) - _at(run["queued_at"])
     if timeline:
         for t in sorted(tasks, key=lambda t: t["start_date"] or ""):
+            if t["start_date"] is None:  # skipped by the scheduler: no worker started
+                print(f"    {t['task_id']:<22} map {t['map_index']:>2}: {t['state']}, not started")
+                continue
             start = _at(t["start_date"]) - _at(run["queued_at"])
             print(f"    {t['task_id']:<22} map {t['map_index']:>2}: starts {start:6.1f} s, "
                   f"runs {t['duration']:6.1f} s")

@@ -15,21 +15,23 @@ today's systems and every row records the Knowledge Base and model versions that
    are reported and skipped. The night's cases are kept with their hashes and their product's
    catalog hash; a case whose product changed after the case last did is flagged
    `reference_may_be_stale` (still scored).
-2. **wake_endpoint** (setup) takes a lease and wakes the model endpoint.
+2. **wake_endpoint** (setup, beside prepare_cases: a wake-up from zero takes minutes) takes
+   a lease and wakes the model endpoint.
 3. **answer** (one mapped task per approach): `rag` (retrieval + base model),
    `fine_tuned` (the endpoint, no context), `hybrid` (retrieval + the endpoint), `base`
    (base model, no context). Latency (retrieval/generation), tokens and chunk ids are kept
    with every answer; on aws a task has a bounded pool of calls in flight with adaptive
-   retries. An asleep endpoint marks its approaches unavailable; the rest score. Then
-   the task scores that approach's answers: BERTScore F1 (one batched pass) beside
-   tonight's panel (from **panel**) judging them, the judges side by side — so the fast
-   approaches are scored while the slowest still answers.
+   retries. An asleep endpoint marks its approaches unavailable; the rest score. The task
+   also scores its approach: on aws each answer goes to tonight's panel (from **panel**)
+   and to BERTScore F1 (in batches) as soon as it is in, so an approach is scored moments
+   after its last answer; locally the judges (models in the task's process) score after
+   the answers, side by side, then BERTScore.
 4. **restore_endpoint** (teardown) releases the lease and restores the scheduled state.
 5. **batch_jobs** (per approach): on aws a night of at least `batch_threshold` questions
    (default 100) sends the Bedrock answers (rag, base; started by `answer`) and the
    judgements to Bedrock batch inference jobs (half the token price; hours, not minutes),
-   waited for in the triggerer after the endpoint's lease has ended; other nights it
-   returns at once.
+   waited for in the triggerer after the endpoint's lease has ended. On other nights
+   `answer` leaves it nothing to map over: Airflow skips it without starting a worker.
 6. **panel** (at the start) picks tonight's judges (aws: LEGACY or unavailable models are
    left out); **judge_controls** (mapped per judge, beside the answers) scores the
    calibration controls of the sampled questions (positive, negative and harder kinds).
@@ -151,7 +153,7 @@ def nightly_eval():
     @task(max_active_tis_per_dagrun=EVAL_TASK_SLOTS)
     def answer(
         approach: str, cases: list[dict], judges: list[str], params: dict[str, Any], **context
-    ) -> str:
+    ) -> str | None:
         from tailor_airflow.evaluation import answer_night, attempt_key, evaluated_date
 
         date, attempt = evaluated_date(context), attempt_key(context)
@@ -171,12 +173,13 @@ def nightly_eval():
 
         return judge_night_controls(judge, cases, evaluated_date(context))
 
-    @task(trigger_rule="none_failed")  # no judge tonight: judge_controls is skipped, not failed
-    def summarize(scored: list[str], judges: list[str], run_id: str, **context) -> list[str]:
+    # skipped, not failed: judge_controls with no judge tonight, batch_jobs on an online night
+    @task(trigger_rule="none_failed")
+    def summarize(evaluated: list[str], judges: list[str], run_id: str, **context) -> list[str]:
         from tailor_airflow.evaluation import evaluated_date, summarize_night
 
-        summarize_night(list(scored), list(judges), evaluated_date(context), run_id)
-        return list(scored)
+        summarize_night(list(evaluated), list(judges), evaluated_date(context), run_id)
+        return list(evaluated)
 
     @task(on_failure_callback=regression_notifiers())  # fails without retries: AirflowFailException
     def check_regression(approaches: list[str], **context) -> None:
@@ -192,16 +195,18 @@ def nightly_eval():
 
         context["outlet_events"][FINE_TUNE_STALE].extra = flag(evaluated_date(context))
 
-    cases, judges = prepare_cases(), panel()
-    wake = WakeEndpointOperator(task_id="wake_endpoint")
+    cases, judges, chosen = prepare_cases(), panel(), approaches()
+    wake = WakeEndpointOperator(task_id="wake_endpoint")  # beside the cases: wake-ups take minutes
     restore = RestoreEndpointOperator(task_id="restore_endpoint")
-    answered = answer.partial(cases=cases, judges=judges).expand(approach=approaches())
-    cases >> wake >> answered >> restore.as_teardown(setups=wake)
+    answered = answer.partial(cases=cases, judges=judges).expand(approach=chosen)
+    wake >> answered >> restore.as_teardown(setups=wake)
+    # only the approaches a batch night left to Bedrock batch jobs: none on an online night
     batched = BatchJobsOperator.partial(
-        task_id="batch_jobs", cases=cases, judges=judges, max_active_tis_per_dagrun=EVAL_TASK_SLOTS
+        task_id="batch_jobs", judges=judges, max_active_tis_per_dagrun=EVAL_TASK_SLOTS
     ).expand(approach=answered)
     calibrated = judge_controls.partial(cases=cases).expand(judge=judges)
-    summarized = summarize(batched.output, calibrated)
+    summarized = summarize(chosen, calibrated)
+    batched >> summarized
     check_regression(summarized)
     flag_stale_fine_tune(summarized)
 

@@ -66,6 +66,7 @@ def run(dag, night: datetime = NIGHT, **conf) -> dict[str, str]:
 def test_all_approaches_answer_score_and_replace_their_date(dags, synced, caplog, capsys):
     states = run(dags["nightly_eval"], sample_limit=2)
     assert states.pop("flag_stale_fine_tune") == "skipped"  # no fine-tuned model: no gap
+    assert states.pop("batch_jobs") == "skipped"  # an online night: answer left it nothing
     assert set(states.values()) == {"success"}, states
     night = synced / "evaluations" / "2026-11-20"
     for approach in ("rag", "fine_tuned", "hybrid", "base"):
@@ -123,6 +124,7 @@ def test_all_approaches_answer_score_and_replace_their_date(dags, synced, caplog
                      approaches=["rag", "base"])  # fmt: skip
     assert states.pop("check_regression") == "failed"
     assert states.pop("flag_stale_fine_tune") == "skipped"
+    assert states.pop("batch_jobs") == "skipped"
     assert "panel score regressed on 2026-11-20: rag" in capsys.readouterr().out
     assert set(states.values()) == {"success"}, states
     assert "Tailor: nightly_eval regressed" in caplog.text  # the notifier fired
@@ -162,6 +164,7 @@ def test_a_catalog_edited_after_the_fine_tune_is_measured_as_staleness(dags, syn
     before = datetime(2026, 11, 19, 1, tzinfo=UTC)
     states = run(dags["nightly_eval"], before, **conf)
     assert states.pop("flag_stale_fine_tune") == "skipped"  # nothing changed: no gap
+    assert states.pop("batch_jobs") == "skipped"
     assert set(states.values()) == {"success"}, states
     first = summary_of(synced / "evaluations" / "2026-11-19")
     for approach in ("rag", "fine_tuned"):  # nothing changed yet: one side is empty, not 0
@@ -174,6 +177,7 @@ def test_a_catalog_edited_after_the_fine_tune_is_measured_as_staleness(dags, syn
     assert {ti.state for ti in dags["kb_sync"].test().get_task_instances()} == {"success"}
     states = run(dags["nightly_eval"], **conf)
     flagged = states.pop("flag_stale_fine_tune")
+    assert states.pop("batch_jobs") == "skipped"
     assert set(states.values()) == {"success"}, states
     night = synced / "evaluations" / "2026-11-20"
     tonight = summary_of(night)

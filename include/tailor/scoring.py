@@ -44,6 +44,10 @@ class BertScorer:
         scorer._tokenizer.model_max_length = 512  # long reference answers would overflow
         return scorer
 
+    def load(self) -> None:
+        """Load the model now (it loads on first use otherwise)."""
+        self._scorer  # noqa: B018
+
     def f1(self, candidates: list[str], references: list[str]) -> list[float]:
         if not candidates:
             return []

@@ -1,6 +1,7 @@
 """nightly_eval's `batch_jobs` task: on a batch night, one approach's Bedrock batch jobs
 (its answers, then its judgements) waited for in the triggerer, after the endpoint's lease
-has ended; on an online night it returns at once (`answer` answered and scored)."""
+has ended. On an online night `answer` answered and scored every approach and returned
+nothing to map over: Airflow skips this task without starting a worker."""
 
 from __future__ import annotations
 
@@ -13,22 +14,17 @@ from airflow.sdk.exceptions import AirflowException
 
 class BatchJobsOperator(BaseOperator):
     """Wait for the approach's answer job (rag, base), then have each judge of the panel
-    score its answers in a job of its own; returns the approach, as `answer` does."""
+    score its answers in a job of its own; returns the approach."""
 
-    template_fields: Sequence[str] = ("approach", "cases", "judges")
+    template_fields: Sequence[str] = ("approach", "judges")
 
-    def __init__(self, *, approach: str, cases: list[dict], judges: list[str],
-                 **kwargs: Any) -> None:  # fmt: skip
+    def __init__(self, *, approach: str, judges: list[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.approach, self.cases, self.judges = approach, cases, judges
+        self.approach, self.judges = approach, judges
 
     def execute(self, context: Context) -> str:
-        from tailor_airflow.batch_inference import batch_night
         from tailor_airflow.batch_night import answer_job
-        from tailor_airflow.config import load_settings
 
-        if not batch_night(load_settings(), len(self.cases)):
-            return self.approach
         date, attempt = self._night(context)
         job = answer_job(self.approach, date, attempt, context["ti"].try_number)
         if job:
@@ -37,24 +33,25 @@ class BatchJobsOperator(BaseOperator):
 
     def answered(self, context: Context, event: dict[str, Any]) -> str:
         from tailor_airflow.batch_night import finish_answers
-        from tailor_airflow.evaluation import bertscore_approach
+        from tailor_airflow.evaluation import score_stored
 
         _ended(event)
         date = self._night(context)[0]
         finish_answers(self.approach, date)
-        bertscore_approach(self.approach, date)
+        score_stored(self.approach, [], date)  # BERTScore: the judges get jobs of their own
         return self._judge(context)
 
     def _judge(self, context: Context) -> str:
         from tailor_airflow.batch_night import start_judging
-        from tailor_airflow.evaluation import judge_answers
+        from tailor_airflow.evaluation import score_stored
 
         date, attempt = self._night(context)
         jobs = start_judging(self.approach, list(self.judges), date, attempt,
                              context["ti"].try_number) if self.judges else []  # fmt: skip
         if jobs:
             self._wait(jobs, "judged")
-        return judge_answers(self.approach, list(self.judges), date)  # too few for a job
+        # too few for a job: judged online
+        return score_stored(self.approach, list(self.judges), date, bertscore=False)
 
     def judged(self, context: Context, event: dict[str, Any]) -> str:
         from tailor_airflow.batch_night import finish_judging

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -25,9 +25,10 @@ from airflow.sdk.exceptions import AirflowFailException
 from tailor.errors import InputError
 from tailor.evaluation.answering import answer_all
 from tailor.evaluation.approaches import Answer, Approach
-from tailor.evaluation.judging import answer_items, control_items, score_items
+from tailor.evaluation.judging import control_items, score_items
 from tailor.evaluation.monthly_cost import Usage, monthly_cost, night_token_cost
 from tailor.evaluation.panel import agreement, calibration, disagreements, judged_rows
+from tailor.evaluation.streamed_scoring import StreamedScoring
 from tailor.finetune.registry import read_current
 from tailor.kb_sync import last_synced, load_snapshot
 from tailor.settings import Backend, Settings
@@ -139,38 +140,46 @@ def answers_needed(approach: str, date: str, rescore_only: bool, attempt: str) -
 
 
 def answer_night(approach: str, cases: list[dict], judges: list[str], date: str,
-                 rescore_only: bool, attempt: str, try_number: int) -> str:  # fmt: skip
-    """The `answer` task: answer every case with one approach, then score the answers
-    (`score_answers`). On a batch night (`batch_night`) the Bedrock answers go to a batch
-    job started here, and the job, their scoring and every judging are `batch_jobs`' to
-    wait for, after the endpoint's lease has ended."""
+                 rescore_only: bool, attempt: str, try_number: int) -> str | None:  # fmt: skip
+    """The `answer` task: answer every case with one approach, scoring the answers as they
+    come in (`night_scoring`). On a batch night (`batch_night`) the Bedrock answers go to a
+    batch job started here, and the job, their scoring and every judging are `batch_jobs`' to
+    wait for, after the endpoint's lease has ended: the approach is returned for it to map
+    over. Other nights return nothing: `batch_jobs` has nothing to map over, and Airflow
+    skips it without starting a worker."""
     from tailor_airflow.batch_inference import batch_night
 
     settings = load_settings()
     batch = batch_night(settings, len(cases))
-    if not answers_needed(approach, date, rescore_only, attempt):
-        pass
-    elif batch and not Approach(approach).uses_endpoint:
+    needed = answers_needed(approach, date, rescore_only, attempt)
+    if batch and needed and not Approach(approach).uses_endpoint:
         from tailor_airflow.batch_night import start_answers
 
         start_answers(approach, cases, date, attempt, try_number)
         return approach  # scored when the job has answered
+    judged_now = [] if batch else judges  # a batch night's judgements are batch jobs
+    if needed:
+        scoring = night_scoring(settings, approach, judged_now)
+        answer_online(settings, approach, cases, date, attempt, scoring.add)
+        write_scores(evaluations_root(settings) / date, approach, *scoring.scores())
     else:
-        answer_online(settings, approach, cases, date, attempt)
-    if batch:
-        bertscore_approach(approach, date)
-        return approach
-    return score_answers(approach, judges, date)
+        score_stored(approach, judged_now, date)
+    return approach if batch else None
 
 
 def answer_online(settings: Settings, approach: str, cases: list[dict], date: str,
-                  attempt: str) -> None:  # fmt: skip
-    """Every case answered by one approach, its calls in a bounded pool (aws), and kept."""
+                  attempt: str, on_answer: Callable[[int, dict], None]) -> None:  # fmt: skip
+    """Every case answered by one approach, its calls in a bounded pool (aws), and kept;
+    each answer handed to `on_answer` (its scoring) as soon as it is in."""
     from tailor_airflow.answerers import answerer_for
 
     snapshot = system_snapshot(settings)
     answerer, workers = answerer_for(settings)
-    answers = answer_all(answerer, Approach(approach), [TestCase(**c) for c in cases], workers)
+    def handed_on(position: int, answer: Answer) -> None:
+        on_answer(position, answer.to_dict())
+
+    cases_in = [TestCase(**c) for c in cases]
+    answers = answer_all(answerer, Approach(approach), cases_in, workers, handed_on)
     store_answers(approach, date, attempt, snapshot, answers, "online")
 
 
@@ -202,35 +211,38 @@ def _answers_file(path) -> dict[str, Any]:
     return stored
 
 
-def bertscore_approach(approach: str, date: str) -> None:
-    """BERTScore F1 for one approach's answers (None where there is no answer), in one
-    batched pass, where the task that stored them has them."""
+def night_scoring(settings: Settings, approach: str, judges: list[str],
+                  bertscore: bool = True) -> StreamedScoring:  # fmt: skip
+    """Tonight's scoring of one approach's answers: the panel's judgements and BERTScore,
+    as the answers come in on aws (remote judges wait on the network); after them, in turn,
+    on the local backend (its judges are models in this process)."""
     from tailor.scoring import BertScorer
 
+    scorer = BertScorer.for_settings(settings) if bertscore else None
+    return StreamedScoring(approach, {judge: judge_scorer(settings, judge) for judge in judges},
+                           scorer and scorer.f1, overlap=settings.backend is Backend.AWS,
+                           load_scorer=scorer and scorer.load)  # fmt: skip
+
+
+def score_stored(approach: str, judges: list[str], date: str, bertscore: bool = True) -> str:
+    """The panel's judgements (and BERTScore) of an approach's stored answers."""
     settings = load_settings()
     night = evaluations_root(settings) / date
-    answers = stored_answers(night, approach)["answers"]
-    answered = [a for a in answers if a["llm_response"] is not None]
-    scores = iter(BertScorer.for_settings(settings).f1(
-        [a["llm_response"] for a in answered], [a["ground_truth"] for a in answered]
-    ) if answered else [])  # fmt: skip
-    bert = [next(scores) if a["llm_response"] is not None else None for a in answers]
-    write_atomic(night / "scores" / "bertscore" / f"{approach}.json", json.dumps(bert).encode())
-
-
-def score_answers(approach: str, judges: list[str], date: str) -> str:
-    """BERTScore and the panel's judgements of one approach's answers; on aws side by side
-    (the scorer's CPU work overlaps the remote judges' waiting). Local judges are models in
-    this process: they take turns with the scorer (beside it, they lost scores)."""
-    if load_settings().backend is Backend.LOCAL:
-        judge_answers(approach, judges, date)
-        bertscore_approach(approach, date)
-        return approach
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        bert = pool.submit(bertscore_approach, approach, date)
-        judge_answers(approach, judges, date)
-        bert.result()
+    scoring = night_scoring(settings, approach, judges, bertscore)
+    for position, row in enumerate(stored_answers(night, approach)["answers"]):
+        scoring.add(position, row)
+    write_scores(night, approach, *scoring.scores())
     return approach
+
+
+def write_scores(night, approach: str, judged: dict[str, dict[str, float | None]],
+                 bert: list[float | None] | None) -> None:  # fmt: skip
+    """Each judge's scores of an approach's answers and their BERTScore F1 (None where there
+    is no answer); BERTScore only when it was scored."""
+    for judge, scores in judged.items():
+        write_judge_scores(judge_file(night, judge, approach), judge, scores, "online")
+    if bert is not None:
+        write_atomic(night / "scores" / "bertscore" / f"{approach}.json", json.dumps(bert).encode())
 
 
 def choose_judges(requested: list[str], date: str) -> list[str]:
@@ -249,21 +261,6 @@ def choose_judges(requested: list[str], date: str) -> list[str]:
 def judge_file(night, judge: str, part: str):
     """One judge's scores of one part of the night: an approach's answers, or `CONTROLS`."""
     return night / "scores" / "judges" / file_name(judge) / f"{part}.json"
-
-
-def judge_answers(approach: str, judges: list[str], date: str) -> str:
-    """Tonight's panel scores one approach's answers as soon as that approach has answered
-    (the judges side by side, each with its pool of calls), so the first approaches are judged
-    while the slowest still answers."""
-    settings = load_settings()
-    night = evaluations_root(settings) / date
-    items = answer_items(approach, stored_answers(night, approach)["answers"])
-    with ThreadPoolExecutor(max_workers=max(1, len(judges))) as pool:
-        judged = [pool.submit(_judge_items, settings, judge, items,
-                              judge_file(night, judge, approach)) for judge in judges]  # fmt: skip
-        for done in judged:
-            done.result()  # a judge's error fails the task, as it did its own
-    return approach
 
 
 def judge_controls(judge: str, cases: list[dict], date: str) -> str:

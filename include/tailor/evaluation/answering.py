@@ -78,13 +78,26 @@ def complete(answer: Answer, generation: Generation) -> Answer:
 
 
 def answer_all(
-    answerer: Answerer, approach: Approach, cases: Sequence[TestCase], workers: int = 1
+    answerer: Answerer,
+    approach: Approach,
+    cases: Sequence[TestCase],
+    workers: int = 1,
+    on_answer: Callable[[int, Answer], None] | None = None,
 ) -> list[Answer]:
-    """Every case answered, in the test set's order; `workers` calls in flight at most."""
+    """Every case answered, in the test set's order; `workers` calls in flight at most.
+    `on_answer` is handed each answer with its case's position as soon as it is in (scoring
+    need not wait for the slowest answer)."""
+
+    def answer_one(position: int, case: TestCase) -> Answer:
+        answer = answerer.answer(approach, case)
+        if on_answer:
+            on_answer(position, answer)
+        return answer
+
     if workers <= 1:
-        return [answerer.answer(approach, case) for case in cases]
+        return [answer_one(position, case) for position, case in enumerate(cases)]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda case: answerer.answer(approach, case), cases))
+        return list(pool.map(answer_one, range(len(cases)), cases))
 
 
 def timed(call: Callable[[], tuple[str, int | None, int | None, bool | None]]) -> Generation:

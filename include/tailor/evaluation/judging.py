@@ -56,18 +56,17 @@ class Item:
     product_name: str = ""  # its numbers and codes are no facts about the product
 
 
+def answer_item(approach: str, position: int, row: dict) -> Item | None:
+    """The judgement of the answer at `position` of an approach's answers; None: no answer."""
+    if row.get("llm_response") is None:
+        return None
+    return Item(f"{approach}:{position}", row["input_text"], row["ground_truth"],
+                row["llm_response"], row.get("product_name", ""))  # fmt: skip
+
+
 def answer_items(approach: str, rows: list[dict]) -> list[Item]:
-    return [
-        Item(
-            f"{approach}:{i}",
-            r["input_text"],
-            r["ground_truth"],
-            r["llm_response"],
-            r.get("product_name", ""),
-        )
-        for i, r in enumerate(rows)
-        if r.get("llm_response") is not None
-    ]
+    items = (answer_item(approach, position, row) for position, row in enumerate(rows))
+    return [item for item in items if item is not None]
 
 
 CONTROL_KINDS = ("positive", "negative", "hard", "altered", "verbose", "injection")

@@ -1,0 +1,106 @@
+"""An approach's answers are judged and BERTScored as they come in (remote judges), or after
+them in turn (judges that are models in the task's process)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tailor.evaluation.judging import Item
+from tailor.evaluation.streamed_scoring import BERT_BATCH, StreamedScoring
+
+
+def row(n: int, answered: bool = True) -> dict:
+    return {"input_text": f"q{n}", "ground_truth": f"reference {n}",
+            "llm_response": f"answer {n}" if answered else None, "product_name": "p"}  # fmt: skip
+
+
+class Recorder:
+    """A judge and a BERTScore stand-in that say what they were asked, and when."""
+
+    def __init__(self) -> None:
+        self.judged: list[str] = []
+        self.bert_batches: list[list[str]] = []
+        self.seen = threading.Condition()
+
+    def judge(self, item: Item) -> float | None:
+        with self.seen:
+            self.judged.append(item.key)
+            self.seen.notify_all()
+        return len(item.candidate) / 100
+
+    def f1(self, candidates: list[str], references: list[str]) -> list[float]:
+        assert len(candidates) == len(references)
+        with self.seen:
+            self.bert_batches.append(list(candidates))
+            self.seen.notify_all()
+        return [int(c.split()[-1]) / 1000 for c in candidates]
+
+    def wait_for(self, check) -> None:
+        with self.seen:
+            assert self.seen.wait_for(check, timeout=10), (self.judged, self.bert_batches)
+
+
+def test_answers_are_judged_and_bertscored_while_the_rest_are_still_to_come():
+    recorder = Recorder()
+    scoring = StreamedScoring("rag", {"judge-a": (recorder.judge, 4)}, recorder.f1, overlap=True)
+    scoring.add(1, row(1))
+    scoring.add(0, row(0))
+    # judged before any later answer is in
+    recorder.wait_for(lambda: sorted(recorder.judged) == ["rag:0", "rag:1"])
+    for n in range(2, BERT_BATCH):
+        scoring.add(n, row(n))
+    # a full batch is BERTScored before the approach's last answer
+    recorder.wait_for(lambda: len(recorder.bert_batches) == 1)
+    assert len(recorder.bert_batches[0]) == BERT_BATCH
+    scoring.add(BERT_BATCH, row(BERT_BATCH, answered=False))  # asleep: no answer, no judgement
+    scoring.add(BERT_BATCH + 1, row(BERT_BATCH + 1))
+    judged, bert = scoring.scores()
+    positions = range(BERT_BATCH + 2)
+    assert list(judged["judge-a"]) == [f"rag:{p}" for p in positions if p != BERT_BATCH]
+    assert bert == [None if p == BERT_BATCH else p / 1000 for p in positions]
+    assert len(recorder.bert_batches) == 2  # the rest in one pass at the end
+
+
+def test_streamed_and_in_turn_scoring_give_the_same_scores():
+    rows = [row(n, answered=n % 5 != 3) for n in range(40)]
+    results = []
+    for overlap in (True, False):
+        recorder = Recorder()
+        scoring = StreamedScoring("hybrid", {"a": (recorder.judge, 3), "b": (recorder.judge, 1)},
+                                  recorder.f1, overlap=overlap)  # fmt: skip
+        for position in reversed(range(len(rows))):  # in any order, as a pool finishes them
+            scoring.add(position, rows[position])
+        results.append(scoring.scores())
+    assert results[0] == results[1]
+    judged, bert = results[0]
+    assert len(judged["a"]) == len(judged["b"]) == 32 and bert[3] is None and bert[4] == 0.004
+
+
+def test_in_process_judges_wait_for_the_last_answer():
+    recorder = Recorder()
+    scoring = StreamedScoring("base", {"smollm2": (recorder.judge, 1)}, recorder.f1, overlap=False)
+    for n in range(BERT_BATCH + 1):
+        scoring.add(n, row(n))
+    assert recorder.judged == [] and recorder.bert_batches == []  # the answering model's CPU
+    judged, bert = scoring.scores()
+    assert len(judged["smollm2"]) == BERT_BATCH + 1 and len(recorder.bert_batches) == 1
+
+
+def test_a_judges_error_fails_the_scoring():
+    def refused(item: Item) -> float | None:
+        raise PermissionError(f"AccessDenied judging {item.key}")
+
+    scoring = StreamedScoring("rag", {"judge-a": (refused, 2)}, None, overlap=True)
+    scoring.add(0, row(0))
+    with pytest.raises(PermissionError, match="rag:0"):
+        scoring.scores()
+
+
+def test_without_a_scorer_there_is_no_bertscore():
+    recorder = Recorder()
+    scoring = StreamedScoring("rag", {"judge-a": (recorder.judge, 2)}, None, overlap=True)
+    scoring.add(0, row(0))
+    judged, bert = scoring.scores()
+    assert bert is None and judged == {"judge-a": {"rag:0": 0.08}}
