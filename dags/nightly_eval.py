@@ -44,7 +44,8 @@ today's systems and every row records the Knowledge Base and model versions that
 8. **check_regression** fails, and notifies, when an approach's panel score falls below
    its trailing median by more than `regression_margin`.
 9. **flag_stale_fine_tune** emits the `tailor_fine_tune_stale` asset event (which finetune
-   follows) when fine_tuned's staleness gap is significant tonight; otherwise it is skipped.
+   follows), through the `tailor_fine_tune_stale_flag` alias, when fine_tuned's staleness gap
+   is significant tonight; otherwise it emits nothing and logs why.
 
 **Params**
 - `approaches` — which approaches to answer with.
@@ -70,7 +71,7 @@ from airflow.sdk import (
 
 from tailor.evaluation.approaches import Approach
 from tailor.evaluation.deadline import DEFAULT_DEADLINE, deadline_interval
-from tailor_airflow.assets import FINE_TUNE_STALE, KNOWLEDGE_BASE, MODEL
+from tailor_airflow.assets import FINE_TUNE_STALE, FINE_TUNE_STALE_FLAG, KNOWLEDGE_BASE, MODEL
 from tailor_airflow.batch_jobs import BatchJobsOperator
 from tailor_airflow.dag_defaults import DEFAULT_ARGS, EVAL_TASK_SLOTS, cron, tailor_timezone
 from tailor_airflow.notifiers import deadline_missed, regression_notifiers
@@ -188,12 +189,13 @@ def nightly_eval():
 
         check(approaches, evaluated_date(context))
 
-    @task(outlets=[FINE_TUNE_STALE])
+    @task(outlets=[FINE_TUNE_STALE_FLAG])
     def flag_stale_fine_tune(summarized: list[str], **context) -> None:
         from tailor_airflow.evaluation import evaluated_date
         from tailor_airflow.evaluation import flag_stale_fine_tune as flag
 
-        context["outlet_events"][FINE_TUNE_STALE].extra = flag(evaluated_date(context))
+        if gap := flag(evaluated_date(context)):
+            context["outlet_events"][FINE_TUNE_STALE_FLAG].add(FINE_TUNE_STALE, extra=gap)
 
     cases, judges, chosen = prepare_cases(), panel(), approaches()
     wake = WakeEndpointOperator(task_id="wake_endpoint")  # beside the cases: wake-ups take minutes

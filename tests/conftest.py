@@ -54,6 +54,18 @@ def airflow_db() -> None:
     )
 
 
+def asset_event_extras(asset_name: str) -> list[dict]:
+    """The extras of the asset's events in the metadata database (dag.test's), oldest first."""
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        return list(session.scalars(select(AssetEvent.extra).join(
+            AssetModel, AssetEvent.asset_id == AssetModel.id
+        ).where(AssetModel.name == asset_name).order_by(AssetEvent.id)))  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """One PostgreSQL cluster for every `airflow standalone` in the session (tests/postgres.py)."""

@@ -65,7 +65,6 @@ def test_a_large_night_answers_and_judges_through_bedrock_batch_jobs(
     dag = DagBag(dag_folder=str(REPO / "dags" / "nightly_eval.py")).get_dag("nightly_eval")
     run = dag.test(logical_date=NIGHT)
     states = {(ti.task_id, ti.map_index): ti.state for ti in run.get_task_instances()}
-    assert states.pop(("flag_stale_fine_tune", -1)) == "skipped"
     assert set(states.values()) == {"success"}, states
     assert not retried(run)
 
@@ -124,7 +123,6 @@ def test_a_night_below_the_threshold_stays_online(aws_mode, tailor_settings, mon
     run = dag.test(logical_date=NIGHT, run_conf={"sample_limit": 3})
     states = {(ti.task_id, ti.map_index): ti.state for ti in run.get_task_instances()}
     assert states.pop(("batch_jobs", -1)) == "skipped"  # nothing to map over
-    assert states.pop(("flag_stale_fine_tune", -1)) == "skipped"
     assert set(states.values()) == {"success"}, states
     assert not batch.jobs
 

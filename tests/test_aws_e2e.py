@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import pytest
 from aws_http import AwsError, install
 from aws_iam import ACCOUNT, IamEnforcer, admin_client, shipped_policy, with_models
-from conftest import REPO, SAMPLE_TEST_SET
+from conftest import REPO, SAMPLE_TEST_SET, asset_event_extras
 from moto_server import reset
 
 from tailor.local.models import minilm_dir
@@ -150,7 +150,6 @@ def test_nightly_eval_runs_end_to_end_in_aws_mode(aws_mode, monkeypatch):
     dag = DagBag(dag_folder=str(REPO / "dags" / "nightly_eval.py")).get_dag("nightly_eval")
     run = dag.test(logical_date=NIGHT, run_conf={"sample_limit": 3})
     states = {(ti.task_id, ti.map_index): ti.state for ti in run.get_task_instances()}
-    assert states.pop(("flag_stale_fine_tune", -1)) == "skipped"  # no fine-tuned model yet
     # an online night: every approach answered and scored in its answer task, nothing left
     # for batch_jobs to map over (skipped by the scheduler, no worker started)
     assert states.pop(("batch_jobs", -1)) == "skipped"
@@ -184,6 +183,30 @@ def test_nightly_eval_runs_end_to_end_in_aws_mode(aws_mode, monkeypatch):
     leases = s3.list_objects_v2(Bucket=BUCKET, Prefix="tailor/endpoint/leases/")
     assert leases["KeyCount"] == 0  # the wake lease was released by the teardown
     assert any("SageMaker.DescribeInferenceComponent" in u for u in urls)  # wake looked first
+
+
+def test_a_stale_night_emits_the_event_finetune_follows(aws_mode, monkeypatch):
+    """flag_stale_fine_tune is never skipped (a skipped task's state lands only once Airflow
+    has reaped its process, up to 5 s late: the night's last seconds); on a night whose
+    fine_tuned gap is significant it emits `tailor_fine_tune_stale` through its alias, with
+    the gap. (When the gap is significant: tests/test_staleness.py; no event on other nights:
+    tests/test_nightly_eval_dag.py.)"""
+    from airflow.dag_processing.dagbag import DagBag
+
+    import tailor_airflow.evaluation
+
+    http = install(monkeypatch, passthrough=True)
+    canned_bedrock_and_components(http)
+    gap = {"date": "2026-11-20", "model_version": "ft-1", "llm_evaluator_gap": 0.2,
+           "llm_evaluator_gap_ci_low": 0.1, "llm_evaluator_gap_ci_high": 0.3}  # fmt: skip
+    monkeypatch.setattr(tailor_airflow.evaluation, "flag_stale_fine_tune",
+                        lambda date: gap if date == gap["date"] else None)  # fmt: skip
+    before = asset_event_extras("tailor_fine_tune_stale")
+    dag = DagBag(dag_folder=str(REPO / "dags" / "nightly_eval.py")).get_dag("nightly_eval")
+    run = dag.test(logical_date=NIGHT, run_conf={"sample_limit": 1, "approaches": ["rag"]})
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states["flag_stale_fine_tune"] == "success"
+    assert asset_event_extras("tailor_fine_tune_stale") == [*before, gap]
 
 
 def async_clients_share_the_canned_http(monkeypatch) -> None:

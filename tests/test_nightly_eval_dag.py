@@ -10,7 +10,7 @@ import shutil
 from datetime import UTC, datetime
 
 import pytest
-from conftest import REPO, SAMPLE_CATALOG, SAMPLE_TEST_SET
+from conftest import REPO, SAMPLE_CATALOG, SAMPLE_TEST_SET, asset_event_extras
 from test_local_endpoint import free_port
 
 from tailor.evaluation.monthly_cost import monthly_cost
@@ -54,6 +54,10 @@ def synced(tmp_path, tailor_settings, airflow_db, dags, monkeypatch):
     server.stop()
 
 
+def stale_events() -> int:
+    return len(asset_event_extras("tailor_fine_tune_stale"))
+
+
 def run(dag, night: datetime = NIGHT, **conf) -> dict[str, str]:
     dag_run = dag.test(logical_date=night, run_conf=conf)
     states: dict[str, str] = {}
@@ -64,8 +68,9 @@ def run(dag, night: datetime = NIGHT, **conf) -> dict[str, str]:
 
 
 def test_all_approaches_answer_score_and_replace_their_date(dags, synced, caplog, capsys):
+    events = stale_events()
     states = run(dags["nightly_eval"], sample_limit=2)
-    assert states.pop("flag_stale_fine_tune") == "skipped"  # no fine-tuned model: no gap
+    assert stale_events() == events  # no fine-tuned model: no gap, no event
     assert states.pop("batch_jobs") == "skipped"  # an online night: answer left it nothing
     assert set(states.values()) == {"success"}, states
     night = synced / "evaluations" / "2026-11-20"
@@ -123,7 +128,6 @@ def test_all_approaches_answer_score_and_replace_their_date(dags, synced, caplog
         states = run(dags["nightly_eval"], sample_limit=2, rescore_only=True, judges=["smollm2"],
                      approaches=["rag", "base"])  # fmt: skip
     assert states.pop("check_regression") == "failed"
-    assert states.pop("flag_stale_fine_tune") == "skipped"
     assert states.pop("batch_jobs") == "skipped"
     assert "panel score regressed on 2026-11-20: rag" in capsys.readouterr().out
     assert set(states.values()) == {"success"}, states
@@ -162,8 +166,9 @@ def test_a_catalog_edited_after_the_fine_tune_is_measured_as_staleness(dags, syn
     conf = {"sample_limit": 4, "approaches": ["rag", "fine_tuned"], "judges": ["smollm2"],
             "rescore_only": False}
     before = datetime(2026, 11, 19, 1, tzinfo=UTC)
+    events = stale_events()
     states = run(dags["nightly_eval"], before, **conf)
-    assert states.pop("flag_stale_fine_tune") == "skipped"  # nothing changed: no gap
+    assert stale_events() == events  # nothing changed: no gap, no event
     assert states.pop("batch_jobs") == "skipped"
     assert set(states.values()) == {"success"}, states
     first = summary_of(synced / "evaluations" / "2026-11-19")
@@ -176,14 +181,13 @@ def test_a_catalog_edited_after_the_fine_tune_is_measured_as_staleness(dags, syn
     catalog.write_text(catalog.read_text().replace("tank holds 1.8 litres", "tank holds 2.4 litres"))
     assert {ti.state for ti in dags["kb_sync"].test().get_task_instances()} == {"success"}
     states = run(dags["nightly_eval"], **conf)
-    flagged = states.pop("flag_stale_fine_tune")
     assert states.pop("batch_jobs") == "skipped"
     assert set(states.values()) == {"success"}, states
     night = synced / "evaluations" / "2026-11-20"
     tonight = summary_of(night)
     # the stale event is emitted exactly when fine_tuned's gap is significant
     low = float(tonight["fine_tuned"]["llm_evaluator_gap_ci_low"])
-    assert flagged == ("success" if low > 0 else "skipped")
+    assert stale_events() == events + (low > 0)
     for approach in ("rag", "fine_tuned"):  # measured for every approach, forced for none
         s = tonight[approach]
         assert s["changed_products"] == "1" and s["changed_questions"] == "2"
@@ -232,6 +236,10 @@ def test_a_malformed_test_set_fails_prepare_cases_at_once_naming_the_place(dags,
     prepare = next(t for t in dag_run.get_task_instances() if t.task_id == "prepare_cases")
     assert prepare.state == "failed" and prepare.try_number == 1  # not retried
     assert "test_set.json:3: not valid JSON" in capsys.readouterr().out
+    # the endpoint woke beside the cases; the teardown put it back for the failed night
+    states = {t.task_id: t.state for t in dag_run.get_task_instances()}
+    assert states["wake_endpoint"] == states["restore_endpoint"] == "success"
+    assert LocalModelServer(synced / "endpoint", 0).state() is None
 
 
 def test_asleep_endpoint_marks_its_approaches_unavailable_and_the_rest_still_answer(tmp_path):

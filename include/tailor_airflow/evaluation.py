@@ -449,19 +449,17 @@ def check_regression(approaches: list[str], date: str) -> None:
         raise AirflowFailException(f"panel score regressed on {date}: {'; '.join(regressions)}")
 
 
-def flag_stale_fine_tune(date: str) -> dict[str, Any]:
+def flag_stale_fine_tune(date: str) -> dict[str, Any] | None:
     """Tonight's fine_tuned staleness gap when it is significant (the extra of the
-    `tailor_fine_tune_stale` event finetune follows); otherwise the task is skipped, and a
-    skipped task emits no event."""
-    from airflow.sdk.exceptions import AirflowSkipException
-
+    `tailor_fine_tune_stale` event finetune follows); None: no event tonight."""
     from tailor.evaluation.results import read_history, records
     from tailor.evaluation.staleness import significant_gap
 
     history = records(read_history(evaluations_root(load_settings()) / "history"))
     row = next((r for r in history if r["date"] == date and r["method"] == "fine_tuned"), None)
     if row is None or not significant_gap(row):
-        raise AirflowSkipException("fine_tuned: no significant staleness gap tonight")
+        log.info("fine_tuned: no significant staleness gap tonight; no event")
+        return None
     gap = {k: float(row[k]) for k in ("llm_evaluator_gap", "llm_evaluator_gap_ci_low",
                                        "llm_evaluator_gap_ci_high")}  # fmt: skip
     log.info("fine_tuned (%s) is stale tonight: %s", row["model_version"], gap)
