@@ -22,10 +22,10 @@ today's systems and every row records the Knowledge Base and model versions that
    (base model, no context). Latency (retrieval/generation), tokens and chunk ids are kept
    with every answer; on aws a task has a bounded pool of calls in flight with adaptive
    retries. An asleep endpoint marks its approaches unavailable; the rest score. The task
-   also scores its approach: on aws each answer goes to tonight's panel (from **panel**)
-   and to BERTScore F1 (in batches) as soon as it is in, so an approach is scored moments
-   after its last answer; locally the judges (models in the task's process) score after
-   the answers, side by side, then BERTScore.
+   also scores its approach: on aws each answer goes to tonight's panel (from **panel**) as
+   soon as it is in, and BERTScore F1 scores them all in one pass at the end (its model
+   loaded while answers are awaited); locally the judges (models in the task's process)
+   score after the answers, side by side, then BERTScore.
 4. **restore_endpoint** (teardown) releases the lease and restores the scheduled state.
 5. **batch_jobs** (per approach): on aws a night of at least `batch_threshold` questions
    (default 100) sends the Bedrock answers (rag, base; started by `answer`) and the

@@ -1,5 +1,5 @@
-"""An approach's answers are judged and BERTScored as they come in (remote judges), or after
-them in turn (judges that are models in the task's process)."""
+"""An approach's answers are judged as they come in (remote judges), or after them in turn
+(judges that are models in the task's process); BERTScore scores them in one pass at the end."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from tailor.evaluation.judging import Item
-from tailor.evaluation.streamed_scoring import BERT_BATCH, StreamedScoring
+from tailor.evaluation.streamed_scoring import StreamedScoring
 
 
 def row(n: int, answered: bool = True) -> dict:
@@ -42,25 +42,22 @@ class Recorder:
             assert self.seen.wait_for(check, timeout=10), (self.judged, self.bert_batches)
 
 
-def test_answers_are_judged_and_bertscored_while_the_rest_are_still_to_come():
-    recorder = Recorder()
-    scoring = StreamedScoring("rag", {"judge-a": (recorder.judge, 4)}, recorder.f1, overlap=True)
+def test_answers_are_judged_while_the_rest_are_still_to_come():
+    recorder, loaded = Recorder(), threading.Event()
+    scoring = StreamedScoring("rag", {"judge-a": (recorder.judge, 4)}, recorder.f1, overlap=True,
+                              load_scorer=loaded.set)  # fmt: skip
+    assert loaded.wait(10)  # BERTScore's model loads while the first answers are awaited
     scoring.add(1, row(1))
     scoring.add(0, row(0))
     # judged before any later answer is in
     recorder.wait_for(lambda: sorted(recorder.judged) == ["rag:0", "rag:1"])
-    for n in range(2, BERT_BATCH):
-        scoring.add(n, row(n))
-    # a full batch is BERTScored before the approach's last answer
-    recorder.wait_for(lambda: len(recorder.bert_batches) == 1)
-    assert len(recorder.bert_batches[0]) == BERT_BATCH
-    scoring.add(BERT_BATCH, row(BERT_BATCH, answered=False))  # asleep: no answer, no judgement
-    scoring.add(BERT_BATCH + 1, row(BERT_BATCH + 1))
+    scoring.add(2, row(2, answered=False))  # asleep: no answer, no judgement
+    scoring.add(3, row(3))
+    assert recorder.bert_batches == []  # CPU work: not beside the answering threads
     judged, bert = scoring.scores()
-    positions = range(BERT_BATCH + 2)
-    assert list(judged["judge-a"]) == [f"rag:{p}" for p in positions if p != BERT_BATCH]
-    assert bert == [None if p == BERT_BATCH else p / 1000 for p in positions]
-    assert len(recorder.bert_batches) == 2  # the rest in one pass at the end
+    assert list(judged["judge-a"]) == ["rag:0", "rag:1", "rag:3"]
+    assert bert == [0.0, 0.001, None, 0.003]
+    assert recorder.bert_batches == [["answer 0", "answer 1", "answer 3"]]  # one pass
 
 
 def test_streamed_and_in_turn_scoring_give_the_same_scores():
@@ -81,11 +78,11 @@ def test_streamed_and_in_turn_scoring_give_the_same_scores():
 def test_in_process_judges_wait_for_the_last_answer():
     recorder = Recorder()
     scoring = StreamedScoring("base", {"smollm2": (recorder.judge, 1)}, recorder.f1, overlap=False)
-    for n in range(BERT_BATCH + 1):
+    for n in range(5):
         scoring.add(n, row(n))
     assert recorder.judged == [] and recorder.bert_batches == []  # the answering model's CPU
     judged, bert = scoring.scores()
-    assert len(judged["smollm2"]) == BERT_BATCH + 1 and len(recorder.bert_batches) == 1
+    assert len(judged["smollm2"]) == 5 and len(recorder.bert_batches) == 1
 
 
 def test_a_judges_error_fails_the_scoring():

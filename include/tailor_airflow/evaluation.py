@@ -141,8 +141,8 @@ def answers_needed(approach: str, date: str, rescore_only: bool, attempt: str) -
 
 def answer_night(approach: str, cases: list[dict], judges: list[str], date: str,
                  rescore_only: bool, attempt: str, try_number: int) -> str | None:  # fmt: skip
-    """The `answer` task: answer every case with one approach, scoring the answers as they
-    come in (`night_scoring`). On a batch night (`batch_night`) the Bedrock answers go to a
+    """The `answer` task: answer every case with one approach and score the answers
+    (`night_scoring`). On a batch night (`batch_night`) the Bedrock answers go to a
     batch job started here, and the job, their scoring and every judging are `batch_jobs`' to
     wait for, after the endpoint's lease has ended: the approach is returned for it to map
     over. Other nights return nothing: `batch_jobs` has nothing to map over, and Airflow
@@ -213,9 +213,9 @@ def _answers_file(path) -> dict[str, Any]:
 
 def night_scoring(settings: Settings, approach: str, judges: list[str],
                   bertscore: bool = True) -> StreamedScoring:  # fmt: skip
-    """Tonight's scoring of one approach's answers: the panel's judgements and BERTScore,
-    as the answers come in on aws (remote judges wait on the network); after them, in turn,
-    on the local backend (its judges are models in this process)."""
+    """Tonight's scoring of one approach's answers: the panel judges each answer as it comes
+    in on aws (remote judges wait on the network), after them on the local backend (its
+    judges are models in this process); BERTScore scores them all at the end."""
     from tailor.scoring import BertScorer
 
     scorer = BertScorer.for_settings(settings) if bertscore else None
