@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -89,10 +90,32 @@ def test_a_judges_error_fails_the_scoring():
     def refused(item: Item) -> float | None:
         raise PermissionError(f"AccessDenied judging {item.key}")
 
-    scoring = StreamedScoring("rag", {"judge-a": (refused, 2)}, None, overlap=True)
-    scoring.add(0, row(0))
-    with pytest.raises(PermissionError, match="rag:0"):
-        scoring.scores()
+    with StreamedScoring("rag", {"judge-a": (refused, 2)}, None, overlap=True) as scoring:
+        scoring.add(0, row(0))
+        with pytest.raises(PermissionError, match="rag:0"):
+            scoring.scores()
+
+
+def test_leaving_early_drops_the_judgements_not_yet_made():
+    """The answering failed: the task fails without waiting for judgements still queued."""
+    started, release = threading.Event(), threading.Event()
+    judged = []
+
+    def slow(item: Item) -> float | None:
+        started.set()
+        release.wait(10)
+        judged.append(item.key)
+        return 0.5
+
+    with pytest.raises(ConnectionError):
+        with StreamedScoring("rag", {"judge-a": (slow, 1)}, None, overlap=True) as scoring:
+            for n in range(5):
+                scoring.add(n, row(n))
+            assert started.wait(10)
+            raise ConnectionError("the endpoint went away")
+    release.set()
+    time.sleep(0.2)
+    assert judged == ["rag:0"]  # the one in flight ends; the four queued are dropped
 
 
 def test_without_a_scorer_there_is_no_bertscore():

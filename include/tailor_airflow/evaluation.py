@@ -159,9 +159,9 @@ def answer_night(approach: str, cases: list[dict], judges: list[str], date: str,
         return approach  # scored when the job has answered
     judged_now = [] if batch else judges  # a batch night's judgements are batch jobs
     if needed:
-        scoring = night_scoring(settings, approach, judged_now)
-        answer_online(settings, approach, cases, date, attempt, scoring.add)
-        write_scores(evaluations_root(settings) / date, approach, *scoring.scores())
+        with night_scoring(settings, approach, judged_now) as scoring:
+            answer_online(settings, approach, cases, date, attempt, scoring.add)
+            write_scores(evaluations_root(settings) / date, approach, *scoring.scores())
     else:
         score_stored(approach, judged_now, date)
     return approach if batch else None
@@ -175,6 +175,7 @@ def answer_online(settings: Settings, approach: str, cases: list[dict], date: st
 
     snapshot = system_snapshot(settings)
     answerer, workers = answerer_for(settings)
+
     def handed_on(position: int, answer: Answer) -> None:
         on_answer(position, answer.to_dict())
 
@@ -228,10 +229,10 @@ def score_stored(approach: str, judges: list[str], date: str, bertscore: bool = 
     """The panel's judgements (and BERTScore) of an approach's stored answers."""
     settings = load_settings()
     night = evaluations_root(settings) / date
-    scoring = night_scoring(settings, approach, judges, bertscore)
-    for position, row in enumerate(stored_answers(night, approach)["answers"]):
-        scoring.add(position, row)
-    write_scores(night, approach, *scoring.scores())
+    with night_scoring(settings, approach, judges, bertscore) as scoring:
+        for position, row in enumerate(stored_answers(night, approach)["answers"]):
+            scoring.add(position, row)
+        write_scores(night, approach, *scoring.scores())
     return approach
 
 

@@ -24,7 +24,8 @@ F1 = Callable[[list[str], list[str]], list[float]]  # BERTScore F1 of candidates
 
 
 class StreamedScoring:
-    """``add`` each answer (a stored answer row) with its position, then ``scores()``."""
+    """``with StreamedScoring(...) as scoring:`` ``add`` each answer (a stored answer row)
+    with its position, then ``scores()``."""
 
     def __init__(self, approach: str, judges: dict[str, Judge], f1: F1 | None, overlap: bool,
                  load_scorer: Callable[[], object] | None = None) -> None:  # fmt: skip
@@ -50,17 +51,21 @@ class StreamedScoring:
         """Each judge's scores by item key, and BERTScore F1 per answer in position order
         (None: no answer; the whole list None without a scorer); a judge's error is raised."""
         rows = [self._rows[position] for position in sorted(self._rows)]
-        try:
-            if not self.overlap:
-                judged = self._judge_in_turn(rows)
-                return judged, self._bertscore(rows)
-            bert = self._scorer.submit(self._bertscore, rows)  # beside the judges' last calls
-            judged = {judge: {f"{self.approach}:{p}": futures[p].result() for p in sorted(futures)}
-                      for judge, futures in self._judged.items()}  # fmt: skip
-            return judged, bert.result()
-        finally:
-            for pool in [*self._pools.values(), self._scorer]:
-                pool.shutdown(wait=False, cancel_futures=True)
+        if not self.overlap:
+            judged = self._judge_in_turn(rows)
+            return judged, self._bertscore(rows)
+        bert = self._scorer.submit(self._bertscore, rows)  # beside the judges' last calls
+        judged = {judge: {f"{self.approach}:{p}": futures[p].result() for p in sorted(futures)}
+                  for judge, futures in self._judged.items()}  # fmt: skip
+        return judged, bert.result()
+
+    def __enter__(self) -> StreamedScoring:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Judgements not yet made are dropped (the answering failed: the task fails)."""
+        for pool in [*self._pools.values(), self._scorer]:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def _judge_in_turn(self, rows: list[dict]) -> dict[str, dict[str, float | None]]:
         items = answer_items(self.approach, rows)
