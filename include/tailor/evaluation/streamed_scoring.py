@@ -7,9 +7,9 @@ one pass once all are in (beside the judges' last calls), its model loaded on a 
 own while the first answers are awaited. Scoring batches of 16 as they came in fought the
 threads that keep the endpoint busy for two cores and the GIL: a 1,000-question night took
 1.73x its capacity bound that way (bench/eval_orchestration.py), 1.28x with one pass at the
-end, in two runs on the same machine. Judges that are
-models in this process compete with the answering model: with `overlap` off they score once
-every answer is in (side by side), then BERTScore (beside the judges, they lost scores).
+end, in two runs on the same machine. Judges that are models in this process compete with the
+answering model: with `overlap` off they score once every answer is in (side by side), then
+BERTScore (beside the judges, they lost scores).
 """
 
 from __future__ import annotations
