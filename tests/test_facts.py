@@ -93,3 +93,56 @@ def test_no_checkable_fact_or_no_answer_gives_no_score():
         [None, 0.86], {}, set(),
     )  # fmt: skip
     assert [(r["fact_recall"], r["fact_contradiction"]) for r in rows] == [(None, None), (0.0, 1.0)]
+
+
+# The reference's own answers are long, multi-section lists: their layout holds no fact.
+LIST_SHAPED = """Safety guidelines for the Osterby KM-40 Stand Mixer:
+
+1. Electrical safety:
+   - Always plug the mixer into a grounded outlet.
+   - Never immerse the motor base in water or any other liquid.
+2. Handling the bowl and tools:
+   a) Keep fingers, hair and utensils away from moving attachments.
+   b) Switch off and unplug the KM-40 before changing tools (see step 4).
+3. Cleaning:
+   i. Let the motor cool down before wiping it (section 5.2 of the manual).
+   ii. Wash the beaters by hand.
+Step 4 – Store the mixer with the head locked down.
+## 5 Care and maintenance
+Manual revision 2024-05-01, updated March 2023.
+"""
+
+
+def test_list_markers_steps_sections_headings_and_dates_are_not_facts():
+    assert kinds(LIST_SHAPED, "Osterby KM-40 Stand Mixer") == []
+    # the same content as prose has no fact either, so both are n/a, not a score of layout
+    prose = ("Plug the mixer into a grounded outlet, never immerse its base in water, keep "
+             "fingers away from the attachments and unplug it before changing tools.")
+    assert check_facts(LIST_SHAPED, prose, "Osterby KM-40 Stand Mixer").recall is None
+    assert check_facts(LIST_SHAPED, LIST_SHAPED, "Osterby KM-40 Stand Mixer").recall is None
+
+
+def test_facts_inside_a_list_are_still_facts_and_the_list_numbers_are_not():
+    reference = "1. Fill the tank to 1.8 litres.\n2. Descale every 3 months.\n3) Wait 30 seconds."
+    assert kinds(reference) == [("volume", 1.8), ("time", 3 * 2629800.0), ("time", 30.0)]
+    renumbered = "4. Fill the tank to 1.8 litres.\n7. Descale every 3 months.\n9) Wait 30 seconds."
+    check = check_facts(reference, renumbered)
+    assert (check.recall, check.contradicted) == (1.0, 0)
+    assert check_facts(reference, "Descale every 6 months.").contradicted == 1
+
+
+def test_a_code_of_the_products_name_is_no_fact_anywhere_but_a_quantity_in_it_is():
+    assert kinds("The R7 docks itself; the KM-40 bowl holds 4 litres.",
+                 "Halden Scout R7 Robot Vacuum") == [("code", "KM-40"), ("volume", 4.0)]  # fmt: skip
+    assert kinds("Use only a 20 V battery.", "Halden ForgeDrive 20V Cordless Drill") == [
+        ("voltage", 20.0)
+    ]
+
+
+def test_altering_facts_leaves_the_layout_alone_and_a_layout_only_answer_unaltered():
+    from tailor.evaluation.facts import alter_facts
+
+    assert alter_facts(LIST_SHAPED, "Osterby KM-40 Stand Mixer") is None
+    assert alter_facts("1. Fill the tank to 1.8 litres.\n2. Wait.") == (
+        "1. Fill the tank to 3.6 litres.\n2. Wait."
+    )

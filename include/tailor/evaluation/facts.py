@@ -8,7 +8,11 @@ Quantities are compared in base units, so "1.8 litres" = "1.8 l" = "1800 ml" and
 is 500 litres. A reference fact is *stated* when the answer has the same
 quantity (or code), and *contradicted* when it is not stated but the answer gives another
 value of the same kind ("2.4 litres" where the reference says 1.8). Numbers that belong to
-the product's name ("BrewPro 3", "DryZone 20") are not facts about it.
+the product's name ("BrewPro 3", "DryZone 20"; its codes, "R7", anywhere) are not facts about it,
+and neither are the numbers of the answer's layout (`layout_spans`): list markers ("1.", "b)"),
+step and section numbers ("Step 3", "see section 4.2"), numbers in headings and the dates of a
+document. The reference's long answers are multi-section lists: counted as facts, their
+enumerators made the fact score a score of layout.
 """
 
 from __future__ import annotations
@@ -110,20 +114,78 @@ def _singular(noun: str) -> str:
 
 def _name_spans(text: str, product_name: str) -> list[tuple[int, int]]:
     """Where `text` names the product by a name word and its number or code ("DryZone 20",
-    "Scout R7"): the spans of those numbers and codes, which are not facts about it."""
+    "Scout R7"), or by a code of its name alone ("the R7"): the spans of those numbers and
+    codes, which are not facts about it. A quantity in the name ("ForgeDrive 20V") is the
+    name only right after its name word: "a 20V battery" is a fact."""
     words = product_name.split()
     spans = []
     for before, token in zip(words, words[1:], strict=False):
         if any(c.isdigit() for c in token):
             pattern = rf"\b{re.escape(before)}\s+({re.escape(token)})\b"
             spans += [m.span(1) for m in re.finditer(pattern, text)]
+    for token in words:
+        if _CODE.fullmatch(token) and _is_code(token):
+            pattern = rf"(?<![\w\-]){re.escape(token)}(?![\w\-])"
+            spans += [m.span() for m in re.finditer(pattern, text, re.IGNORECASE)]
     return spans
 
 
-def _without_name(text: str, product_name: str) -> str:
-    for start, end in sorted(_name_spans(text, product_name), reverse=True):
-        text = text[:start] + text[end:]
-    return text
+_MONTH = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?")
+# the numbers of a text's layout, never facts (`layout_spans`)
+_ENUMERATOR = re.compile(  # at a line's start: "1.", "2)", "(3)", "b)", "iv.", "Step 3:", "4 – Fit"
+    r"^[ \t]*(?:[-*•+>#]+[ \t]*)*(?:(?:step|section|part|item|stage|phase|no\.?)[ \t]*)?"
+    r"\(?(?:\d+(?:\.\d+)*|[a-z]|[ivx]+)(?:[.):](?=\s|$)|[ \t]*[–—-][ \t]+(?=[A-Z]))",
+    re.IGNORECASE | re.MULTILINE,
+)
+_REFERENCE = re.compile(  # "step 3", "see section 4.2", "steps 2 to 4", "page 12", "(2)"
+    r"\b(?:steps?|sections?|chapters?|pages?|figures?|fig\.|tables?|items?|parts?|stages?|"
+    r"phases?|paragraphs?|points?)[ \t]+\d+(?:\.\d+)*(?:[ \t]*(?:,|and|or|to|-|–)[ \t]*"
+    r"\d+(?:\.\d+)*)*|\(\d{1,2}\)|(?<=\s)\d{1,2}\)(?=\s)",
+    re.IGNORECASE,
+)
+_DATE = re.compile(  # a document's dates and revisions: "2024-05-01", "1/5/2024", "May 2024"
+    rf"\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|"
+    rf"\b{_MONTH}[ \t]+(?:\d{{1,2}}(?:st|nd|rd|th)?,?[ \t]+)?(?:19|20)\d{{2}}\b|"
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?[ \t]+{_MONTH}[ \t]+(?:19|20)\d{{2}}\b|"
+    rf"(?:©|\(c\)|\b(?:rev(?:ision)?\.?|edition|issued|updated|published|copyright))"
+    rf"[ \t]*(?:\d{{4}}-\d{{2}}-\d{{2}}|\d+(?:\.\d+)*)",
+    re.IGNORECASE,
+)
+_HEADING_WORDS = 8  # a line ending in ":" with at most this many words is a heading
+
+
+def _heading_spans(text: str) -> list[tuple[int, int]]:
+    """Heading lines: markdown ("## 5 Care"), bold ("**Part 2**"), capitals, or a short line
+    that ends with a colon ("2. Handling:")."""
+    spans = []
+    for match in re.finditer(r"^.*$", text, re.MULTILINE):
+        line = match.group(0).strip()
+        letters = re.sub(r"[^A-Za-z]", "", line)
+        if line and (
+            line.startswith("#")
+            or (line.startswith("**") and line.endswith("**"))
+            or (line.endswith(":") and len(line.split()) <= _HEADING_WORDS)
+            or (len(letters) >= 4 and letters.isupper())
+        ):
+            spans.append(match.span())
+    return spans
+
+
+def layout_spans(text: str, product_name: str = "") -> list[tuple[int, int]]:
+    """The spans of `text` whose numbers are not facts: list markers, step and section
+    numbers, headings, a document's dates, and the product's own name."""
+    patterns = (_ENUMERATOR, _REFERENCE, _DATE)
+    spans = [m.span() for pattern in patterns for m in pattern.finditer(text)]
+    spans += _heading_spans(text)
+    return spans + (_name_spans(text, product_name) if product_name else [])
+
+
+def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with `spans` replaced by spaces: what is left keeps its offsets."""
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
 
 
 def _is_code(token: str) -> bool:
@@ -139,7 +201,7 @@ def _bare(match: re.Match) -> bool:
 
 def extract_facts(text: str, product_name: str = "") -> list[Fact]:
     """The checkable facts of `text`, each distinct fact once, in order of appearance."""
-    text = _without_name(text, product_name) if product_name else text
+    text = _blanked(text, layout_spans(text, product_name))
     facts: list[Fact] = []
     for match in _CODE.finditer(text):
         token = match.group(0).rstrip(".-")
@@ -227,11 +289,9 @@ def alter_facts(text: str, product_name: str = "") -> str | None:
     """`text` with every number and code changed (doubled, or the last digit moved on), the
     product's own name left alone: the fact-altered control a judge must score low. None when
     the text has nothing to alter."""
-    protected = _name_spans(text, product_name) if product_name else []
-    spans: list[tuple[int, int, str]] = [(start, end, text[start:end]) for start, end in protected]
-    for match in _CODE.finditer(text):
-        if any(start <= match.start() < end for start, end, _ in spans):
-            continue
+    blank = _blanked(text, layout_spans(text, product_name))
+    spans: list[tuple[int, int, str]] = []
+    for match in _CODE.finditer(blank):
         token = match.group(0)
         if not _is_code(token):
             continue
@@ -239,7 +299,7 @@ def alter_facts(text: str, product_name: str = "") -> str | None:
         last = digits[-1]
         changed = token[:last] + str((int(token[last]) + 1) % 10) + token[last + 1 :]
         spans.append((match.start(), match.end(), changed))
-    for match in _QUANTITY.finditer(text):
+    for match in _QUANTITY.finditer(blank):
         number = match["number"]
         is_word = number.lower() in _WORDS
         if is_word and not (match["noun"] and match["noun"].lower() not in _NOT_NOUNS):
