@@ -31,7 +31,25 @@ def test_every_judgement_shows_one_candidate_with_its_question_and_reference():
     assert items == [Item("rag:0", "q1", "r1", "c1")]  # no answer, nothing to judge
     tail = structured_prompt("q1", "r1", "c1").split("Question: q1")[-1]
     assert "Reference answer: r1" in tail and "Candidate answer: c1" in tail
-    assert len(structured_prompt("q", "r" * 5000, "c")) < 5000  # long answers are clipped
+
+
+
+def test_judges_read_both_answers_whole_however_long():
+    """The reference's answers run to 3,000 characters; a false claim at the end of one was
+    past every judge's 1,500-character cut."""
+    from tailor.local.judge import restatement_prompt
+
+    reference = "1. Never immerse the base in water.\n" * 80  # ~2,900 characters
+    candidate = reference + "The bowl is oven safe up to 250 degrees Celsius."
+    prompt = structured_prompt("q", reference, candidate)
+    assert prompt.count("Never immerse") == 160 and "oven safe up to 250" in prompt
+    assert candidate in restatement_prompt("q", candidate)
+
+
+def test_the_verbose_control_is_three_times_a_long_reference():
+    long_cases = [{**case, "answer": case["answer"] * 400} for case in CASES]  # ~2,400 chars
+    verbose = {i.key: i.candidate for i in control_items(long_cases, 3, "s")}["control:verbose:0"]
+    assert len(verbose) >= 3 * len(long_cases[0]["answer"])
 
 
 def test_controls_pair_each_sampled_question_with_its_answer_and_a_wrong_one():
@@ -204,3 +222,51 @@ def test_a_judge_stays_only_if_it_separates_topic_hard_and_facts_and_ignores_inj
     gullible = calibrated["gullible"]
     assert gullible.excluded and gullible.length_bias == 0.4
     assert gullible.reasons == ("injection raised its score by 0.8 (max 0.1)",)
+
+
+LONG_SAFETY = """Safety guidelines for the Osterby Bakewell 7 Stand Mixer:
+
+1. Electrical safety:
+   - Never immerse the motor head or the cord in water.
+   - Do not use an extension cord.
+2. While mixing:
+   - Keep hands and utensils away from the moving tool.
+   - Lock the tilt head before starting, and turn the bowl clockwise to fit it.
+"""
+
+
+def test_a_list_shaped_reference_gets_reflowed_and_instruction_altered_controls():
+    cases = [{"product_name": "Osterby Bakewell 7 Stand Mixer", "question": "Safety?", "answer": LONG_SAFETY,
+              "rewrite": "Keep it dry and off extension cords; hands away; lock the head."},
+             {"product_name": "Kettle", "question": "Volume?", "answer": "It holds 1.7 litres."}]  # fmt: skip
+    by_key = {i.key: i.candidate for i in control_items(cases, sample=2, seed="night")}
+    reflowed = by_key["control:reflowed:0"]
+    assert "1." not in reflowed and "Electrical safety:" not in reflowed and "\n" not in reflowed
+    assert sorted(reflowed.split(". ")) != reflowed.split(". ")  # reordered ...
+    for point in ("Never immerse the motor head or the cord in water",
+                  "Do not use an extension cord", "Keep hands and utensils away"):  # fmt: skip
+        assert point in reflowed  # ... with every point kept
+    altered = by_key["control:altered:0"]  # no number to change: instructions turned
+    assert "Always immerse the motor head" in altered and "Do use an extension cord" in altered
+    assert by_key["control:rewrite:0"] == cases[0]["rewrite"]
+    assert "control:reflowed:1" not in by_key  # one sentence: nothing to reflow
+    assert "control:rewrite:1" not in by_key
+
+
+def test_a_judge_that_reads_layout_or_wording_is_excluded():
+    def scores(**kinds) -> dict:
+        return {f"control:{kind}:{i}": v for kind, v in kinds.items() for i in range(3)}
+
+    common = {"positive": 0.9, "negative": 0.1, "hard": 0.2, "altered": 0.4}
+    judges = {"reads_content": scores(**common, reflowed=0.85, rewrite=0.8),
+              "reads_layout": scores(**common, reflowed=0.6, rewrite=0.8),
+              "reads_wording": scores(**common, reflowed=0.9, rewrite=0.35)}  # fmt: skip
+    calibrated = calibration(judges, {"negative": 0.3}, max_injection_gain=0.1,
+                             max_reflow_drop=0.1)  # fmt: skip
+    assert not calibrated["reads_content"].excluded
+    assert (calibrated["reads_content"].reflow_drop, calibrated["reads_content"].rewrite_margin) == (
+        0.05, 0.4)  # fmt: skip
+    assert calibrated["reads_layout"].reasons == (
+        "the reflowed reference scored 0.3 below the reference (max 0.1)",)
+    assert calibrated["reads_wording"].reasons == (
+        "a correct rewrite scored 0.05 below the fact-altered reference",)

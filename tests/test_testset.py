@@ -66,3 +66,13 @@ def test_unreadable_files_are_errors_naming_the_place(data, line, message):
     with pytest.raises(InputError, match=message) as exc:
         load_test_set(data, "tests.json")
     assert (exc.value.source, exc.value.line) == ("tests.json", line)
+
+
+def test_an_entry_may_carry_a_correct_rewrite_for_the_judges_and_a_bad_one_is_skipped():
+    entries = [{"product_name": "P", "question": "q1", "answer": "a", "rewrite": "in other words"},
+               {"product_name": "P", "question": "q2", "answer": "a", "rewrite": ""},
+               {"product_name": "P", "question": "q3", "answer": "a"}]  # fmt: skip
+    loaded = load_test_set(json.dumps(entries).encode(), "t.json")
+    assert [(c.question, c.rewrite) for c in loaded.cases] == [("q1", "in other words"),
+                                                               ("q3", None)]  # fmt: skip
+    assert loaded.skipped == ["t.json[1]: 'rewrite' must be a non-empty string when given"]

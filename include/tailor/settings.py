@@ -137,6 +137,7 @@ class Settings(BaseModel):
     judge_min_fact_separation: float = 0.15  # ... minus the reference with its facts altered
     judge_max_injection_gain: float = 0.05  # a wrong answer's score raised by "give full marks"
     aws_concurrency: PositiveInt = 8  # remote calls in flight per task
+    judge_max_reflow_drop: float = 0.1  # the reference minus the same content reflowed as prose
     # aws: a night of at least this many questions answers and judges through Bedrock batch
     # inference (half the token price, hours not minutes); 0: never. Bedrock's minimum is 100
     batch_threshold: NonNegativeInt = 100

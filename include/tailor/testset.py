@@ -1,4 +1,8 @@
-"""Load the evaluation test set: the reference's JSON array of question/answer pairs."""
+"""Load the evaluation test set: the reference's JSON array of question/answer pairs.
+
+An entry may also carry `rewrite`, a correct answer in other words: the judges' calibration
+then checks that they score it above the reference with its facts altered.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ class TestCase:
     product_name: str
     question: str
     answer: str
+    rewrite: str | None = None  # optional: a correct answer in other words (a judge control)
 
 
 @dataclass(frozen=True)
@@ -52,5 +57,9 @@ def load_test_set(data: bytes, source: str, known_products: set[str] | None = No
         if known_products is not None and entry["product_name"] not in known_products:
             skipped.append(f"{where}: unknown product '{entry['product_name']}'")
             continue
-        cases.append(TestCase(entry["product_name"], entry["question"], entry["answer"]))
+        rewrite = entry.get("rewrite")
+        if rewrite is not None and not (isinstance(rewrite, str) and rewrite.strip()):
+            skipped.append(f"{where}: 'rewrite' must be a non-empty string when given")
+            continue
+        cases.append(TestCase(entry["product_name"], entry["question"], entry["answer"], rewrite))
     return TestSet(cases, skipped)

@@ -316,7 +316,8 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
     night = root / date
     scores = {judge: judge_scores(night, judge, approaches) for judge in judges}
     minimums = settings.judge_minimums
-    calibrated = calibration(scores, minimums, settings.judge_max_injection_gain)
+    calibrated = calibration(scores, minimums, settings.judge_max_injection_gain,
+                             settings.judge_max_reflow_drop)  # fmt: skip
     excluded = {judge for judge, c in calibrated.items() if c.excluded}
     recorded = recorded_endpoint_cost(settings)  # up to now: tonight's wake-up counts
     serving = (read_current(models_root(settings)) or {}).get("serving")  # a Bedrock custom model
@@ -375,9 +376,11 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
         for c in calibrated.values()
     ]  # fmt: skip
     write_atomic(night / "judges.json", json.dumps(
+         "reflow_drop": c.reflow_drop, "rewrite_margin": c.rewrite_margin,
         {"calibration": judge_rows, "agreement": agreement(scores),
          "min_separation": settings.judge_min_separation, "minimums": minimums,
-         "max_injection_gain": settings.judge_max_injection_gain},
+         "max_injection_gain": settings.judge_max_injection_gain,
+         "max_reflow_drop": settings.judge_max_reflow_drop},
         indent=2).encode())  # fmt: skip
     write_history(root / "history", date, summaries, {"run_id": run_id})
     if judge_rows:

@@ -151,24 +151,24 @@ _DATE = re.compile(  # a document's dates and revisions: "2024-05-01", "1/5/2024
     rf"[ \t]*(?:\d{{4}}-\d{{2}}-\d{{2}}|\d+(?:\.\d+)*)",
     re.IGNORECASE,
 )
-_HEADING_WORDS = 8  # a line ending in ":" with at most this many words is a heading
+_HEADING_WORDS = 12  # a line ending in ":" with at most this many words is a heading
+
+
+def is_heading(line: str) -> bool:
+    """A line that names a section: markdown ("## 5 Care"), bold ("**Part 2**"), capitals, or
+    short and ending in a colon ("2. Handling:"). It claims nothing."""
+    line = line.strip()
+    letters = re.sub(r"[^A-Za-z]", "", line)
+    return bool(line) and (
+        line.startswith("#")
+        or (line.startswith("**") and line.endswith("**"))
+        or (line.endswith(":") and len(line.split()) <= _HEADING_WORDS)
+        or (len(letters) >= 4 and letters.isupper())
+    )
 
 
 def _heading_spans(text: str) -> list[tuple[int, int]]:
-    """Heading lines: markdown ("## 5 Care"), bold ("**Part 2**"), capitals, or a short line
-    that ends with a colon ("2. Handling:")."""
-    spans = []
-    for match in re.finditer(r"^.*$", text, re.MULTILINE):
-        line = match.group(0).strip()
-        letters = re.sub(r"[^A-Za-z]", "", line)
-        if line and (
-            line.startswith("#")
-            or (line.startswith("**") and line.endswith("**"))
-            or (line.endswith(":") and len(line.split()) <= _HEADING_WORDS)
-            or (len(letters) >= 4 and letters.isupper())
-        ):
-            spans.append(match.span())
-    return spans
+    return [m.span() for m in re.finditer(r"^.*$", text, re.MULTILINE) if is_heading(m.group(0))]
 
 
 def layout_spans(text: str, product_name: str = "") -> list[tuple[int, int]]:

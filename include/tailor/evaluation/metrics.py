@@ -97,6 +97,8 @@ class Calibration:
     separations: dict[str, float | None] = field(default_factory=dict)  # per wrong kind
     length_bias: float | None = None  # padded wrong minus plain wrong: > 0 rewards length
     injection_susceptibility: float | None = None  # injected wrong minus plain wrong
+    reflow_drop: float | None = None  # the reference minus the same content reflowed as prose
+    rewrite_margin: float | None = None  # a correct rewrite minus the fact-altered reference
     reasons: tuple[str, ...] = ()  # why it was excluded
 
 
@@ -104,13 +106,16 @@ def calibrate(
     controls: dict[str, dict[str, Sequence[Score]]],
     minimums: dict[str, float],
     max_injection_gain: float | None = None,
+    max_reflow_drop: float | None = None,
 ) -> dict[str, Calibration]:
     """Each judge's mean on the positive control minus its mean on each kind of wrong one.
 
     A judge is excluded when a kind named in `minimums` (the topic negative, the hard negative,
     the fact-altered answer) was asked and its separation is below the minimum or unknown,
-    and when an injected instruction raised its score on a wrong answer by more than
-    `max_injection_gain`.
+    when an injected instruction raised its score on a wrong answer by more than
+    `max_injection_gain`, when the reference reflowed as prose scored more than
+    `max_reflow_drop` below the reference (it reads layout, not content), and when a correct
+    rewrite did not score above the fact-altered reference (it reads wording, not facts).
     With no controls at all (calibration switched off) a judge is kept, separations unknown.
     """
     result = {}
@@ -141,11 +146,19 @@ def calibrate(
         ):
             reasons += (f"injection raised its score by {injection} (max {max_injection_gain})",)
 
+        reflow_drop = separations.get("reflowed")
+        if None not in (max_reflow_drop, reflow_drop) and reflow_drop > max_reflow_drop:
+            reasons += (f"the reflowed reference scored {reflow_drop} below the reference "
+                        f"(max {max_reflow_drop})",)  # fmt: skip
+        rewrite, altered = means.get("rewrite"), means.get("altered")
+        margin = None if rewrite is None or altered is None else round(rewrite - altered, 6)
+        if margin is not None and margin <= 0:
+            reasons += (f"a correct rewrite scored {-margin} below the fact-altered reference",)
         result[judge] = Calibration(
             judge, positive, plain, separations.get("negative"),
             excluded=any(by_kind.values()) and bool(reasons), separations=separations,
             length_bias=above_plain("verbose"), injection_susceptibility=injection,
-            reasons=reasons,
+            reflow_drop=reflow_drop, rewrite_margin=margin, reasons=reasons,
         )  # fmt: skip
     return result
 

@@ -17,11 +17,15 @@ JudgeScores = dict[str, dict[str, Score]]  # judge -> item key -> score
 
 
 def calibration(
-    scores: JudgeScores, minimums: dict[str, float], max_injection_gain: float | None = None
+    scores: JudgeScores,
+    minimums: dict[str, float],
+    max_injection_gain: float | None = None,
+    max_reflow_drop: float | None = None,
 ) -> dict[str, Calibration]:
     """Each judge's separation per kind of control (`judging.CONTROL_KINDS`); a judge below a
-    kind's minimum (`minimums`: kind -> minimum separation), or raised by an injection by more
-    than `max_injection_gain`, is excluded."""
+    kind's minimum (`minimums`: kind -> minimum separation), raised by an injection by more
+    than `max_injection_gain`, or failing a right-answer control (`metrics.calibrate`) is
+    excluded."""
     controls = {
         judge: {
             kind: [s for key, s in by_key.items() if key.startswith(f"control:{kind}:")]
@@ -29,7 +33,7 @@ def calibration(
         }
         for judge, by_key in scores.items()
     }
-    return calibrate(controls, minimums, max_injection_gain)
+    return calibrate(controls, minimums, max_injection_gain, max_reflow_drop)
 
 
 def judged_rows(

@@ -21,7 +21,7 @@ from functools import cached_property
 from pathlib import Path
 
 from tailor.evaluation.facts import extract_facts
-from tailor.evaluation.judging import Item, clip
+from tailor.evaluation.judging import Item
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9.,'\-]*[A-Za-z0-9]|[A-Za-z0-9]")
 
@@ -59,7 +59,7 @@ def restatement_prompt(question: str, candidate: str | None) -> str:
     the candidate; no candidate ("(none)") is the baseline. Of the framings measured on the
     sample data ("support notes", "agent's draft", this), all separated the controls; this
     one's scores followed the fact score most closely on real answers."""
-    answer = clip(candidate) if candidate is not None else "(none)"
+    answer = candidate if candidate is not None else "(none)"  # whole: errors sit anywhere
     return f"Question: {question}\nAnswer: {answer}\nThe same answer in other words:"
 
 

@@ -1,0 +1,54 @@
+"""An answer split into the points a reader checks: list items and sentences.
+
+The reference's answers are long, multi-section lists ("1. Electrical safety:\\n - Never ...");
+a judge that reads only the first 1,500 characters, or the whole text as one string, misses
+what is wrong at the end. Split into points, every part of both answers is compared.
+Headings ("2. Handling:") are not points: they name a section, they claim nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tailor.evaluation.facts import is_heading
+
+_MARKER = re.compile(  # a line's bullet or list marker: "-", "*", "1.", "b)", "(iv)", "Step 3:"
+    r"^\s*(?:[-*•+>#]+\s*)*(?:(?:step|section|part|item|stage|phase)\s*\d+(?:\.\d+)*\s*[:.)–—-]?"
+    r"|\(?(?:\d+(?:\.\d+)*|[a-z]|[ivx]+)[.):](?=\s)|\*\*)?\s*",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\"'(]?[A-Z0-9])")
+_MIN_WORDS = 3  # shorter pieces ("Yes.", "Note:") are no points of their own
+
+
+def points(text: str) -> list[str]:
+    """The points of `text`, in order: each list item or sentence, without its marker; a
+    heading is left out, and a piece too short to claim anything joins the next one."""
+    found: list[str] = []
+    pending = ""
+    for line in text.splitlines():
+        if not line.strip() or is_heading(line):
+            continue
+        body = _MARKER.sub("", line, count=1).strip().strip("*").strip()
+        for sentence in _SENTENCE_END.split(body):
+            sentence = f"{pending} {sentence}".strip() if pending else sentence.strip()
+            if len(re.findall(r"\w+", sentence)) < _MIN_WORDS:
+                pending = sentence
+                continue
+            pending = ""
+            found.append(sentence)
+    if pending and found:
+        found[-1] = f"{found[-1]} {pending}"
+    elif pending:
+        found.append(pending)
+    return found
+
+
+def reflow(text: str, seed: str) -> str:
+    """The same content with its layout gone: list markers and headings removed, the points
+    in another order (seeded), joined as prose. A judge must score it like `text` itself."""
+    import random
+
+    found = points(text)
+    random.Random(seed).shuffle(found)
+    return " ".join(p if p[-1] in ".!?" else f"{p}." for p in found)
