@@ -372,11 +372,11 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
          "separation": c.separation, "hard_separation": c.separations.get("hard"),
          "fact_separation": c.separations.get("altered"),
          "length_bias": c.length_bias, "injection_susceptibility": c.injection_susceptibility,
+         "reflow_drop": c.reflow_drop, "rewrite_margin": c.rewrite_margin,
          "excluded": c.excluded, "reason": "; ".join(c.reasons)}
         for c in calibrated.values()
     ]  # fmt: skip
     write_atomic(night / "judges.json", json.dumps(
-         "reflow_drop": c.reflow_drop, "rewrite_margin": c.rewrite_margin,
         {"calibration": judge_rows, "agreement": agreement(scores),
          "min_separation": settings.judge_min_separation, "minimums": minimums,
          "max_injection_gain": settings.judge_max_injection_gain,
