@@ -8,10 +8,16 @@ Tailor's own prefix.
 **preflight** checks, with the current Airflow connection and `tailor_settings`:
 the settings are complete; Tailor's bucket is listable and writable; the Knowledge Base is
 ACTIVE and its data source AVAILABLE and reading the catalog location; Bedrock model access
-for the RAG model and every judge (lifecycle, authorization, entitlement, region); the
-SageMaker execution role exists and trusts SageMaker; the service quotas for the training
-and endpoint instance types; the endpoint's state. The log shows one table of OK / FAIL with
-the fix for each failure, and the task fails on any FAIL.
+for the RAG model and every judge (lifecycle, authorization, entitlement, region); each of
+those ids as Converse will be called with it (a bare id served on demand here, a profile id
+that exists here, with the regions it routes to); the service role (SageMaker execution or
+Bedrock customization) exists under the ARN given, its path included, and trusts its
+service; the batch role likewise, and which models a large night batches (Service Quotas'
+per-model minimums); the catalog queue exists, is named `tailor-*` and lets the catalog
+bucket send; with SageMaker, the service quotas for the training and endpoint instance types
+(AWS's default where no value is applied) and the endpoint's state; with Bedrock
+customization, that the base model fine-tunes in the region. The log shows one table of
+OK / FAIL with the fix for each failure, and the task fails on any FAIL.
 """
 
 from __future__ import annotations

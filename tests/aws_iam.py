@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from botocore.exceptions import ClientError
 
@@ -46,11 +46,24 @@ def shipped_policy(name: str = "tailor-airflow-policy.json", **values: str) -> d
 
 
 def with_models(policy: dict, models: list[str], region: str = "us-east-1") -> dict:
-    """The policy after a user adds models to it, as the README says to when changing judges."""
-    arns = [f"arn:aws:bedrock:{region}::foundation-model/{m}" for m in models]
+    """The policy after a user adds models to it, as the README says to when changing judges:
+    a cross-region profile id with the profile and its model in every region (`*`), a bare
+    id with the model in this region; the preflight lookups of each beside."""
+    grants: dict[str, list[str]] = {}
+    for model in models:
+        name = model.split(".", 1)[1] if INFERENCE_PROFILE.match(model) else model
+        here = f"arn:aws:bedrock:{region}::foundation-model/{name}"
+        if INFERENCE_PROFILE.match(model):
+            profile = f"arn:aws:bedrock:{region}:{ACCOUNT}:inference-profile/{model}"
+            grants.setdefault("AnswerAndJudgeModels", []).extend(
+                [profile, f"arn:aws:bedrock:*::foundation-model/{name}"])
+            grants.setdefault("InferenceProfilePreflight", []).append(profile)
+        else:
+            grants.setdefault("AnswerAndJudgeModels", []).append(here)
+        grants.setdefault("JudgePreflight", []).append(here)
     for statement in policy["Statement"]:
-        if statement["Sid"] in ("AnswerAndJudgeModels", "JudgePreflight"):
-            statement["Resource"] = [*statement["Resource"], *arns]
+        if statement.get("Sid") in grants:
+            statement["Resource"] = [*_listed(statement["Resource"]), *grants[statement["Sid"]]]
     return policy
 
 
@@ -105,6 +118,32 @@ SAGEMAKER_RESOURCE = {  # parameter naming the resource -> its ARN type
 PASSED_ROLE = ("RoleArn", "ExecutionRoleArn")  # parameters that hand a role to SageMaker
 
 
+# calls authorized on more than one resource: (parameter path, ARN type), the first the one the
+# call acts on (Service Authorization Reference: CreateEndpoint on the endpoint and its config,
+# CreateInferenceComponent on the component, its endpoint and the model it serves)
+SAGEMAKER_RESOURCES = {
+    "CreateEndpoint": (("EndpointName", "endpoint"), ("EndpointConfigName", "endpoint-config")),
+    "UpdateEndpoint": (("EndpointName", "endpoint"),),
+    "CreateInferenceComponent": (("InferenceComponentName", "inference-component"),
+                                 ("EndpointName", "endpoint"), ("Specification.ModelName", "model")),
+}  # fmt: skip
+
+
+def _sagemaker_resources(operation: str, params: dict) -> list[tuple[str, str]]:
+    """(ARN type, name) of each resource IAM checks the call on; else the first one named."""
+    if operation not in SAGEMAKER_RESOURCES:
+        return next(([(kind, params[key])] for key, kind in SAGEMAKER_RESOURCE.items()
+                     if key in params), [])  # fmt: skip
+    named = []
+    for path, kind in SAGEMAKER_RESOURCES[operation]:
+        value: Any = params
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if value:  # a component given a container instead of a model has no model to check
+            named.append((kind, value))
+    return named
+
+
 def _sagemaker(operation: str) -> Mapper:
     """sagemaker:<Operation> on the named resource; tags and passed roles need their own."""
 
@@ -113,19 +152,11 @@ def _sagemaker(operation: str) -> Mapper:
             return [Authorization(f"sagemaker:{operation}", params["ResourceArn"])]
         if operation.startswith("List") or operation == "Search":
             return [Authorization(f"sagemaker:{operation}", "*")]
-        kind, name = next(
-            ((kind, params[key]) for key, kind in SAGEMAKER_RESOURCE.items() if key in params),
-            (None, None),
-        )
-        if operation in ("CreateEndpoint", "UpdateEndpoint"):
-            kind, name = "endpoint", params["EndpointName"]
-        assert kind, f"no resource for sagemaker:{operation} in {sorted(params)}"
-        resource = _arn("sagemaker", region, account, f"{kind}/{name.lower()}")
-        checks = [Authorization(f"sagemaker:{operation}", resource)]
-        if operation == "CreateEndpoint":
-            config = f"endpoint-config/{params['EndpointConfigName'].lower()}"
-            checks.append(Authorization("sagemaker:CreateEndpoint",
-                                        _arn("sagemaker", region, account, config)))  # fmt: skip
+        named = _sagemaker_resources(operation, params)
+        assert named, f"no resource for sagemaker:{operation} in {sorted(params)}"
+        arns = [_arn("sagemaker", region, account, f"{kind}/{n.lower()}") for kind, n in named]
+        checks = [Authorization(f"sagemaker:{operation}", arn) for arn in arns]
+        resource = arns[0]  # the one the call creates or acts on
         if operation.startswith("Create") and params.get("Tags"):
             checks.append(Authorization("sagemaker:AddTags", resource))
         for key in PASSED_ROLE:
@@ -143,25 +174,82 @@ def _bedrock_kb(action: str) -> Mapper:
     ]  # fmt: skip
 
 
-INFERENCE_PROFILE = re.compile(r"^(us|eu|apac|us-gov|global)\.")
+# A cross-region inference profile's id starts with its geography. Bedrock serves each request
+# in one region of that geography, and IAM authorizes the foundation model in the region that
+# serves it: a policy must allow the model in all of them. The emulation's destinations per
+# geography (a profile's own are in GetInferenceProfile's `models`; tests/bedrock_models.py
+# answers with these); a global profile's model is also authorized without a region.
+PROFILE_DESTINATIONS: dict[str, tuple[str, ...]] = {
+    "us": ("us-east-1", "us-east-2", "us-west-1", "us-west-2"),
+    "us-gov": ("us-gov-east-1", "us-gov-west-1"),
+    "eu": ("eu-central-1", "eu-north-1", "eu-west-1", "eu-west-3"),
+    "apac": ("ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-1", "ap-southeast-2"),
+    "jp": ("ap-northeast-1", "ap-northeast-3"),
+    "au": ("ap-southeast-2", "ap-southeast-4"),
+    "ca": ("ca-central-1", "ca-west-1"),
+    "global": ("",),
+}
+_GEOGRAPHIES = "|".join(sorted(PROFILE_DESTINATIONS, key=len, reverse=True))
+INFERENCE_PROFILE = re.compile(rf"^({_GEOGRAPHIES})\.")
+
+
+def profile_destinations(profile_id: str, region: str) -> tuple[str, ...]:
+    """The regions a system-defined profile sends requests to ("" for region-less)."""
+    geography = profile_id.split(".", 1)[0]
+    regions = PROFILE_DESTINATIONS[geography]
+    return (region, *regions) if geography == "global" else regions
 
 
 def _model_arns(model: str, region: str, account: str) -> list[str]:
-    """A model id as IAM sees it: an inference profile needs the profile and its model."""
+    """A model id as IAM sees it: an inference profile needs the profile and its model in
+    every region the profile routes to; a bare id, the model in the caller's region."""
+    profile = model.rsplit("/", 1)[1] if ":inference-profile/" in model else model
+    if INFERENCE_PROFILE.match(profile):
+        name = profile.split(".", 1)[1]
+        return [
+            model if model.startswith("arn:") else
+            _arn("bedrock", region, account, f"inference-profile/{model}"),
+            *(f"arn:aws:bedrock:{r}::foundation-model/{name}"
+              for r in profile_destinations(profile, region)),
+        ]  # fmt: skip
     if model.startswith("arn:"):
         return [model]
-    if INFERENCE_PROFILE.match(model):
-        return [
-            _arn("bedrock", region, account, f"inference-profile/{model}"),
-            f"arn:aws:bedrock:{region}::foundation-model/{model.split('.', 1)[1]}",
-        ]
     return [f"arn:aws:bedrock:{region}::foundation-model/{model}"]
+
+
+def model_access_denied(policy: dict, model: str, region: str = "us-east-1",
+                        action: str = "bedrock:InvokeModel") -> list[str]:  # fmt: skip
+    """The ARNs of `model` that `policy` does not let `action` reach. A batch job invokes its
+    model as the service role: Bedrock holds that role's policy to what the Airflow policy is
+    held to for Converse (a profile's model in every region it routes to)."""
+    return [arn for arn in _model_arns(model, region, ACCOUNT)
+            if not is_allowed(policy, Authorization(action, arn))]  # fmt: skip
+
+
+def role_refusal(policy: dict, model: str) -> str | None:
+    """Why a batch job on `model` fails as the service role with `policy`, or None: every
+    record runs on the job's model (tests/bedrock_batch.py asks this before a job runs)."""
+    denied = model_access_denied(policy, model)
+    return f"The role may not perform bedrock:InvokeModel on {', '.join(denied)}" if denied else None
 
 
 def _invoke(action: str, key: str = "modelId") -> Mapper:
     return lambda p, region, account: [
         Authorization(action, arn) for arn in _model_arns(p[key], region, account)
     ]
+
+
+def _lookup(action: str, key: str, kind: str) -> Mapper:
+    """A read of one model or profile, given by id or ARN: in the caller's region only (a
+    foundation model's ARN has no account)."""
+
+    def needed(params: dict, region: str, account: str) -> list[Authorization]:
+        given = params[key]
+        owner = "" if kind == "foundation-model" else account
+        return [Authorization(action, given if given.startswith("arn:") else
+                              f"arn:aws:bedrock:{region}:{owner}:{kind}/{given}")]  # fmt: skip
+
+    return needed
 
 
 def _queue(action: str):
@@ -232,11 +320,53 @@ def _endpoint_invoke(params: dict, region: str, account: str) -> list[Authorizat
                           _arn("sagemaker", region, account, f"endpoint/{endpoint}"))]  # fmt: skip
 
 
+AUTOSCALING_SERVICE = "sagemaker.application-autoscaling.amazonaws.com"
+AUTOSCALING_ROLE = ("role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
+                    "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint")  # fmt: skip
+# what Application Auto Scaling asks of the target service as the caller, per resource kind
+# (its SageMaker service-linked role's own policy, AWSApplicationAutoscalingSageMakerEndpointPolicy)
+SCALED_SAGEMAKER = {
+    "inference-component": ("sagemaker:DescribeInferenceComponent",
+                            "sagemaker:UpdateInferenceComponentRuntimeConfig"),
+    "endpoint": ("sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpointWeightsAndCapacities"),
+}  # fmt: skip
+VALIDATED_ALARMS = ("cloudwatch:DescribeAlarms", "cloudwatch:PutMetricAlarm",
+                    "cloudwatch:DeleteAlarms")  # fmt: skip
+
+
+def _scaling_validation(params: dict, region: str, account: str) -> list[Authorization]:
+    """Application Auto Scaling checks the caller's permissions on the target and CloudWatch
+    before it configures scaling ("Permissions validation for API calls on target
+    resources"): it calls the target service as the caller, and CloudWatch's PutMetricAlarm,
+    DescribeAlarms and DeleteAlarms naming no alarm, which only a grant on every alarm covers."""
+    assert params["ServiceNamespace"] == "sagemaker", f"not emulated: {params['ServiceNamespace']}"
+    kind, name = params["ResourceId"].split("/")[:2]
+    target = _arn("sagemaker", region, account, f"{kind}/{name.lower()}")
+    checks = [Authorization(action, target) for action in SCALED_SAGEMAKER[kind]]
+    if kind == "endpoint":  # its configuration, whose name the validation reads from the endpoint
+        checks.append(Authorization("sagemaker:DescribeEndpointConfig",
+                                    _arn("sagemaker", region, account, "endpoint-config/*")))  # fmt: skip
+    every_alarm = _arn("cloudwatch", region, account, "alarm:*")
+    return checks + [Authorization(action, every_alarm) for action in VALIDATED_ALARMS]
+
+
 def _scalable_target(action: str) -> Mapper:
-    # application-autoscaling authorizes against the target's ARN, whose id AWS assigns
-    return lambda p, region, account: [
-        Authorization(action, _arn("application-autoscaling", region, account,
-                                   f"scalable-target/{p.get('ResourceId', '*')}"))]  # fmt: skip
+    """The target's ARN (its id AWS assigns), then what configuring scaling is validated with;
+    registering creates the service-linked role the first time (assumed: it does not exist)."""
+
+    def mapper(params: dict, region: str, account: str) -> list[Authorization]:
+        checks = [Authorization(action, _arn("application-autoscaling", region, account,
+                                             f"scalable-target/{params.get('ResourceId', '*')}"))]  # fmt: skip
+        operation = action.split(":")[1]
+        if operation in ("RegisterScalableTarget", "PutScalingPolicy", "PutScheduledAction"):
+            checks += _scaling_validation(params, region, account)
+        if operation == "RegisterScalableTarget":
+            checks.append(Authorization("iam:CreateServiceLinkedRole",
+                                        f"arn:aws:iam::{account}:{AUTOSCALING_ROLE}",
+                                        (("iam:AWSServiceName", AUTOSCALING_SERVICE),)))  # fmt: skip
+        return checks
+
+    return mapper
 
 
 def _alarms(action: str) -> Mapper:
@@ -274,7 +404,10 @@ OPERATIONS: dict[tuple[str, str], Mapper] = {
     ("bedrock-agent-runtime", "Retrieve"): _bedrock_kb("bedrock:Retrieve"),
     ("bedrock-runtime", "Converse"): _invoke("bedrock:InvokeModel"),
     ("bedrock-runtime", "InvokeModel"): _invoke("bedrock:InvokeModel"),
-    ("bedrock", "GetFoundationModel"): _invoke("bedrock:GetFoundationModel", "modelIdentifier"),
+    ("bedrock", "GetFoundationModel"): _lookup("bedrock:GetFoundationModel", "modelIdentifier",
+                                               "foundation-model"),
+    ("bedrock", "GetInferenceProfile"): _lookup("bedrock:GetInferenceProfile",
+                                                "inferenceProfileIdentifier", "inference-profile"),
     ("bedrock", "GetFoundationModelAvailability"): _fixed("bedrock:GetFoundationModelAvailability"),
     ("bedrock", "CreateModelInvocationJob"): _batch_job_create,
     ("bedrock", "CreateModelCustomizationJob"): _customization_job_create,
@@ -322,10 +455,14 @@ OPERATIONS: dict[tuple[str, str], Mapper] = {
     ("iam", "SimulatePrincipalPolicy"): lambda p, region, account: [
         Authorization("iam:SimulatePrincipalPolicy", p["PolicySourceArn"])
     ],
-    ("iam", "GetRole"): lambda p, region, account: [
-        Authorization("iam:GetRole", f"arn:aws:iam::{account}:role/{p['RoleName']}")
+    ("iam", "GetRole"): lambda p, region, account: [  # on the role's ARN: its path included
+        Authorization("iam:GetRole",
+                      f"arn:aws:iam::{account}:role{p.get(ROLE_PATH, '/')}{p['RoleName']}")  # fmt: skip
     ],
     ("service-quotas", "ListServiceQuotas"): _fixed("servicequotas:ListServiceQuotas"),
+    ("service-quotas", "ListAWSDefaultServiceQuotas"): _fixed(
+        "servicequotas:ListAWSDefaultServiceQuotas"),
+    ("sqs", "GetQueueAttributes"): _queue("sqs:GetQueueAttributes"),
 }
 for _operation in (
     "CreateTrainingJob", "DescribeTrainingJob", "StopTrainingJob", "CreateModel", "DescribeModel",
@@ -342,6 +479,9 @@ for _operation in ("RegisterScalableTarget", "DeregisterScalableTarget", "PutSca
 for _operation in ("DescribeScalableTargets", "DescribeScalingPolicies"):  # no resource ARNs
     OPERATIONS[("application-autoscaling", _operation)] = _fixed(
         f"application-autoscaling:{_operation}")  # fmt: skip
+
+
+ROLE_PATH = "_RolePath"  # not a parameter: the path AWS knows from a role's name (IamEnforcer)
 
 
 def authorizations(service: str, operation: str, params: dict, region: str) -> list[Authorization]:
@@ -414,6 +554,17 @@ def admin_client(service: str, **kwargs: Any):
     return client
 
 
+def _role_path(client, name: str) -> str:
+    """The role's path ("/service-role/"), as IAM resolves the name before authorizing; "/"
+    for a role that does not exist (the call is authorized on that ARN, then refused) or
+    where no IAM answers (a test's canned replies: AssertionError)."""
+    try:
+        return admin_client("iam", endpoint_url=client.meta.endpoint_url).get_role(
+            RoleName=name)["Role"]["Path"]  # fmt: skip
+    except (ClientError, AssertionError):
+        return "/"
+
+
 @dataclass
 class IamEnforcer:
     """Checks each call against `policy`; `calls` and `denied` are what the run asked for."""
@@ -423,11 +574,15 @@ class IamEnforcer:
     tolerated: dict[str, str] = field(default_factory=dict)
     calls: list[tuple[str, str, list[Authorization]]] = field(default_factory=list)
     denied: list[str] = field(default_factory=list)
+    # the enforcer in force: a test grants what a user adds to the policy by hand through it
+    installed: ClassVar[IamEnforcer | None] = None
 
     def check(self, client, operation: str, params: dict) -> None:
         if getattr(client, ADMIN, False):  # the test's own setup and assertions
             return
         service = client.meta.service_model.service_name
+        if (service, operation) == ("iam", "GetRole"):
+            params = {**params, ROLE_PATH: _role_path(client, params["RoleName"])}
         try:
             needed = authorizations(service, operation, params, client.meta.region_name)
         except AssertionError as unmapped:  # recorded: a library may swallow the exception
@@ -465,6 +620,7 @@ class IamEnforcer:
 
         monkeypatch.setattr(BaseClient, "_make_api_call", checked)
         monkeypatch.setattr(AioBaseClient, "_make_api_call", checked_async)
+        monkeypatch.setattr(IamEnforcer, "installed", self)
         return self
 
     def assert_nothing_denied(self) -> None:

@@ -38,6 +38,11 @@ def validate_reply(service: str, operation: str, reply: dict) -> None:
                            "\n  ".join(problems))  # fmt: skip
 
 
+# Values AWS sends that botocore's enum lacks, by enum shape: GetFoundationModel lists
+# INFERENCE_PROFILE for a model served only through cross-region inference profiles (the
+# documented enum is ON_DEMAND | PROVISIONED)
+UNDOCUMENTED_VALUES = {"InferenceType": {"INFERENCE_PROFILE"}}
+
 # Java spells "any supplementary character" as a surrogate-pair range; Python needs the code points
 JAVA_SURROGATES = r"\uD800\uDC00-\uDBFF\uDFFF"
 
@@ -82,7 +87,7 @@ def _check(shape: Shape, value: Any, where: str, problems: list[str]) -> None:
         if not isinstance(value, str):
             problems.append(f"{where}: {value!r} is not a string")
             return
-        if shape.enum and value not in shape.enum:
+        if shape.enum and value not in {*shape.enum, *UNDOCUMENTED_VALUES.get(shape.name, ())}:
             problems.append(f"{where}: {value!r} is not one of {shape.enum}")
         _length(meta, len(value), where, problems)
         if "pattern" in meta and not _pattern(meta["pattern"]).fullmatch(value):

@@ -17,7 +17,7 @@ import pytest
 from aws_http import install
 from aws_iam import ACCOUNT, shipped_policy, with_models
 from aws_stubs import stubbed_hook, trigger_events
-from bedrock_batch import BedrockBatch
+from bedrock_batch import BatchQuota, BedrockBatch
 from botocore.stub import ANY
 from conftest import REPO, SAMPLE_TEST_SET
 from test_aws_e2e import (  # noqa: F401 (aws_mode: a fixture)
@@ -34,6 +34,7 @@ from test_aws_e2e import (  # noqa: F401 (aws_mode: a fixture)
 BATCH_ROLE = f"arn:aws:iam::{ACCOUNT}:role/tailor-bedrock-batch"
 JOB = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:model-invocation-job/"
 SITTING = JUDGES[:2]  # the third is LEGACY: left out by the preflight
+MODEL = "us.meta.llama3-1-8b-instruct-v1:0"  # rag_model_id
 
 
 def large_test_set(size: int) -> bytes:
@@ -169,12 +170,40 @@ def test_the_wait_gives_up_after_its_attempts_with_what_it_saw(monkeypatch):
     assert events == [{"status": "timeout", "jobs": {JOB + "a" * 12: "InProgress"}}]
 
 
-def test_a_failed_job_is_an_error_with_its_message_and_a_retry_starts_a_new_one(
-    tmp_path, tailor_settings, monkeypatch
-):
+def test_a_failed_job_is_an_error_with_its_message(tmp_path, tailor_settings, monkeypatch):
     from airflow.providers.amazon.aws.hooks.bedrock import BedrockHook
 
-    from tailor_airflow.batch_inference import job_replies, submit_job
+    from tailor_airflow.batch_inference import job_replies
+    from tailor_airflow.config import load_settings
+
+    tailor_settings(backend="aws", region_name="us-east-1", data_root=str(tmp_path),
+                    batch_role_arn=BATCH_ROLE)  # fmt: skip
+    name = "tailor-2026-11-20-rag-0123456789"
+    with stubbed_hook(monkeypatch, BedrockHook, "bedrock") as stub:
+        stub.add_response("get_model_invocation_job",
+                          described_job(name, "Failed", "The records could not be read"))  # fmt: skip
+        with pytest.raises(RuntimeError, match=f"batch job {name} ended Failed: The records"):
+            job_replies(load_settings(), JOB + "abc123def456", 100)
+
+
+def created(name: str) -> dict:
+    """CreateModelInvocationJob's request for the attempt `name`: its own client token."""
+    from tailor.client_tokens import creation_token
+
+    return {"jobName": name, "clientRequestToken": creation_token(name, "batch job"),
+            "roleArn": BATCH_ROLE, "modelId": MODEL, "modelInvocationType": "Converse",
+            "inputDataConfig": ANY, "outputDataConfig": ANY, "timeoutDurationInHours": 24}  # fmt: skip
+
+
+def test_a_retry_finds_its_job_by_the_stored_arn_and_a_failed_one_gets_a_new_name_and_token(
+    tmp_path, tailor_settings, monkeypatch
+):
+    """Bedrock answers a remembered client token with the first request's reply: a retry
+    after a job failed must not send that job's token again, and a retry while it runs must
+    find it by the ARN stored before creating anything."""
+    from airflow.providers.amazon.aws.hooks.bedrock import BedrockHook
+
+    from tailor_airflow.batch_inference import submit_job
     from tailor_airflow.config import load_settings, storage_path
 
     tailor_settings(backend="aws", region_name="us-east-1", data_root=str(tmp_path),
@@ -182,20 +211,22 @@ def test_a_failed_job_is_an_error_with_its_message_and_a_retry_starts_a_new_one(
     settings = load_settings()
     folder = storage_path(settings, (tmp_path / "batch").as_uri())
     name = "tailor-2026-11-20-rag-0123456789"
-    failed = described_job(name, "Failed", "The records could not be read")
+    first, second = JOB + "abc123def456", JOB + "fff123def456"
     with stubbed_hook(monkeypatch, BedrockHook, "bedrock") as stub:
-        stub.add_response("get_model_invocation_job", failed)
-        with pytest.raises(RuntimeError, match=f"batch job {name} ended Failed: The records"):
-            job_replies(settings, JOB + "abc123def456", 100)
-        # the retry: the same token gives the failed job back; a new name starts another
-        stub.add_response("create_model_invocation_job", {"jobArn": JOB + "abc123def456"})
-        stub.add_response("get_model_invocation_job", failed)
-        stub.add_response("create_model_invocation_job", {"jobArn": JOB + "fff123def456"}, {
-            "jobName": f"{name}-r2", "clientRequestToken": f"{name}-r2", "roleArn": BATCH_ROLE,
-            "modelId": ANY, "modelInvocationType": "Converse", "inputDataConfig": ANY,
-            "outputDataConfig": ANY, "timeoutDurationInHours": 24})  # fmt: skip
-        assert submit_job(settings, folder, name, "us.meta.llama3-1-8b-instruct-v1:0",
-                          b"{}\n", try_number=2) == JOB + "fff123def456"  # fmt: skip
+        stub.add_response("create_model_invocation_job", {"jobArn": first}, created(name))
+        assert submit_job(settings, folder, name, MODEL, b"{}\n", 100, 100) == first
+        # a retry while it runs: found by its stored ARN, nothing created
+        stub.add_response("get_model_invocation_job", described_job(name, "InProgress"),
+                          {"jobIdentifier": first})  # fmt: skip
+        assert submit_job(settings, folder, name, MODEL, b"{}\n", 100, 100) == first
+        # it failed: the next attempt, under a new name and a new token
+        stub.add_response("get_model_invocation_job", described_job(name, "Failed", "Bad"),
+                          {"jobIdentifier": first})  # fmt: skip
+        stub.add_response("create_model_invocation_job", {"jobArn": second}, created(f"{name}-r2"))
+        assert submit_job(settings, folder, name, MODEL, b"{}\n", 100, 100) == second
+    stored = json.loads((tmp_path / "batch" / "job.json").read_text())
+    assert stored == {"name": name, "attempts": [{"name": name, "arn": first},
+                                                 {"name": f"{name}-r2", "arn": second}]}  # fmt: skip
     assert (tmp_path / "batch" / "records.jsonl").read_bytes() == b"{}\n"
 
 
@@ -213,13 +244,176 @@ def test_a_retry_after_the_answer_job_failed_starts_it_again_on_the_same_records
     records = b'{"recordId": "R0000000000", "modelInput": {}}\n'
     (folder / "records.jsonl").write_bytes(records)
     name = "tailor-2026-11-20-rag-0123456789"
-    (folder / "pending.json").write_text(json.dumps(
-        {"attempt": "run#0", "name": name, "job": JOB + "abc123def456"}))  # fmt: skip
-    assert answer_job("rag", "2026-11-20", "run#1", try_number=1) is None  # a cleared run's
+    (folder / "pending.json").write_text(json.dumps({"attempt": "run#0", "name": name,
+        "job": JOB + "abc123def456", "prompts": ["q"] * 100}))  # fmt: skip
+    (folder / "job.json").write_text(json.dumps({"name": name, "attempts": [
+        {"name": name, "arn": JOB + "abc123def456"}]}))  # fmt: skip
+    assert answer_job("rag", "2026-11-20", "run#1") is None  # a cleared run's
     with stubbed_hook(monkeypatch, BedrockHook, "bedrock") as stub:
-        stub.add_response("create_model_invocation_job", {"jobArn": JOB + "abc123def456"})
-        stub.add_response("get_model_invocation_job", described_job(name, "Failed", "Bad"))
-        stub.add_response("create_model_invocation_job", {"jobArn": JOB + "fff123def456"})
-        assert answer_job("rag", "2026-11-20", "run#0", try_number=2) == JOB + "fff123def456"
+        stub.add_response("get_model_invocation_job", described_job(name, "Failed", "Bad"),
+                          {"jobIdentifier": JOB + "abc123def456"})  # fmt: skip
+        stub.add_response("create_model_invocation_job", {"jobArn": JOB + "fff123def456"},
+                          created(f"{name}-r2"))  # fmt: skip
+        assert answer_job("rag", "2026-11-20", "run#0") == JOB + "fff123def456"
     assert json.loads((folder / "pending.json").read_text())["job"] == JOB + "fff123def456"
     assert (folder / "records.jsonl").read_bytes() == records
+
+
+# ---- what AWS answers unexpectedly: under the strict emulation ---------------------------------
+def batch_service(s3, http, **options) -> BedrockBatch:
+    """The batch emulator on the night's canned Converse, the batch role under its shipped
+    policy (with the judge a user adds)."""
+    role = shipped_policy("bedrock-batch-role-policy.json", Region="us-east-1", Account=ACCOUNT,
+                          Bucket=BUCKET, Prefix="tailor")  # fmt: skip
+    return BedrockBatch(s3, with_models(role, [JUDGES[-1]]), http.responders["/converse"],
+                        **options).install(http)  # fmt: skip
+
+
+def test_a_finished_job_without_its_output_or_short_of_its_manifest_fails_loudly(
+    aws_mode, tailor_settings, monkeypatch  # noqa: F811
+):
+    """A Completed job whose output file is missing was read as "every record failed", and
+    the night asked every record again online: twice the bill, silently."""
+    from aws_stubs import trigger_events
+
+    from tailor.evaluation.batch import converse_records
+    from tailor_airflow.batch_inference import (
+        BatchOutputMissing,
+        job_replies,
+        jobs_trigger,
+        submit_job,
+    )
+    from tailor_airflow.config import load_settings, storage_path
+
+    s3 = aws_mode
+    tailor_settings(**AWS_SETTINGS, batch_role_arn=BATCH_ROLE, batch_poll_seconds=1)
+    settings = load_settings()
+    http = install(monkeypatch, passthrough=True)
+    canned_bedrock_and_components(http)
+    batch_service(s3, http, lose_output={"-lost-"})
+    records = converse_records([f"Question {i}?" for i in range(100)], {"maxTokens": 64})
+    night = f"s3://{BUCKET}/tailor/evaluations/2026-11-20/batch"
+    jobs = {part: submit_job(settings, storage_path(settings, f"{night}/{part}"),
+                             f"tailor-2026-11-20-{part}-0123456789", MODEL, records, 100, 100)
+            for part in ("lost", "cut")}  # fmt: skip
+    (event,) = trigger_events(jobs_trigger(settings, list(jobs.values())))
+    assert set(event["jobs"].values()) == {"Completed"}
+
+    lost = jobs["lost"].rsplit("/", 1)[1]
+    with pytest.raises(BatchOutputMissing, match=rf"ended Completed but its output "
+                       rf"s3://.*/lost/output/{lost}/records.jsonl.out is missing \(manifest "
+                       r"s3://.*manifest.json.out: \{'totalRecordCount': 100"):  # fmt: skip
+        job_replies(settings, jobs["lost"], 100)
+
+    cut = jobs["cut"].rsplit("/", 1)[1]
+    key = f"tailor/evaluations/2026-11-20/batch/cut/output/{cut}/records.jsonl.out"
+    lines = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().splitlines(keepends=True)
+    s3.put_object(Bucket=BUCKET, Key=key, Body=b"".join(lines[:-1]))  # a truncated output
+    with pytest.raises(BatchOutputMissing, match="its manifest counts 100 answered records, "
+                       "its output holds 99"):  # fmt: skip
+        job_replies(settings, jobs["cut"], 100)
+    assert not [url for url, _ in http.requests if "/converse" in url]  # nothing asked online
+
+
+def test_a_model_bedrock_will_not_batch_and_a_judge_above_its_minimum_go_online(
+    aws_mode, tailor_settings, monkeypatch, caplog  # noqa: F811
+):
+    """CreateModelInvocationJob refuses rag_model_id (ValidationException): rag and base
+    answer online with one warning naming the model, and are still judged in batch. Nova
+    Pro's minimum records per job is 1,000 (read from Service Quotas' AWS defaults: no applied
+    value is known): with 100 answers it judges online; Gemma's 100 is met: batch."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tailor_airflow.judges import file_name
+
+    s3 = aws_mode
+    s3.put_object(Bucket=BUCKET, Key="tailor/test_set.json", Body=large_test_set(100))
+    tailor_settings(**AWS_SETTINGS, inference_component_name=COMPONENT,
+                    batch_role_arn=BATCH_ROLE, batch_poll_seconds=1)  # fmt: skip
+    http = install(monkeypatch, passthrough=True)
+    canned_bedrock_and_components(http)
+    refused = f"The model {MODEL} does not support batch inference with an inference profile"
+    batch = batch_service(s3, http, refuse_models={MODEL: refused}, quotas={
+        SITTING[0]: BatchQuota("Nova Pro V1", 1000, applied=False),
+        SITTING[1]: BatchQuota("Gemma 3 27B IT", 100)})  # fmt: skip
+    dag = DagBag(dag_folder=str(REPO / "dags" / "nightly_eval.py")).get_dag("nightly_eval")
+    with caplog.at_level("WARNING"):
+        run = dag.test(logical_date=NIGHT)
+    states = {(ti.task_id, ti.map_index): ti.state for ti in run.get_task_instances()}
+    assert set(states.values()) == {"success"}, states
+    assert not retried(run)
+
+    night = "tailor/evaluations/2026-11-20"
+
+    def stored(key: str):
+        return json.loads(s3.get_object(Bucket=BUCKET, Key=f"{night}/{key}")["Body"].read())
+
+    warned = [r.getMessage() for r in caplog.records if "refused a batch job" in r.getMessage()]
+    assert len(warned) == 1 and MODEL in warned[0] and refused in warned[0]
+    for approach in ("rag", "base", "fine_tuned", "hybrid"):
+        answers = stored(f"answers/{approach}.json")
+        assert answers["path"] == "online" and len(answers["answers"]) == 100
+        assert stored(f"scores/judges/{file_name(SITTING[0])}/{approach}.json")["path"] == "online"
+        judged = stored(f"scores/judges/{file_name(SITTING[1])}/{approach}.json")
+        assert judged["path"] == "batch" and None not in judged["scores"].values()
+    assert sorted(j.request["modelId"] for j in batch.jobs.values()) == [SITTING[1]] * 4
+
+
+def test_a_batch_night_keeps_rag_and_base_when_the_fine_tuned_throughput_is_gone(
+    aws_mode, tailor_settings, monkeypatch, moto_server  # noqa: F811
+):
+    """A Llama custom model on provisioned throughput is on record; the night wakes it, the
+    endpoint's approaches answer, and it is deleted (off-hours) before the batch jobs end.
+    rag's and base's batch answers must not need it: today they failed resolving it."""
+    from airflow.dag_processing.dagbag import DagBag
+    from bedrock_custom_models import BedrockCustomModelService
+
+    from tailor.finetune.registry import promote
+    from tailor_airflow.config import load_settings, models_root
+
+    s3 = aws_mode
+    s3.put_object(Bucket=BUCKET, Key="tailor/test_set.json", Body=large_test_set(100))
+    monkeypatch.setenv("TAILOR_ENDPOINT_UP_CRON", "never")  # down at night but for leases
+    monkeypatch.setenv("TAILOR_ENDPOINT_DOWN_CRON", "0 0 * * *")
+    tailor_settings(**AWS_SETTINGS, finetune_service="bedrock",
+                    customization_base_model="meta.llama3-1-8b-instruct-v1:0:128k",
+                    customization_role_arn=f"arn:aws:iam::{ACCOUNT}:role/tailor-bedrock-customization",
+                    batch_role_arn=BATCH_ROLE, batch_poll_seconds=1)  # fmt: skip
+    http = install(monkeypatch, passthrough=True)
+    canned_bedrock_and_components(http)
+    service = BedrockCustomModelService(moto_server, http.responders["/converse"]).install(http)
+    name = "tailor-ft-202612060300-abcdef12"
+    model = (f"arn:aws:bedrock:us-east-1:{ACCOUNT}:custom-model/"
+             "meta.llama3-1-8b-instruct-v1:0:128k/abcdef123456")  # fmt: skip
+    promote(models_root(load_settings()), {
+        "version": "ft-202612060300-abcdef12", "candidate": "ft-202612060300-abcdef12",
+        "serving": "provisioned", "serving_name": name, "custom_model_arn": model,
+        "serving_arn": f"arn:aws:bedrock:us-east-1:{ACCOUNT}:provisioned-model/0ld0ld0ld0ld"})  # fmt: skip
+
+    def evening(job) -> None:  # endpoint_schedule deletes the throughput while the jobs run
+        if name in service.serving:
+            service.remove(name)
+
+    batch = batch_service(s3, http, before_run=evening)
+    dag = DagBag(dag_folder=str(REPO / "dags" / "nightly_eval.py")).get_dag("nightly_eval")
+    run = dag.test(logical_date=NIGHT)
+    states = {(ti.task_id, ti.map_index): ti.state for ti in run.get_task_instances()}
+    assert set(states.values()) == {"success"}, states
+    assert not retried(run)
+
+    night = "tailor/evaluations/2026-11-20"
+
+    def stored(key: str):
+        return json.loads(s3.get_object(Bucket=BUCKET, Key=f"{night}/{key}")["Body"].read())
+
+    assert name not in service.serving and service.created == 1  # woken once, then deleted
+    for approach in ("rag", "base"):
+        answers = stored(f"answers/{approach}.json")
+        assert answers["path"] == "batch"
+        assert all(a["llm_response"] == "It holds 1.8 litres." for a in answers["answers"])
+    for approach in ("fine_tuned", "hybrid"):  # answered while the throughput served
+        answers = stored(f"answers/{approach}.json")["answers"]
+        assert all(a["llm_response"] and not a.get("unavailable") for a in answers)
+    assert len(batch.jobs) == 2 + 4 * len(SITTING)
+    summary = s3.get_object(Bucket=BUCKET, Key=f"{night}/summary_results.csv")["Body"].read()
+    assert summary.decode().count("\n") == 5  # the header and the four approaches

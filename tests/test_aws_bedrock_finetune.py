@@ -6,6 +6,7 @@ and created again by endpoint_schedule. Every call held to the shipped IAM polic
 from __future__ import annotations
 
 import json
+import time
 from urllib.parse import quote
 
 import pytest
@@ -73,7 +74,8 @@ def test_a_nova_sweep_trains_in_bedrock_serves_on_demand_and_answers_the_night(
     names = [f"tailor-{version}-{n}" for n in (1, 2)]
     client = admin_client("bedrock", endpoint_url=moto_server)
     jobs = {j["jobName"]: client.get_model_customization_job(jobIdentifier=j["jobName"])
-            for j in client.list_model_customization_jobs()["modelCustomizationJobSummaries"]}  # fmt: skip
+            for j in client.list_model_customization_jobs(maxResults=100)[
+                "modelCustomizationJobSummaries"]}  # fmt: skip
     assert sorted(jobs) == names
     first = jobs[names[0]]
     assert first["roleArn"] == ROLE and first["baseModelArn"].endswith("amazon.nova-micro-v1:0:128k")
@@ -99,6 +101,13 @@ def test_a_nova_sweep_trains_in_bedrock_serves_on_demand_and_answers_the_night(
     assert lineage["cleaned_up"] == [f"{version}-2"]
     assert lineage["training_metrics"]["serving"] == "on_demand"
     assert [c["hyperparameters"]["learning_rate"] for c in lineage["candidates"]] == [1e-5, 5e-5]
+    assert [[(a["name"], a["status"]) for a in c["attempts"]] for c in lineage["candidates"]] == [
+        [(names[0], "Completed")], [(names[1], "Completed")]]  # fmt: skip
+    from tailor.finetune.custom_models import recorded
+    from tailor_airflow.config import models_root
+
+    kept = sorted(m["name"] for m in recorded(models_root(load_settings())))
+    assert kept == names  # each billed monthly for storage: retention counts them
 
     # nothing to keep warm: the night's wake-up and endpoint_schedule skip an on-demand model
     endpoint = endpoint_for(load_settings())
@@ -111,12 +120,22 @@ def test_a_nova_sweep_trains_in_bedrock_serves_on_demand_and_answers_the_night(
     assert any(quote(current["serving_arn"], safe="") in url for url, _ in http.requests)
 
 
-def test_a_failed_customization_job_fails_the_candidate_with_its_message(
-    aws_mode, bedrock, tailor_settings  # noqa: F811
+def waited_for(deferred) -> str:
+    """The job a deferred task waits for, as the provider's trigger serializes it."""
+    return deferred.value.trigger.serialize()[1]["job_name"]
+
+
+def test_a_failed_customization_job_is_retried_as_a_new_attempt_and_both_are_recorded(
+    aws_mode, bedrock, tailor_settings, moto_server  # noqa: F811
 ):
+    """A Failed job cannot run again and its name and token are taken: a retry that
+    re-attached to it failed at once, every time. The retry starts a new attempt under a new
+    name and token; a retry while that attempt runs or after it completed re-attaches."""
+    from airflow.sdk.exceptions import TaskDeferred
+
+    from tailor.client_tokens import TOKEN
     from tailor.finetune.sweep import plan_candidates
-    from tailor_airflow.bedrock_customization import BedrockCustomModels
-    from tailor_airflow.config import load_settings
+    from tailor_airflow.bedrock_customization import CustomModelDeploymentTrigger
     from tailor_airflow.training import TrainModelOperator
 
     _, service = bedrock
@@ -126,13 +145,40 @@ def test_a_failed_customization_job_fails_the_candidate_with_its_message(
     folder = f"s3://{BUCKET}/tailor/models/{candidate['version']}"
     training = {"version": candidate["version"], "folder": folder,
                 "customization_train_uri": f"{folder}/bedrock/train.jsonl"}  # fmt: skip
-    name = f"tailor-{candidate['name']}"
-    BedrockCustomModels(load_settings()).submit(name, training, candidate["hyperparameters"])
-    service.fail_jobs[name] = "Training data has 3 records; at least 8 are required."
-    operator = TrainModelOperator(task_id="train", training=training, candidate=candidate)
-    with pytest.raises(RuntimeError, match=f"{name} ended Failed: Training data has 3 records"):
-        operator.customized({}, {"status": "error", "message": "Bedrock model customization failed."})
+    first, second = f"tailor-{candidate['name']}", f"tailor-{candidate['name']}-a2"
+    service.fail_jobs[first] = "Training data has 3 records; at least 8 are required."
+
+    def attempt() -> TrainModelOperator:  # each Airflow try is a fresh operator
+        return TrainModelOperator(task_id="train", training=training, candidate=candidate)
+
+    with pytest.raises(TaskDeferred) as deferred:
+        attempt().execute({})
+    assert waited_for(deferred) == first
+    with pytest.raises(RuntimeError, match=f"{first} ended Failed: Training data has 3 records"):
+        attempt().customized({}, {"status": "error", "message": "Bedrock model customization failed."})
     assert not service.serving  # nothing is served for a failed job
+
+    with pytest.raises(TaskDeferred) as deferred:  # the retry: a new attempt
+        attempt().execute({})
+    assert waited_for(deferred) == second
+    retry = attempt()
+    with pytest.raises(TaskDeferred) as deferred:  # a retry after it completed: served
+        retry.execute({})
+    assert isinstance(deferred.value.trigger, CustomModelDeploymentTrigger)
+    trained = retry.custom_model_served({}, {"status": "success"})
+
+    assert [(a["name"], a["status"]) for a in trained["attempts"]] == [
+        (first, "Failed"), (second, "Completed")]  # fmt: skip
+    assert trained["attempts"][0]["message"].startswith("Training data has 3 records")
+    assert trained["customization_job"] == second and trained["serving_name"] == first
+    client = admin_client("bedrock", endpoint_url=moto_server)
+    jobs = [client.get_model_customization_job(jobIdentifier=j["jobName"]) for j in
+            client.list_model_customization_jobs(maxResults=100)["modelCustomizationJobSummaries"]]
+    assert sorted(j["jobName"] for j in jobs) == [first, second]  # two attempts, no duplicate
+    tokens = {j["clientRequestToken"] for j in jobs}
+    assert len(tokens) == 2 and all(TOKEN.fullmatch(t) for t in tokens)
+    assert trained["custom_model_arn"] == next(j["outputModelArn"] for j in jobs
+                                               if j["jobName"] == second)  # fmt: skip
 
 
 def test_provisioned_throughput_is_deleted_off_hours_and_created_again_for_the_night(
@@ -143,13 +189,15 @@ def test_provisioned_throughput_is_deleted_off_hours_and_created_again_for_the_n
     answers through the new throughput's ARN."""
     from airflow.dag_processing.dagbag import DagBag
 
+    from tailor.client_tokens import TOKEN
     from tailor.finetune.registry import promote
     from tailor_airflow.answerers import answerer_for
     from tailor_airflow.bedrock_customization import BedrockCustomModels
     from tailor_airflow.config import load_settings, models_root
 
     http, service = bedrock
-    bedrock_settings(tailor_settings, customization_base_model="meta.llama3-1-8b-instruct-v1:0:128k")
+    bedrock_settings(tailor_settings, customization_base_model="meta.llama3-1-8b-instruct-v1:0:128k",
+                     endpoint_timeout_minutes=1)  # a wake-up that creates nothing fails soon
     settings = load_settings()
     name = "tailor-ft-202612060300-abcdef12"
     model = (f"arn:aws:bedrock:us-east-1:{ACCOUNT}:custom-model/"
@@ -172,6 +220,10 @@ def test_provisioned_throughput_is_deleted_off_hours_and_created_again_for_the_n
     deletes = [u for u, _ in http.requests if u.startswith("DELETE ") and name in u]
     creates = [b for u, b in http.requests if u.startswith("POST ") and "provisioned-model" in u]
     assert len(deletes) == 1 and [c["modelUnits"] for c in creates] == [1, 1]
+    # each creation its own token: Bedrock may still remember yesterday's (the emulation does,
+    # for 36 hours after the throughput is gone) and would answer with yesterday's ARN
+    tokens = [c["clientRequestToken"] for c in creates]
+    assert len(set(tokens)) == 2 and all(TOKEN.fullmatch(t) for t in tokens)
     assert all("commitmentDuration" not in c for c in creates)  # no commitment: deletable
     events = aws_mode.list_objects_v2(Bucket=BUCKET, Prefix="tailor/endpoint/events/")
     assert events["KeyCount"] == 2  # both changes recorded, as for an endpoint
@@ -205,3 +257,72 @@ def test_a_rejected_candidates_custom_model_goes_only_when_the_setting_says_so(
         assert clean_up_candidates([candidate]) == ([] if keep else [candidate["name"]])
         kept = [m["modelName"] for m in client.list_custom_models()["modelSummaries"]]
         assert (name in kept) is keep  # kept for audit by default; deleted when asked
+
+
+def test_the_emulation_remembers_a_token_for_36_hours_after_what_it_made_is_gone(
+    aws_mode, bedrock, moto_server  # noqa: F811
+):
+    """How the emulation holds Tailor to Bedrock's client tokens (botocore: "If this token
+    matches a previous request, Amazon Bedrock ignores the request, but does not return an
+    error"), pessimistically: the first reply again, nothing created; a token outside the
+    model's pattern refused."""
+    from botocore.exceptions import ClientError
+
+    _, service = bedrock
+    client = admin_client("bedrock", endpoint_url=moto_server)
+    model = (f"arn:aws:bedrock:us-east-1:{ACCOUNT}:custom-model/"
+             "meta.llama3-1-8b-instruct-v1:0:128k/abcdef123456")  # fmt: skip
+
+    def create(token: str) -> str:
+        return client.create_provisioned_model_throughput(
+            provisionedModelName="tailor-x", modelId=model, modelUnits=1,
+            clientRequestToken=token)["provisionedModelArn"]  # fmt: skip
+
+    first = create("tailor-x")
+    client.delete_provisioned_model_throughput(provisionedModelId="tailor-x")
+    assert create("tailor-x") == first and "tailor-x" not in service.serving  # silently nothing
+    service.tokens.clock = lambda: time.time() + 36 * 3600  # forgotten at last
+    assert create("tailor-x") != first and "tailor-x" in service.serving
+    with pytest.raises(ClientError, match="ValidationException.*clientRequestToken"):
+        create("tailor_x")  # "_" is outside Bedrock's token pattern
+
+
+def test_retention_keeps_the_newest_custom_models_and_never_the_served_one(
+    aws_mode, bedrock, tailor_settings, moto_server  # noqa: F811
+):
+    """Custom models accumulate (rejected ones are kept by default, a promoted one stays
+    when the next is promoted), each billed for storage monthly: keep_custom_models keeps
+    the newest N after a promotion, never the served one, and the night's cost counts them."""
+    from tailor.evaluation.monthly_cost import monthly_cost
+    from tailor.finetune.custom_models import record, recorded
+    from tailor.finetune.registry import promote
+    from tailor.prices import Prices
+    from tailor_airflow.bedrock_customization import BedrockCustomModels
+    from tailor_airflow.config import load_settings, models_root
+    from tailor_airflow.promotion import clean_up_candidates
+
+    bedrock_settings(tailor_settings, keep_custom_models=2)
+    settings = load_settings()
+    models, root = BedrockCustomModels(settings), models_root(settings)
+    folder = f"s3://{BUCKET}/tailor/models/ft-202612060300-abcdef12"
+    training = {"folder": folder, "customization_train_uri": f"{folder}/bedrock/train.jsonl"}
+    names = [f"tailor-ft-20261{month}060300-abcdef12" for month in range(4)]  # oldest first
+    for month, name in enumerate(names):
+        models.submit(name, training, {"epochs": 1, "learning_rate": 1e-5})
+        job = models.job(name)
+        record(root, {"name": name, "arn": job["outputModelArn"], "version": name[7:],
+                      "candidate": name[7:], "created_at": f"2026-1{month}-06T03:00:00+00:00"})  # fmt: skip
+    served = recorded(root)[0]  # the oldest is still the one served
+    promote(root, {"version": served["version"], "candidate": served["candidate"],
+                   "serving": "on_demand", "serving_name": served["name"],
+                   "serving_arn": f"arn:aws:bedrock:us-east-1:{ACCOUNT}:custom-model-deployment/"
+                                  "abcdef123456", "custom_model_arn": served["arn"]})  # fmt: skip
+    assert clean_up_candidates([]) == []
+    client = admin_client("bedrock", endpoint_url=moto_server)
+    left = sorted(m["modelName"] for m in client.list_custom_models()["modelSummaries"])
+    assert left == [names[0], names[3]]  # the served one, and the newest
+    assert [m["name"] for m in recorded(root)] == [names[0], names[3]]
+    one, two = (monthly_cost("fine_tuned", Prices(), serving="on_demand", custom_models=n)
+                for n in (1, 2))  # fmt: skip
+    assert two["monthly_cost_24x7"] - one["monthly_cost_24x7"] == pytest.approx(
+        Prices().custom_model_storage_month)  # fmt: skip

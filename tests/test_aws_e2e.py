@@ -16,9 +16,12 @@ from datetime import UTC, datetime
 import pytest
 from aws_http import AwsError, install
 from aws_iam import ACCOUNT, IamEnforcer, admin_client, shipped_policy, with_models
+from bedrock_models import answer_model_catalog
 from conftest import REPO, SAMPLE_TEST_SET, asset_event_extras
 from moto_server import reset
+from service_quotas import Quota, answer_quotas
 
+from tailor.evaluation.batch import MINIMUM_QUOTA
 from tailor.local.models import minilm_dir
 
 BUCKET = "tailor-e2e"
@@ -119,24 +122,9 @@ def canned_bedrock_and_components(http) -> None:
 
 
 def canned_model_access(http, legacy: str = "", authorized: bool = True) -> None:
-    """GetFoundationModel (models whose id contains `legacy` are LEGACY) and
-    GetFoundationModelAvailability (all authorized, or none)."""
-
-    def model_id(url: str, marker: str) -> str:
-        return url.split(marker)[1].split(" ")[0].replace("%3A", ":")
-
-    def foundation_model(url: str, body: dict) -> dict:
-        model = model_id(url, "/foundation-models/")
-        status = "LEGACY" if legacy and legacy in model else "ACTIVE"
-        return {"modelDetails": {"modelArn": f"arn:aws:bedrock:us-east-1::foundation-model/{model}",
-                                 "modelId": model, "modelLifecycle": {"status": status}}}  # fmt: skip
-
-    http.respond("/foundation-models/", foundation_model)
-    http.respond("/foundation-model-availability/", lambda url, body: {
-        "modelId": model_id(url, "/foundation-model-availability/"),
-        "agreementAvailability": {"status": "AVAILABLE"},
-        "authorizationStatus": "AUTHORIZED" if authorized else "NOT_AUTHORIZED",
-        "entitlementAvailability": "AVAILABLE", "regionAvailability": "AVAILABLE"})  # fmt: skip
+    """GetFoundationModel (models whose id contains `legacy` are LEGACY), GetInferenceProfile
+    and GetFoundationModelAvailability (all authorized, or none): tests/bedrock_models.py."""
+    answer_model_catalog(http, legacy=legacy, authorized=authorized)
 
 
 def test_nightly_eval_runs_end_to_end_in_aws_mode(aws_mode, monkeypatch):
@@ -456,14 +444,23 @@ def test_finetune_trains_stages_gates_and_promotes_in_aws_mode(
     assert scaling["MinInstanceCount"] == 0  # the endpoint can scale to zero
     assert scaling["MaxInstanceCount"] == 5  # the served copy, and room for 4 candidates
     model = sagemaker.describe_model(ModelName=current["inference_component"])["PrimaryContainer"]
-    assert model["Image"] == hosting_image()  # from the hub document, not ModelBuilder
+    # from the hub document's top-ranked inference config (lmi), for the g4dn family
+    assert model["Image"] == hosting_image("ml.g4dn.12xlarge")
     assert model["Environment"]["SM_NUM_GPUS"] == "4"  # the copy's GPUs, over the default 1
-    assert model["Environment"]["MAX_TOTAL_TOKENS"] == "8192"  # the document's container env
+    assert model["Environment"]["HF_MODEL_ID"] == "/opt/ml/model"  # the document's container env
     train = s3.list_objects_v2(Bucket=BUCKET, Prefix=f"tailor/models/{current['version']}/train/")
     assert train["KeyCount"] >= 1  # the training channel was written to S3
 
 
 # ---- tailor preflight: the CLI and the DAG, one code path ------------------------------------
+def preflight_quotas(training: float) -> list[Quota]:
+    """SageMaker's instance quotas; Bedrock's batch minimums for two of the three models."""
+    return [Quota("sagemaker", "ml.g5.12xlarge for training job usage", training),
+            Quota("sagemaker", "ml.g5.12xlarge for endpoint usage", 2.0),
+            Quota("bedrock", f"{MINIMUM_QUOTA}Llama 3.1 8B Instruct", 100.0),
+            Quota("bedrock", f"{MINIMUM_QUOTA}Nova Pro", 100.0, applied=False)]  # fmt: skip
+
+
 def canned_preflight(http, *, catalog_prefix="tailor/catalog/", training_quota=2.0,
                      authorized=True) -> None:  # fmt: skip
     """What moto lacks for preflight: the Knowledge Base, its data source, quotas, model access."""
@@ -479,13 +476,7 @@ def canned_preflight(http, *, catalog_prefix="tailor/catalog/", training_quota=2
         "knowledgeBaseConfiguration": {"type": "VECTOR", "vectorKnowledgeBaseConfiguration": {
             "embeddingModelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0"}},
         "status": "ACTIVE", "createdAt": 1763600000, "updatedAt": 1763600000}})  # fmt: skip
-    quotas = [("ml.g5.12xlarge for training job usage", "L-ABCD1234", training_quota),
-              ("ml.g5.12xlarge for endpoint usage", "L-EFGH5678", 2.0)]  # fmt: skip
-    http.respond("ServiceQuotasV20190624.ListServiceQuotas", lambda url, body: {"Quotas": [
-        {"ServiceCode": "sagemaker", "ServiceName": "Amazon SageMaker", "QuotaCode": code,
-         "QuotaArn": f"arn:aws:servicequotas:us-east-1:{ACCOUNT}:sagemaker/{code}",
-         "QuotaName": name, "Value": value, "Unit": "None", "Adjustable": True, "GlobalQuota": False}
-        for name, code, value in quotas]})  # fmt: skip
+    answer_quotas(http, preflight_quotas(training_quota))
 
     canned_model_access(http, authorized=authorized)
 
@@ -612,7 +603,8 @@ def test_a_model_without_a_serving_image_fails_before_any_training_job(aws_mode,
     from tailor_airflow.training import TrainModelOperator
 
     tailor_settings(**AWS_SETTINGS, training_role_arn=ROLE)
-    answer_hub_content(install(monkeypatch, passthrough=True), without=("HostingEcrUri",))
+    answer_hub_content(install(monkeypatch, passthrough=True),
+                       without=("HostingEcrUri", "InferenceConfigComponents"))  # fmt: skip
     monkeypatch.setenv("AWS_ENDPOINT_URL", aws_mode.meta.endpoint_url)
     training = {"version": "ft-202611210300-abcdef12", "method": "instruction_tuning",
                 "train_uri": f"s3://{BUCKET}/tailor/models/ft-202611210300-abcdef12/train"}  # fmt: skip

@@ -60,3 +60,35 @@ def test_a_nights_tokens_cost_half_in_a_batch_job_and_nothing_on_the_endpoint():
     assert night_token_cost("rag", answers, prices, batch=False) == pytest.approx(0.004)
     assert night_token_cost("rag", answers, prices, batch=True) == pytest.approx(0.002)
     assert night_token_cost("hybrid", answers, prices, batch=True) is None
+
+
+def test_the_minimum_per_job_is_read_from_the_quota_that_names_the_model():
+    from tailor.evaluation.batch import MINIMUM_QUOTA, quota_minimum
+
+    quotas = {MINIMUM_QUOTA + name: value for name, value in (
+        ("Llama 3.1 8B Instruct", 100.0), ("Llama 3 8B Instruct", 50.0),
+        ("Claude 3.5 Sonnet", 100.0), ("Claude 3.5 Sonnet v2", 200.0), ("Nova Pro V1", 1000.0),
+        ("Claude Haiku 4.5", 40.0),
+    )}  # fmt: skip
+    quotas["Records per batch inference job for Nova Pro V1"] = 50000.0  # another quota
+    assert quota_minimum(quotas, "us.meta.llama3-1-8b-instruct-v1:0") == 100
+    assert quota_minimum(quotas, "meta.llama3-8b-instruct-v1:0") == 50  # not 3.1's ("v1")
+    assert quota_minimum(quotas, "anthropic.claude-3-5-sonnet-20241022-v2:0") == 200
+    assert quota_minimum(quotas, "anthropic.claude-3-5-sonnet-20240620-v1:0") == 100
+    assert quota_minimum(quotas, "us.amazon.nova-pro-v1:0") == 1000
+    assert quota_minimum(quotas, "us.anthropic.claude-haiku-4-5-20251001-v1:0") == 40
+    assert quota_minimum(quotas, "google.gemma-3-27b-it") is None  # none names it: the default
+    two = {MINIMUM_QUOTA + "Acme Twin": 1.0, MINIMUM_QUOTA + "Twin Acme": 2.0}
+    assert quota_minimum(two, "acme.twin-acme-twin") is None  # two fit equally: never a guess
+
+
+def test_a_jobs_output_is_checked_against_its_manifest():
+    from tailor.evaluation.batch import output_problem
+
+    replies = [{"output": {}}] * 99 + [None]
+    assert output_problem(replies, None, 100) is None  # no manifest: nothing to check
+    assert output_problem(replies, {"totalRecordCount": 100, "successRecordCount": 99}, 100) is None
+    assert "counts 100 answered records, its output holds 99" in output_problem(
+        replies, {"totalRecordCount": 100, "successRecordCount": 100}, 100)  # fmt: skip
+    assert "counts 90 records, 100 were sent" in output_problem(
+        replies, {"totalRecordCount": 90, "successRecordCount": 99}, 100)  # fmt: skip

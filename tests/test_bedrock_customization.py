@@ -62,3 +62,17 @@ def test_domain_adaptation_is_refused_before_anything_is_read(tailor_settings, t
     with pytest.raises(AirflowFailException, match="trains on question/answer pairs: use method "
                        "instruction_tuning"):  # fmt: skip
         prepare_training_set("domain_adaptation", {"manifest_hash": "never read"}, "manual__1")
+
+
+def test_llama_31_needs_a_hundred_records_before_any_job_is_paid_for():
+    """The Bedrock user guide's Llama 3.1 requirements: 100 to 10,000 training and validation
+    records (model-customization-prepare.html)."""
+    from tailor.finetune.bedrock_customization import customizable
+    from tailor.finetune.dataset import TrainingDataError
+
+    llama = customizable("meta.llama3-1-8b-instruct-v1:0:128k")
+    llama.check_records(100, "candidate x")
+    with pytest.raises(TrainingDataError, match="candidate x: 60 training and validation records;"
+                       " meta.llama3-1-8b-instruct-v1:0:128k needs at least 100"):  # fmt: skip
+        llama.check_records(60, "candidate x")
+    customizable("amazon.nova-micro-v1:0:128k").check_records(60, "candidate x")  # no such rule

@@ -29,7 +29,8 @@ ALWAYS_NEEDED = {"s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObje
 # names that look like an operation but are hook methods making no AWS call of that name
 NOT_OPERATIONS = {"get_session"}  # AwsBaseHook.get_session: a boto3 session (bedrock's GetSession)
 UNSCOPED = {"ecr:GetAuthorizationToken", "cloudwatch:PutMetricData",
-            "bedrock:GetFoundationModelAvailability", "servicequotas:ListServiceQuotas"}  # fmt: skip
+            "bedrock:GetFoundationModelAvailability", "servicequotas:ListServiceQuotas",
+            "servicequotas:ListAWSDefaultServiceQuotas"}  # fmt: skip
 
 
 def policy(name: str) -> dict:
@@ -91,15 +92,19 @@ def test_no_wildcard_actions_and_scoped_resources(name):
 
 def test_pass_role_is_limited_to_each_role_and_its_service():
     passes = {
-        s["Resource"]: s["Condition"] for s in policy("tailor-airflow-policy.json")["Statement"]
-        if "iam:PassRole" in s["Action"]
+        tuple(s["Resource"]): s["Condition"]
+        for s in policy("tailor-airflow-policy.json")["Statement"] if "iam:PassRole" in s["Action"]
     }  # fmt: skip
+    # each role by its name, at the top or under a path (role/service-role/<name>)
     assert passes == {
-        "arn:aws:iam::${Account}:role/${ExecutionRoleName}": {
+        ("arn:aws:iam::${Account}:role/${ExecutionRoleName}",
+         "arn:aws:iam::${Account}:role/*/${ExecutionRoleName}"): {
             "StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
-        "arn:aws:iam::${Account}:role/${BatchRoleName}": {
+        ("arn:aws:iam::${Account}:role/${BatchRoleName}",
+         "arn:aws:iam::${Account}:role/*/${BatchRoleName}"): {
             "StringEquals": {"iam:PassedToService": "bedrock.amazonaws.com"}},
-        "arn:aws:iam::${Account}:role/${CustomizationRoleName}": {
+        ("arn:aws:iam::${Account}:role/${CustomizationRoleName}",
+         "arn:aws:iam::${Account}:role/*/${CustomizationRoleName}"): {
             "StringEquals": {"iam:PassedToService": "bedrock.amazonaws.com"}},
     }  # fmt: skip
     sagemaker = [s for s in policy("tailor-airflow-policy.json")["Statement"]
@@ -228,3 +233,153 @@ def test_the_customization_role_reads_training_data_and_writes_only_the_jobs_out
     assert may("s3:PutObject", f"{data}/output/model/step_wise_training_metrics.csv")
     assert not may("s3:PutObject", f"{data}/train.jsonl")  # never its own input
     assert not may("s3:GetObject", "tailor/models/current.json")  # nothing beside the model's data
+
+
+# ---- where the emulation was kinder than AWS (issue 27 §5) -----------------------------------
+def allowed_under_shipped(service: str, operation: str, params: dict, document: dict | None = None):
+    from aws_iam import authorizations, is_allowed, shipped_policy
+
+    document = document or shipped_policy(**POLICY_VALUES)
+    return {a: is_allowed(document, a) for a in authorizations(service, operation, params, "us-east-1")}
+
+
+def arns(verdicts: dict) -> set[str]:
+    return {a.resource for a in verdicts}
+
+
+def component(name: str = "tailor-ft-1", endpoint: str = "tailor-endpoint", model: str = "tailor-ft-1"):
+    return {"InferenceComponentName": name, "EndpointName": endpoint, "VariantName": "AllTraffic",
+            "Specification": {"ModelName": model}}
+
+
+@pytest.mark.parametrize(("params", "allowed"), [
+    (component(), True),
+    (component(model="someone-elses-model"), False),  # the model it serves is checked too
+    (component(name="other-component"), False),
+    (component(endpoint="other-endpoint"), False),
+])  # fmt: skip
+def test_create_inference_component_is_authorized_on_the_component_its_endpoint_and_its_model(
+    params, allowed
+):
+    verdicts = allowed_under_shipped("sagemaker", "CreateInferenceComponent", params)
+    assert arns(verdicts) == {
+        f"arn:aws:sagemaker:us-east-1:123456789012:inference-component/{params['InferenceComponentName']}",
+        f"arn:aws:sagemaker:us-east-1:123456789012:endpoint/{params['EndpointName']}",
+        f"arn:aws:sagemaker:us-east-1:123456789012:model/{params['Specification']['ModelName']}",
+    }
+    assert all(verdicts.values()) is allowed
+
+
+def test_a_cross_region_profile_is_authorized_on_its_model_in_every_region_it_routes_to():
+    from aws_iam import Authorization
+
+    profile = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    verdicts = allowed_under_shipped("bedrock-runtime", "Converse", {"modelId": profile})
+    assert Authorization("bedrock:InvokeModel", "arn:aws:bedrock:us-west-2::foundation-model/"
+                         "anthropic.claude-sonnet-4-5-20250929-v1:0") in verdicts  # fmt: skip
+    assert len(arns(verdicts)) == 5  # the profile, and the model in 4 regions
+
+
+def test_a_judge_granted_in_the_callers_region_only_is_denied_and_as_the_readme_says_allowed():
+    from aws_iam import shipped_policy, with_models
+
+    profile, model = "us.amazon.nova-premier-v1:0", "amazon.nova-premier-v1:0"
+    # the old advice: the profile and the model, in the policy's region
+    document = shipped_policy(**POLICY_VALUES)
+    (answer,) = [s for s in document["Statement"] if s["Sid"] == "AnswerAndJudgeModels"]
+    answer["Resource"] += [
+        f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/{profile}",
+        f"arn:aws:bedrock:us-east-1::foundation-model/{model}"]  # fmt: skip
+    verdicts = allowed_under_shipped("bedrock-runtime", "Converse", {"modelId": profile}, document)
+    assert {a.resource.split(":")[3] for a, ok in verdicts.items() if not ok} == {
+        "us-east-2", "us-west-1", "us-west-2"}  # denied wherever Bedrock routes it but here
+    granted = with_models(shipped_policy(**POLICY_VALUES), [profile])  # the README's advice
+    assert all(allowed_under_shipped("bedrock-runtime", "Converse", {"modelId": profile},
+                                     granted).values())  # fmt: skip
+
+
+def test_the_shipped_batch_role_invokes_each_default_model_wherever_its_profile_routes():
+    from aws_iam import model_access_denied, role_refusal, shipped_policy
+
+    from tailor.settings import DEFAULT_JUDGES, Settings
+
+    role = shipped_policy("bedrock-batch-role-policy.json", Region="us-east-1",
+                          Account="123456789012", Bucket="tailor-bucket", Prefix="tailor")  # fmt: skip
+    for model in [Settings().rag_model_id, *DEFAULT_JUDGES["aws"]]:
+        assert model_access_denied(role, model) == [], model
+    refusal = role_refusal(role, "us.amazon.nova-premier-v1:0")  # not granted to the role
+    assert "inference-profile/us.amazon.nova-premier-v1:0" in refusal
+    assert "us-west-2::foundation-model/amazon.nova-premier-v1:0" in refusal
+
+
+def test_a_role_under_a_path_is_passed_and_read_by_its_full_arn():
+    from aws_iam import ROLE_PATH, authorizations
+
+    role = "arn:aws:iam::123456789012:role/service-role/tailor-bedrock-customization"
+    (get,) = authorizations("iam", "GetRole", {"RoleName": "tailor-bedrock-customization",
+                                               ROLE_PATH: "/service-role/"}, "us-east-1")  # fmt: skip
+    assert get.resource == role
+    assert all(allowed_under_shipped("iam", "GetRole", {
+        "RoleName": "tailor-bedrock-customization", ROLE_PATH: "/service-role/"}).values())
+    passes = allowed_under_shipped("bedrock", "CreateModelCustomizationJob", {
+        "baseModelIdentifier": "amazon.nova-micro-v1:0:128k", "roleArn": role})
+    assert all(passes.values()), passes
+    other = role.replace("tailor-bedrock-customization", "admin")  # a path opens no other role
+    assert not all(allowed_under_shipped("bedrock", "CreateModelCustomizationJob", {
+        "baseModelIdentifier": "amazon.nova-micro-v1:0:128k", "roleArn": other}).values())
+
+
+def test_registering_a_scalable_target_is_validated_on_sagemaker_cloudwatch_and_the_linked_role():
+    from aws_iam import shipped_policy
+
+    target = {"ServiceNamespace": "sagemaker", "ResourceId": "inference-component/tailor-ft-1",
+              "ScalableDimension": "sagemaker:inference-component:DesiredCopyCount",
+              "MinCapacity": 0, "MaxCapacity": 1}  # fmt: skip
+    verdicts = allowed_under_shipped("application-autoscaling", "RegisterScalableTarget", target)
+    assert {a.action for a in verdicts} == {
+        "application-autoscaling:RegisterScalableTarget", "sagemaker:DescribeInferenceComponent",
+        "sagemaker:UpdateInferenceComponentRuntimeConfig", "cloudwatch:DescribeAlarms",
+        "cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "iam:CreateServiceLinkedRole"}
+    assert all(verdicts.values()), verdicts
+    # a policy scoping alarms to Tailor's own names fails the validation, which names none
+    document = shipped_policy(**POLICY_VALUES)
+    document["Statement"] = [s for s in document["Statement"]
+                             if s["Sid"] != "ApplicationAutoScalingValidatesAlarms"]  # fmt: skip
+    denied = [a.action for a, ok in allowed_under_shipped(
+        "application-autoscaling", "PutScalingPolicy", target, document).items() if not ok]
+    assert sorted(denied) == ["cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms",
+                              "cloudwatch:PutMetricAlarm"]  # fmt: skip
+
+
+def test_a_batch_job_on_a_model_its_role_may_not_invoke_fails_as_on_aws(moto_server):
+    """tests/bedrock_batch.py holds the service role to its policy for the job's model too."""
+    from aws_iam import admin_client, shipped_policy
+    from bedrock_batch import BedrockBatch
+    from moto_server import reset
+
+    reset(moto_server)
+    s3 = admin_client("s3", endpoint_url=moto_server, aws_access_key_id="testing",
+                      aws_secret_access_key="testing")  # fmt: skip
+    s3.create_bucket(Bucket="tailor-bucket")
+    night = "tailor/evaluations/2026-11-20/batch/rag"
+    records = "".join(json.dumps({"recordId": f"R{i:010d}", "modelInput": {"messages": [
+        {"role": "user", "content": [{"text": "hi"}]}]}}) + "\n" for i in range(100))  # fmt: skip
+    s3.put_object(Bucket="tailor-bucket", Key=f"{night}/records.jsonl", Body=records.encode())
+    role = shipped_policy("bedrock-batch-role-policy.json", Region="us-east-1",
+                          Account="123456789012", Bucket="tailor-bucket", Prefix="tailor")  # fmt: skip
+    reply = {"output": {"message": {"role": "assistant", "content": [{"text": "ok"}]}},
+             "stopReason": "end_turn", "usage": {"inputTokens": 1, "outputTokens": 1,
+             "totalTokens": 2}, "metrics": {"latencyMs": 1}}  # fmt: skip
+    batch = BedrockBatch(s3, role, lambda where, body: reply)
+    for model, status in (("us.amazon.nova-pro-v1:0", "Completed"),
+                          ("us.amazon.nova-premier-v1:0", "Failed")):  # fmt: skip
+        job_arn = batch.create({
+            "jobName": f"tailor-{model.split('.')[2].split('-v')[0]}", "modelId": model,
+            "roleArn": "arn:aws:iam::123456789012:role/tailor-bedrock-batch",
+            "modelInvocationType": "Converse",
+            "inputDataConfig": {"s3InputDataConfig": {"s3Uri": f"s3://tailor-bucket/{night}/records.jsonl"}},
+            "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": f"s3://tailor-bucket/{night}/output/"}}})["jobArn"]  # fmt: skip
+        job = batch.jobs[job_arn.rsplit("/", 1)[1]]
+        looked = [batch.look(job) for _ in range(3)][-1]
+        assert looked["status"] == status, looked.get("message")
+    assert "bedrock:InvokeModel on arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.amazon.nova-premier-v1:0" in looked["message"]

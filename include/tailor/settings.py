@@ -111,6 +111,7 @@ class Settings(BaseModel):
     customization_base_model: str = "amazon.nova-micro-v1:0:128k"  # bedrock: CUSTOMIZABLE
     customization_role_arn: str | None = Field(None, pattern=ROLE_ARN)  # the job's service role
     delete_rejected_custom_models: bool = False  # bedrock: else kept for audit (storage billed)
+    keep_custom_models: NonNegativeInt = 0  # bedrock: newest custom models kept (0: all)
     training_instance_type: str = "ml.g5.12xlarge"
     training_role_arn: str | None = None  # also the SageMaker model's execution role
     training_max_runtime_hours: PositiveInt = 12  # MaxRuntimeInSeconds (SageMaker: 1 h if unset)

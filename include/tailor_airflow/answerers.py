@@ -8,12 +8,15 @@ through Converse, all through the provider's hooks with adaptive retries.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 from airflow.providers.amazon.aws.hooks.bedrock import BedrockRuntimeHook
 
 from tailor.converse import reply_parts, user_turn
-from tailor.evaluation.answering import Answerer, Generation, timed
+from tailor.endpoint.observe import EndpointAsleep
+from tailor.evaluation.answering import Answerer, Generation, Generator, timed
 from tailor.finetune.registry import read_current
 from tailor.settings import Backend, Settings
 from tailor_airflow.config import models_root
@@ -57,18 +60,21 @@ def answer_inference(settings: Settings, max_tokens: int | None = None) -> dict[
     return {"maxTokens": max_tokens or settings.max_answer_tokens, "temperature": 0.0}
 
 
+def base_model(settings: Settings) -> Generator:
+    """The base model's answers (rag, base) through Converse: all a batch job's online
+    stragglers need, so they never look up the fine-tuned model's serving."""
+    runtime = aws_hook(BedrockRuntimeHook, settings, config=adaptive_retries())
+    return converse_model(settings, runtime, settings.rag_model_id)
+
+
 def aws_answerer(settings: Settings) -> Answerer:
     from tailor_airflow.sagemaker_model import SageMakerModels
 
     kb = knowledge_base(settings)
-    runtime = aws_hook(BedrockRuntimeHook, settings, config=adaptive_retries())
+    base = base_model(settings)
     current = read_current(models_root(settings))
     if current and current.get("serving_arn"):  # a Bedrock custom model: Converse, like base
-        from tailor_airflow.bedrock_customization import BedrockCustomModels
-
-        custom = BedrockCustomModels(settings).model_id(current)
-        return _answerer(settings, kb, converse_model(settings, runtime, settings.rag_model_id),
-                         converse_model(settings, runtime, custom))  # fmt: skip
+        return _answerer(settings, kb, base, custom_model(settings, current))
     models = SageMakerModels(settings)
     component = served_component(settings, current)
 
@@ -79,8 +85,32 @@ def aws_answerer(settings: Settings) -> Answerer:
 
         return timed(call)
 
-    base = converse_model(settings, runtime, settings.rag_model_id)
     return _answerer(settings, kb, base, endpoint)
+
+
+def custom_model(settings: Settings, current: dict[str, Any]) -> Generator:
+    """A promoted Bedrock custom model's answers. What serves it is looked up at the first
+    answer, not before: provisioned throughput is deleted off-hours, and an approach that
+    never asks it (rag, base) must not fail on it. Looked up once; a deleted throughput is
+    `EndpointAsleep` for every answer (the approach is unavailable tonight)."""
+    runtime = aws_hook(BedrockRuntimeHook, settings, config=adaptive_retries())
+    resolved: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def answer(prompt: str) -> Generation:
+        with lock:
+            if not resolved:
+                from tailor_airflow.bedrock_customization import BedrockCustomModels
+
+                try:
+                    resolved["model"] = BedrockCustomModels(settings).model_id(current)
+                except EndpointAsleep as asleep:
+                    resolved["asleep"] = str(asleep)
+        if "asleep" in resolved:
+            raise EndpointAsleep(resolved["asleep"])
+        return converse_model(settings, runtime, resolved["model"])(prompt)
+
+    return answer
 
 
 def converse_model(settings: Settings, runtime, model_id: str):

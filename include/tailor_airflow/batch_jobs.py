@@ -14,7 +14,8 @@ from airflow.sdk.exceptions import AirflowException
 
 class BatchJobsOperator(BaseOperator):
     """Wait for the approach's answer job (rag, base), then have each judge of the panel
-    score its answers in a job of its own; returns the approach."""
+    score its answers in a job of its own (a judge whose model Bedrock does not batch, or
+    with too few answers for one, judges online first); returns the approach."""
 
     template_fields: Sequence[str] = ("approach", "judges")
 
@@ -26,7 +27,7 @@ class BatchJobsOperator(BaseOperator):
         from tailor_airflow.batch_night import answer_job
 
         date, attempt = self._night(context)
-        job = answer_job(self.approach, date, attempt, context["ti"].try_number)
+        job = answer_job(self.approach, date, attempt)
         if job:
             self._wait([job], "answered")
         return self._judge(context)
@@ -46,18 +47,21 @@ class BatchJobsOperator(BaseOperator):
         from tailor_airflow.evaluation import score_stored
 
         date, attempt = self._night(context)
-        jobs = start_judging(self.approach, list(self.judges), date, attempt,
-                             context["ti"].try_number) if self.judges else []  # fmt: skip
+        jobs = start_judging(self.approach, list(self.judges), date, attempt)
+        online = [judge for judge in self.judges if judge not in jobs]
+        if online:
+            score_stored(self.approach, online, date, bertscore=False)
         if jobs:
-            self._wait(jobs, "judged")
-        # too few for a job: judged online
-        return score_stored(self.approach, list(self.judges), date, bertscore=False)
+            self._wait(list(jobs.values()), "judged")
+        return self.approach
 
     def judged(self, context: Context, event: dict[str, Any]) -> str:
-        from tailor_airflow.batch_night import finish_judging
+        from tailor_airflow.batch_night import finish_judging, judging_jobs
 
-        finish_judging(self.approach, list(self.judges), self._night(context)[0],
-                       _ended(event))  # fmt: skip
+        waited = _ended(event)
+        date, attempt = self._night(context)
+        jobs = judging_jobs(self.approach, list(self.judges), date, attempt)
+        finish_judging(self.approach, {j: arn for j, arn in jobs.items() if arn in waited}, date)
         return self.approach
 
     def _night(self, context: Context) -> tuple[str, str]:
@@ -66,15 +70,17 @@ class BatchJobsOperator(BaseOperator):
         return evaluated_date(context), attempt_key(context)
 
     def _wait(self, jobs: list[str], then: str) -> None:
+        """Defer until the jobs end; the resumed method finds them again by what was stored
+        (`dag.test` resumes a task with the event alone, without the defer's kwargs)."""
         from tailor_airflow.batch_inference import jobs_trigger
         from tailor_airflow.config import load_settings
 
         self.defer(trigger=jobs_trigger(load_settings(), jobs), method_name=then)
 
 
-def _ended(event: dict[str, Any]) -> list[str]:
-    """The jobs waited for, in the order they were started, once every one has ended (each
-    job's state is read with its replies); a timeout or an unknown state fails the task."""
+def _ended(event: dict[str, Any]) -> set[str]:
+    """The jobs waited for, once every one has ended (each job's state is read again with its
+    replies); a timeout or an unknown state fails the task."""
     if event.get("status") != "done":
         raise AirflowException(f"batch inference wait ended without the jobs: {event}")
-    return list(event["jobs"])
+    return set(event["jobs"])

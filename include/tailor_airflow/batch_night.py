@@ -4,8 +4,10 @@ The Bedrock answers (rag, base) and the panel's judgements of each approach run 
 batch inference jobs, kept in ``<night>/batch/<part>/`` (the records, what a job's replies
 complete, the job's output). The outputs and rules are the online path's: a record the job
 did not answer is asked online, with the online retries; a judge's reply still unparseable
-after them is a missing score, never a zero. The answers and each judge's scores record
-which path they took.
+after them is a missing score, never a zero. A part whose model Bedrock will not batch (a
+ValidationException: warned once a night), or with fewer records than the model's minimum
+(Service Quotas), runs online. The answers and each judge's scores record which path they
+took.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from tailor.evaluation.metrics import parse_judge_score
 from tailor.settings import Settings
 from tailor.storage import write_atomic
 from tailor.testset import TestCase
-from tailor_airflow.batch_inference import job_replies, submit_job
+from tailor_airflow.batch_inference import batch_minimums, job_replies, stored_job, submit_job
 from tailor_airflow.config import load_settings
 from tailor_airflow.evaluation import (
     answers_needed,
@@ -46,10 +48,14 @@ def _folder(settings: Settings, date: str, part: str):
     return evaluations_root(settings) / date / "batch" / part
 
 
-def start_answers(approach: str, cases: list[dict], date: str, attempt: str,
-                  try_number: int) -> str:  # fmt: skip
+def _minimum(settings: Settings, model_id: str) -> int:
+    return batch_minimums(settings, [model_id])[model_id] or BATCH_MINIMUM
+
+
+def start_answers(approach: str, cases: list[dict], date: str, attempt: str) -> str | None:
     """Retrieve online (rag), keep the prepared answers and their prompts, and start the
-    Bedrock job that generates them (`answer_job` finds it); returns the job's ARN."""
+    Bedrock job that generates them (`answer_job` finds it); returns the job's ARN, or None
+    when the approach answers online tonight (`submit_job` says why)."""
     from tailor_airflow.answerers import answer_inference, answerer_for
 
     settings = load_settings()
@@ -61,7 +67,10 @@ def start_answers(approach: str, cases: list[dict], date: str, attempt: str,
     prompts = [prompt for _, prompt in prepared]
     name = job_name(date, approach, attempt)
     job = submit_job(settings, folder, name, settings.rag_model_id,
-                     converse_records(prompts, answer_inference(settings)), try_number)  # fmt: skip
+                     converse_records(prompts, answer_inference(settings)), len(prompts),
+                     _minimum(settings, settings.rag_model_id))  # fmt: skip
+    if job is None:
+        return None
     pending = {"snapshot": system_snapshot(settings), "attempt": attempt, "name": name,
                "job": job, "answers": [a.to_dict() for a, _ in prepared],
                "prompts": prompts}  # fmt: skip
@@ -69,10 +78,10 @@ def start_answers(approach: str, cases: list[dict], date: str, attempt: str,
     return job
 
 
-def answer_job(approach: str, date: str, attempt: str, try_number: int) -> str | None:
+def answer_job(approach: str, date: str, attempt: str) -> str | None:
     """The batch job that completes this run attempt's answers, if `answer` started one and
-    its answers are not kept yet; in a retry after that job failed, a new one on the same
-    records (`submit_job`)."""
+    its answers are not kept yet: found by its stored ARN, or in a retry after it failed a
+    new attempt on the same records (`submit_job`)."""
     settings = load_settings()
     folder = _folder(settings, date, approach)
     if not (folder / PENDING).exists():
@@ -80,22 +89,25 @@ def answer_job(approach: str, date: str, attempt: str, try_number: int) -> str |
     pending = json.loads((folder / PENDING).read_text())
     if pending["attempt"] != attempt or not answers_needed(approach, date, False, attempt):
         return None
-    job = submit_job(settings, folder, pending["name"], settings.rag_model_id, None, try_number)
-    if job != pending["job"]:
+    # the model's minimum held when the job started
+    job = submit_job(settings, folder, pending["name"], settings.rag_model_id, None,
+                     len(pending["prompts"]), minimum=0)  # fmt: skip
+    if job and job != pending["job"]:
         write_atomic(folder / PENDING, json.dumps({**pending, "job": job}).encode())
     return job
 
 
 def finish_answers(approach: str, date: str) -> None:
     """Complete the prepared answers with the job's replies (a record it did not answer is
-    asked online) and keep them as the online path does."""
-    from tailor_airflow.answerers import answerer_for
+    asked online) and keep them as the online path does. Only the base model is needed: a
+    fine-tuned model's serving (deleted off-hours) is never looked up here."""
+    from tailor_airflow.answerers import base_model
 
     settings = load_settings()
     pending = json.loads((_folder(settings, date, approach) / PENDING).read_text())
     prompts = pending["prompts"]
     replies = job_replies(settings, pending["job"], len(prompts))
-    answerer, workers = answerer_for(settings)
+    base = base_model(settings)
     answer_fields = {f.name for f in fields(Answer)}
     answers = [Answer(**{k: v for k, v in a.items() if k in answer_fields})
                for a in pending["answers"]]  # fmt: skip
@@ -103,14 +115,14 @@ def finish_answers(approach: str, date: str) -> None:
     def generation(index: int) -> Generation:
         reply = replies[index]
         if reply is None:  # online, with its retries; a batch night reports no latency
-            return replace(answerer.base(prompts[index]), seconds=None)
+            return replace(base(prompts[index]), seconds=None)
         text, tokens_in, tokens_out, cut = reply_parts(reply)
         return Generation(text, tokens_in, tokens_out, None, cut)
 
     online = sum(r is None for r in replies)
     if online:
         log.warning(f"{approach}: {online} record(s) the batch job did not answer: asking online")
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with ThreadPoolExecutor(max_workers=settings.aws_concurrency) as pool:
         generations = list(pool.map(generation, range(len(prompts))))
     answers = [complete(a, g) for a, g in zip(answers, generations, strict=True)]
     store_answers(approach, date, pending["attempt"], pending["snapshot"], answers, "batch")
@@ -121,24 +133,34 @@ def _judged_items(settings: Settings, approach: str, date: str) -> list[Item]:
     return answer_items(approach, stored_answers(night, approach)["answers"])
 
 
-def start_judging(approach: str, judges: list[str], date: str, attempt: str,
-                  try_number: int) -> list[str]:  # fmt: skip
-    """One batch job per judge over the approach's answers; none (judge online) when there
-    are fewer answers than Bedrock runs a job on."""
+def start_judging(approach: str, judges: list[str], date: str, attempt: str) -> dict[str, str]:
+    """One batch job per judge over the approach's answers, by judge; a judge without one
+    (fewer answers than its model's minimum, or a model Bedrock does not batch) judges online."""
+    if not judges:
+        return {}
     settings = load_settings()
     items = _judged_items(settings, approach, date)
-    if len(items) < BATCH_MINIMUM:
-        log.info(f"{approach}: {len(items)} answers to judge, fewer than a batch job takes "
-                 f"({BATCH_MINIMUM}): judging online")  # fmt: skip
-        return []
     prompts = [structured_prompt(i.question, i.reference, i.candidate) for i in items]
     records = converse_records(prompts, judge_inference(0))
-    jobs = []
+    minimums = batch_minimums(settings, judges)
+    jobs = {}
     for judge in judges:
         part = f"{approach}-judge-{file_name(judge)}"
-        name = job_name(date, part, attempt)
-        jobs.append(submit_job(settings, _folder(settings, date, part), name, judge, records,
-                               try_number))  # fmt: skip
+        job = submit_job(settings, _folder(settings, date, part), job_name(date, part, attempt),
+                         judge, records, len(items), minimums[judge] or BATCH_MINIMUM)  # fmt: skip
+        if job:
+            jobs[judge] = job
+    return jobs
+
+
+def judging_jobs(approach: str, judges: list[str], date: str, attempt: str) -> dict[str, str]:
+    """The jobs `start_judging` started for this run attempt, by judge (their stored ARNs)."""
+    settings = load_settings()
+    jobs = {}
+    for judge in judges:
+        part = f"{approach}-judge-{file_name(judge)}"
+        if arn := stored_job(_folder(settings, date, part), job_name(date, part, attempt)):
+            jobs[judge] = arn
     return jobs
 
 
@@ -150,13 +172,14 @@ def _judge_online(settings: Settings, judge: str, items: list[Item],
     return score_items(lambda i: online.score(i, tried[i.key]), again, settings.aws_concurrency)
 
 
-def finish_judging(approach: str, judges: list[str], date: str, job_arns: list[str]) -> None:
-    """Each judge's scores from its job; a failed record is judged online, an unparseable
-    reply goes on with the online retries, and what is still unparseable is missing."""
+def finish_judging(approach: str, jobs: dict[str, str], date: str) -> None:
+    """Each judge's scores from its job (`jobs`: judge -> job ARN); a failed record is judged
+    online, an unparseable reply goes on with the online retries, and what is still
+    unparseable is missing."""
     settings = load_settings()
     items = _judged_items(settings, approach, date)
     night = evaluations_root(settings) / date
-    for judge, arn in zip(judges, job_arns, strict=True):
+    for judge, arn in jobs.items():
         replies = job_replies(settings, arn, len(items))
         scores: dict[str, Any] = {}
         tried: dict[str, int] = {}  # the items to judge online, and the tries they had

@@ -1,17 +1,23 @@
 """Bedrock model customization: the job that fine-tunes a candidate, the custom model it makes,
 and what serves it — an on-demand custom model deployment or provisioned throughput.
 
-Every resource of a candidate is named after it (``tailor-<version>[-n]``), so a retried task
-finds its own job, deployment or throughput again instead of paying for a second.
+Every resource of a candidate is named after it (``tailor-<version>[-n]``; a job's later
+attempts add ``-a<n>``, `job_attempts`), so a retried task finds its own job, deployment or
+throughput again instead of paying for a second. Each creation carries a client token of its
+own (`tailor.client_tokens`): throughput deleted every evening and created again in the
+morning under its name would otherwise send yesterday's token, which Bedrock may still
+remember and answer with yesterday's (deleted) ARN, creating nothing.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.bedrock import BedrockHook, BedrockRuntimeHook
 
+from tailor.client_tokens import creation_token
 from tailor.converse import reply_parts, user_turn
 from tailor.endpoint.observe import EndpointAsleep
 from tailor.finetune.bedrock_customization import customizable
@@ -22,6 +28,8 @@ from tailor_airflow.polling import Poll, PollingTrigger
 
 # GetCustomModelDeployment's states: Creating waits, Active serves, Failed ends the wait
 DEPLOYMENT_RUNNING, DEPLOYMENT_READY, DEPLOYMENT_FAILED = {"Creating"}, {"Active"}, {"Failed"}
+# customization job states that end an attempt for good: a retry starts the next attempt
+JOB_ENDED_UNDONE = frozenset({"Failed", "Stopped"})
 
 
 class BedrockCustomModels:
@@ -41,17 +49,23 @@ class BedrockCustomModels:
         return aws_hook(BedrockRuntimeHook, self.settings, config=adaptive_retries()).conn
 
     # -- the customization job
-    def job(self, name: str) -> dict[str, Any] | None:
-        return describe_or_none(self.client.get_model_customization_job, jobIdentifier=name)
+    def job(self, name_or_arn: str) -> dict[str, Any] | None:
+        return describe_or_none(self.client.get_model_customization_job,
+                                jobIdentifier=name_or_arn)  # fmt: skip
 
     def submit(self, name: str, training: dict[str, Any], hyperparameters: dict[str, Any]) -> str:
-        """Start the candidate's job (its custom model takes the same name); the job's ARN."""
+        """Start one attempt of the candidate's job (its custom model takes the attempt's name);
+        the job's ARN."""
         (role,) = self.settings.require("customization_role_arn")
+        if "examples" in training:  # build_training_set's counts: checked before a paid job
+            self.base.check_records(training["examples"] + training.get("held_out", 0),
+                                    f"candidate {name}")  # fmt: skip
         request: dict[str, Any] = {
             "jobName": name,
             "customModelName": name,
             "roleArn": role,
-            "clientRequestToken": name,  # a retry that raced the first try gets the same job
+            # one attempt, one name: a try that raced the first gets the same job back
+            "clientRequestToken": creation_token(name, "customization job"),
             "baseModelIdentifier": self.base.model_id,
             "customizationType": "FINE_TUNING",
             "trainingDataConfig": {"s3Uri": training["customization_train_uri"]},
@@ -74,13 +88,15 @@ class BedrockCustomModels:
         found = self.served(name, kind)
         if found:
             return found["arn"]
+        # this creation's own token: the name may have served before, and been deleted
+        token = creation_token(name, datetime.now(UTC).isoformat())
         if (kind or self.serving) == "on_demand":
             return self.client.create_custom_model_deployment(
-                modelDeploymentName=name, modelArn=model_arn, clientRequestToken=name
+                modelDeploymentName=name, modelArn=model_arn, clientRequestToken=token
             )["customModelDeploymentArn"]
         # no commitment: billed by the hour, deletable at any time (endpoint_schedule does)
         return self.client.create_provisioned_model_throughput(
-            provisionedModelName=name, modelId=model_arn, modelUnits=1, clientRequestToken=name
+            provisionedModelName=name, modelId=model_arn, modelUnits=1, clientRequestToken=token
         )["provisionedModelArn"]
 
     def served(self, name_or_arn: str, kind: str | None = None) -> dict[str, Any] | None:
@@ -118,11 +134,11 @@ class BedrockCustomModels:
             self.client.delete_provisioned_model_throughput(provisionedModelId=name_or_arn)
         return True
 
-    def delete_model(self, name: str) -> bool:
+    def delete_model(self, name_or_arn: str) -> bool:
         """Delete a custom model (its storage is billed monthly); False if already gone."""
-        if not describe_or_none(self.client.get_custom_model, modelIdentifier=name):
+        if not describe_or_none(self.client.get_custom_model, modelIdentifier=name_or_arn):
             return False
-        self.client.delete_custom_model(modelIdentifier=name)
+        self.client.delete_custom_model(modelIdentifier=name_or_arn)
         return True
 
     def answer_text(self, model_id: str, prompt: str, max_tokens: int = 256) -> str:

@@ -29,6 +29,7 @@ from tailor.evaluation.judging import control_items, score_items
 from tailor.evaluation.monthly_cost import Usage, monthly_cost, night_token_cost
 from tailor.evaluation.panel import agreement, calibration, disagreements, judged_rows
 from tailor.evaluation.streamed_scoring import StreamedScoring
+from tailor.finetune.custom_models import recorded as recorded_custom_models
 from tailor.finetune.registry import read_current
 from tailor.kb_sync import last_synced, load_snapshot
 from tailor.settings import Backend, Settings
@@ -155,8 +156,9 @@ def answer_night(approach: str, cases: list[dict], judges: list[str], date: str,
     if batch and needed and not Approach(approach).uses_endpoint:
         from tailor_airflow.batch_night import start_answers
 
-        start_answers(approach, cases, date, attempt, try_number)
-        return approach  # scored when the job has answered
+        if start_answers(approach, cases, date, attempt):
+            return approach  # scored when the job has answered
+        # no job for this model tonight (batch_night says why): online, judged in batch
     judged_now = [] if batch else judges  # a batch night's judgements are batch jobs
     if needed:
         with night_scoring(settings, approach, judged_now) as scoring:
@@ -321,6 +323,7 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
     excluded = {judge for judge, c in calibrated.items() if c.excluded}
     recorded = recorded_endpoint_cost(settings)  # up to now: tonight's wake-up counts
     serving = (read_current(models_root(settings)) or {}).get("serving")  # a Bedrock custom model
+    custom_models = len(recorded_custom_models(models_root(settings)))  # each billed for storage
     endpoint_hours = recorded[0].monthly_hours if recorded else None  # None: only the 24/7 figure
     cases = _cases_by_key(night)
     summaries, rows_written, drifts = [], {}, {}
@@ -346,7 +349,8 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
                        stale_references=sum(r["reference_may_be_stale"] for r in rows))  # fmt: skip
         summary["judge_agreement"] = agreement(scores, f"{approach}:")
         summary.update(monthly_cost(approach, settings.prices, usage_for(settings, summary),
-                                    endpoint_hours, settings.endpoint_copies, serving))  # fmt: skip
+                                    endpoint_hours, settings.endpoint_copies, serving,
+                                    custom_models))  # fmt: skip
         path = stored.get("path", "online")  # a night kept before batch jobs was online
         judged = judges and json.loads(judge_file(night, judges[0], approach).read_text()).get(
             "path", "online")  # one night's judges all take one path

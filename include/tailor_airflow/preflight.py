@@ -3,7 +3,8 @@
 One table of checks, each OK or FAIL with the fix for a failure. Everything is read-only
 but one probe object that is written and deleted under Tailor's own prefix (to show the
 bucket is writable). The CLI and the `tailor_preflight` DAG run this same code, through the
-same Airflow connection and settings the DAGs use.
+same Airflow connection and settings the DAGs use. The model-id checks are in
+`preflight_models`, the catalog queue's in `preflight_queue`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 from airflow.providers.amazon.aws.hooks.bedrock import BedrockAgentHook
@@ -25,6 +27,7 @@ from tailor.settings import Backend, Settings
 from tailor.storage import s3_location
 from tailor_airflow.aws_errors import describe_or_none
 from tailor_airflow.hooks import aws_hook
+from tailor_airflow.quotas import quota_values
 
 REQUIRED = ("region_name", "knowledge_base_id", "data_source_id")
 # what each fine-tuning service needs beside: SageMaker an endpoint and its role, Bedrock a role
@@ -32,7 +35,23 @@ REQUIRED_BY_SERVICE = {
     "sagemaker": ("endpoint_name", "training_role_arn"),
     "bedrock": ("customization_role_arn",),
 }
-ROLE_CHECK = {"sagemaker": "execution role", "bedrock": "customization role"}
+@dataclass(frozen=True)
+class Role:
+    """A service role Tailor passes: the setting naming it, the service that assumes it."""
+
+    check: str
+    setting: str
+    service: str
+    trust_file: str
+
+
+ROLES = {
+    "sagemaker": Role("execution role", "training_role_arn", "sagemaker",
+                      "sagemaker-execution-role-trust.json"),
+    "bedrock": Role("customization role", "customization_role_arn", "bedrock",
+                    "bedrock-customization-role-trust.json"),
+    "batch": Role("batch role", "batch_role_arn", "bedrock", "bedrock-batch-role-trust.json"),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -112,30 +131,46 @@ def check_models(settings: Settings) -> Check:
     )
 
 
-def check_role(settings: Settings) -> Check:
-    """The role the training service assumes trusts that service."""
-    if settings.finetune_service == "bedrock":
-        arn, service = settings.customization_role_arn, "bedrock"
-        trust_file = "bedrock-customization-role-trust.json"
-    else:
-        arn, service = settings.training_role_arn, "sagemaker"
-        trust_file = "sagemaker-execution-role-trust.json"
-    name = arn.rsplit("/", 1)[-1]
-    role = aws_hook(AwsBaseHook, settings, client_type="iam").conn.get_role(RoleName=name)["Role"]
-    trust = role["AssumeRolePolicyDocument"]
-    trust = json.loads(trust) if isinstance(trust, str) else trust
+def check_role(settings: Settings, role: Role) -> Check:
+    """The role exists under the ARN the settings give (its path included: the console puts
+    service roles under role/service-role/) and trusts the service that assumes it."""
+    arn = getattr(settings, role.setting)
+    name = arn.rsplit("/", 1)[-1]  # GetRole takes the name alone, whatever the role's path
+    client = aws_hook(AwsBaseHook, settings, client_type="iam").conn
+    try:
+        found = client.get_role(RoleName=name)["Role"]
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") != "NoSuchEntity":
+            raise
+        return Check(role.check, False, f"{arn}: no role named {name}",
+                     f"create it with iam/{role.trust_file} (README: Run on AWS)")  # fmt: skip
+    trust = found["AssumeRolePolicyDocument"]
+    trust = json.loads(unquote(trust)) if isinstance(trust, str) else trust
     services = {
-        s for st in trust["Statement"] for s in _listed(st.get("Principal", {}).get("Service"))
+        s for st in trust["Statement"] for s in as_list(st.get("Principal", {}).get("Service"))
     }
+    problems = [] if found["Arn"] == arn else [f"{role.setting} says {arn}"]
+    if f"{role.service}.amazonaws.com" not in services:
+        problems.append(f"trusted by {sorted(services) or 'nobody'}")
     return Check(
-        ROLE_CHECK[settings.finetune_service],
-        f"{service}.amazonaws.com" in services,
-        f"{role['Arn']} trusted by {sorted(services) or 'nobody'}",
-        f"use iam/{trust_file} as the role's trust policy",
+        role.check,
+        not problems,
+        "; ".join([f"{found['Arn']}", *problems]) if problems
+        else f"{found['Arn']} trusted by {sorted(services)}",
+        f"set {role.setting} to the role's ARN and use iam/{role.trust_file} as its trust policy",
     )
 
 
-def _listed(value) -> list:
+def check_batch_role(settings: Settings) -> Check:
+    """Large nights run as batch jobs only with a batch role; without one they answer online."""
+    if settings.batch_role_arn:
+        return check_role(settings, ROLES["batch"])
+    return Check("batch role", True,
+                 f"not set: nights of {settings.batch_threshold}+ questions answer online at "
+                 "the on-demand price (set batch_role_arn for batch jobs)")  # fmt: skip
+
+
+def as_list(value) -> list:
     return [] if value is None else value if isinstance(value, list) else [value]
 
 
@@ -145,17 +180,13 @@ def check_quotas(settings: Settings) -> Check:
         f"{settings.inference_instance_type} for endpoint usage": max(1, settings.endpoint_copies)
         + 1,
     }
-    client = aws_hook(AwsBaseHook, settings, client_type="service-quotas").conn
-    found: dict[str, float] = {}
-    for page in client.get_paginator("list_service_quotas").paginate(ServiceCode="sagemaker"):
-        found.update(
-            {q["QuotaName"]: q["Value"] for q in page["Quotas"] if q["QuotaName"] in wanted}
-        )
+    found = quota_values(settings, "sagemaker", wanted)
     short = [
-        f"{name}: {found.get(name, 0):g} (need {need})"
+        f"{name}: {found[name]:g} (need {need})" if name in found
+        else f"{name}: no such quota in {settings.region_name}"
         for name, need in wanted.items()
         if found.get(name, 0) < need
-    ]
+    ]  # fmt: skip
     return Check(
         "service quotas",
         not short,
@@ -183,15 +214,33 @@ def run_checks(settings: Settings) -> list[Check]:
     first = check_settings(settings)
     if not first.ok:
         return [first]
+    from tailor_airflow.preflight_models import (
+        check_batch_models,
+        check_customization_base_model,
+        check_model_ids,
+    )
+    from tailor_airflow.preflight_queue import check_catalog_queue
+
+    role = ROLES[settings.finetune_service]
     checks: list[tuple[str, Callable[[], Check]]] = [
         ("bucket", lambda: check_bucket(settings)),
         ("knowledge base", lambda: check_knowledge_base(settings)),
         ("bedrock models", lambda: check_models(settings)),
-        (ROLE_CHECK[settings.finetune_service], lambda: check_role(settings)),
+        ("model ids", lambda: check_model_ids(settings)),
+        (role.check, lambda: check_role(settings, role)),
     ]
+    if settings.batch_threshold:
+        checks.append(("batch role", lambda: check_batch_role(settings)))
+    if settings.batch_threshold and settings.batch_role_arn:
+        checks.append(("batch models", lambda: check_batch_models(settings)))
+    if settings.catalog_queue_url:
+        checks.append(("catalog queue", lambda: check_catalog_queue(settings)))
     if settings.finetune_service == "sagemaker":  # Bedrock customization uses neither
         checks += [("service quotas", lambda: check_quotas(settings)),
                    ("endpoint", lambda: check_endpoint(settings))]  # fmt: skip
+    else:
+        checks.append(("customization base model",
+                       lambda: check_customization_base_model(settings)))  # fmt: skip
     results = [first]
     for name, check in checks:
         try:

@@ -136,13 +136,16 @@ def clean_up_candidates(candidates: list[dict[str, Any]]) -> list[str]:
     aws: the inference component and its model, or the Bedrock deployment or provisioned
     throughput (billed while they exist; training artifacts and custom models stay for audit,
     a custom model unless ``delete_rejected_custom_models``); local: the model folder (its
-    metrics stay)."""
+    metrics stay). Then, after any promotion, Bedrock custom models beyond
+    ``keep_custom_models`` go (`retire_custom_models`)."""
     settings = load_settings()
     current = read_current(models_root(settings)) or {}
     served = (current.get("version"), current.get("candidate"))
     unserved = [c for c in candidates if (c["version"], c["name"]) != served]
     cleaned = [c["name"] for c in unserved if _remove_candidate(settings, c)]
     log.info("Cleaned up %s", ", ".join(cleaned) if cleaned else "nothing: no unserved candidate")
+    if settings.backend is Backend.AWS and settings.finetune_service == "bedrock":
+        retire_custom_models(settings, current.get("custom_model_arn"))
     return cleaned
 
 
@@ -164,11 +167,50 @@ def _remove_candidate(settings: Settings, candidate: dict[str, Any]) -> bool:
 
         bedrock = BedrockCustomModels(settings)
         stopped = bedrock.stop_serving(name)
-        deleted = settings.delete_rejected_custom_models and bedrock.delete_model(name)
+        deleted = settings.delete_rejected_custom_models and _delete_custom_models(
+            settings, bedrock, _attempt_names(settings, candidate, name))  # fmt: skip
         return stopped or bool(deleted)
     from tailor_airflow.sagemaker_model import SageMakerModels
 
     return SageMakerModels(settings).delete_component(name)
+
+
+def _attempt_names(settings: Settings, candidate: dict[str, Any], name: str) -> list[str]:
+    """Every attempt's name: each attempt's custom model takes it (`job_attempts`)."""
+    from tailor_airflow.job_attempts import JobAttempts
+
+    attempts = JobAttempts.of(settings, candidate["version"], candidate["name"], name).all()
+    return [a["name"] for a in attempts] or [name]
+
+
+def _delete_custom_models(settings: Settings, bedrock, names: list[str]) -> list[str]:
+    """Delete custom models by name, and from Tailor's record of them; the ones deleted."""
+    from tailor.finetune.custom_models import forget
+
+    deleted = [name for name in names if bedrock.delete_model(name)]
+    forget(models_root(settings), names)
+    return deleted
+
+
+def retire_custom_models(settings: Settings, served_arn: str | None) -> list[str]:
+    """Retention (``keep_custom_models``, 0: keep all): delete Tailor's custom models beyond
+    the newest N, never the one served; log what the rest cost to store each month."""
+    from tailor.evaluation.monthly_cost import custom_model_storage
+    from tailor.finetune.custom_models import beyond_retention, recorded
+    from tailor_airflow.bedrock_customization import BedrockCustomModels
+
+    root = models_root(settings)
+    retired = beyond_retention(recorded(root), settings.keep_custom_models, served_arn)
+    deleted = []
+    if retired:
+        deleted = _delete_custom_models(settings, BedrockCustomModels(settings),
+                                        [m["name"] for m in retired])  # fmt: skip
+        log.info("Retention (keep_custom_models %d): deleted %s", settings.keep_custom_models,
+                 ", ".join(deleted) or "nothing (already gone)")  # fmt: skip
+    kept = recorded(root)
+    log.info("%d custom model(s) kept: $%.2f a month of storage", len(kept),
+             custom_model_storage(settings.prices, len(kept)))  # fmt: skip
+    return deleted
 
 
 class DeployModelOperator(BaseOperator):
@@ -250,7 +292,7 @@ class DeployModelOperator(BaseOperator):
 
 def _metrics(trained: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in trained.items()
-            if k not in ("model_path", "candidate", "hyperparameters")}  # fmt: skip
+            if k not in ("model_path", "candidate", "hyperparameters", "attempts")}  # fmt: skip
 
 
 def _scored(gated: dict[str, Any] | None) -> dict[str, Any]:
@@ -286,7 +328,8 @@ def record_lineage(
         "training_metrics": _metrics(winner),
         "candidates": [
             {"name": name, "hyperparameters": record["hyperparameters"],
-             "training_metrics": _metrics(record), **_scored(scored.get(name))}
+             "training_metrics": _metrics(record), **_scored(scored.get(name)),
+             "attempts": record.get("attempts")}  # every training job it took, and how each ended
             for name, record in trained.items()
         ],  # fmt: skip
         "winner_reason": gate and gate["winner_reason"],

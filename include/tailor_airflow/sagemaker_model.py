@@ -131,37 +131,64 @@ def model_data(artifacts: str) -> dict[str, Any]:
         "ModelAccessConfig": {"AcceptEula": True}}}}  # fmt: skip
 
 
+def _hosting(document: Any, field: str) -> Any:
+    """A hosting field as the SDK resolves it (JumpStartModelSpecs): the top-ranked inference
+    config's components over the document's own. Llama 3.1's documents keep the serving
+    image and the per-instance-type variants only in those components."""
+    layers = [document]
+    configs, components = document.InferenceConfigs or {}, document.InferenceConfigComponents or {}
+    ranking = (document.InferenceConfigRankings or {}).get("overall")
+    ranked = (ranking and ranking.Rankings) or sorted(configs)
+    if ranked:
+        layers += [components[name] for name in configs[ranked[0]].ComponentNames
+                   if name in components]  # fmt: skip
+    return next((value for layer in reversed(layers) if (value := getattr(layer, field, None))),
+                None)  # fmt: skip
+
+
+def _variant_properties(variants: Any, instance_type: str) -> list[Any]:
+    """The instance family's variant properties, then the instance type's: the more specific
+    wins, as in the SDK's lookups."""
+    found = (variants and variants.Variants) or {}
+    keys = (instance_type.split(".")[1], instance_type)
+    return [v.Properties for key in keys if (v := found.get(key)) and v.Properties]
+
+
 def jumpstart_serving_container(settings: Settings) -> dict[str, Any]:
     """Image and environment that serve the base model's family (fine-tuned weights on top).
 
-    From the model's hub document (the one training read): the hosting image for the
-    inference instance family, else the model's default one, and its container environment.
-    SM_NUM_GPUS tells the container how many GPUs one copy shards the model over.
+    From the model's hub document (the one training read), as its top-ranked inference
+    config resolves it: the image of the inference instance type's variant (else its
+    family's, else the default), the container environment, then the variants' own. One copy
+    shards the model over its own accelerators, not the instance's: SM_NUM_GPUS, and LMI's
+    OPTION_TENSOR_PARALLEL_DEGREE where the document sets one, are the copy's GPUs.
     """
-    gpus = {"SM_NUM_GPUS": str(settings.accelerators_per_copy)}
+    gpus = str(settings.accelerators_per_copy)
     if settings.inference_image_uri:
-        return {"Image": settings.inference_image_uri, "Environment": gpus}
+        return {"Image": settings.inference_image_uri, "Environment": {"SM_NUM_GPUS": gpus}}
     from sagemaker.core.jumpstart import JumpStartConfig
     from sagemaker.core.jumpstart.document import get_hub_content_and_document
 
     _, document = get_hub_content_and_document(
         JumpStartConfig(model_id=settings.base_model_id, accept_eula=True), sdk_session(settings)
     )
-    family = settings.inference_instance_type.split(".")[1]
-    variants = (document.HostingInstanceTypeVariants and
-                document.HostingInstanceTypeVariants.Variants) or {}  # fmt: skip
-    variant = variants.get(family)
-    image = (
-        variant and variant.Properties and variant.Properties.ImageUri
-    ) or document.HostingEcrUri
+    instance = settings.inference_instance_type
+    variants = _variant_properties(_hosting(document, "HostingInstanceTypeVariants"), instance)
+    image = next((p.ImageUri for p in reversed(variants) if p.ImageUri), None) or _hosting(
+        document, "HostingEcrUri")  # fmt: skip
     if not image:
         raise RuntimeError(
             f"JumpStart's document for {settings.base_model_id} names no serving image for "
-            f"{settings.inference_instance_type}; set inference_image_uri"
+            f"{instance}; set inference_image_uri"
         )
-    environment = {v.Name: str(v.Default) for v in document.InferenceEnvironmentVariables or []
+    environment = {v.Name: str(v.Default)
+                   for v in _hosting(document, "InferenceEnvironmentVariables") or []
                    if v.Scope == "container" and v.Default is not None}  # fmt: skip
-    return {"Image": image, "Environment": {**environment, **gpus}}
+    for properties in variants:
+        environment |= properties.EnvironmentVariables or {}
+    if "OPTION_TENSOR_PARALLEL_DEGREE" in environment:
+        environment["OPTION_TENSOR_PARALLEL_DEGREE"] = gpus
+    return {"Image": image, "Environment": {**environment, "SM_NUM_GPUS": gpus}}
 
 
 class SageMakerModels:

@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from airflow.sdk import BaseOperator, Context
+from airflow.sdk.exceptions import AirflowFailException
 
 from tailor.finetune.dataset import PROMPT
 from tailor.jsonl import read_jsonl
 from tailor.settings import Backend, Settings
 from tailor_airflow.config import load_settings
 from tailor_airflow.hooks import aws_connection
+from tailor_airflow.job_attempts import JobAttempts
 
 LORA_RANK = 8
 
@@ -64,28 +66,44 @@ class TrainModelOperator(BaseOperator):
         return {"candidate": self.candidate_name,
                 "hyperparameters": self.candidate["hyperparameters"], **record}  # fmt: skip
 
+    def attempts(self, settings: Settings) -> JobAttempts:
+        """This candidate's training job attempts on aws (`job_attempts`)."""
+        from tailor_airflow.sagemaker_model import resource_name
+
+        return JobAttempts.of(settings, self.training["version"], self.candidate_name,
+                              resource_name(self.candidate_name))  # fmt: skip
+
     # -- aws, finetune_service bedrock: a customization job, then its custom model served
     def _train_bedrock(self, settings: Settings, context: Context) -> dict[str, Any]:
         from airflow.providers.amazon.aws.triggers.bedrock import (
             BedrockCustomizeModelCompletedTrigger,
         )
 
-        from tailor_airflow.bedrock_customization import BedrockCustomModels
-        from tailor_airflow.sagemaker_model import resource_name
+        from tailor_airflow.bedrock_customization import JOB_ENDED_UNDONE, BedrockCustomModels
 
-        models = BedrockCustomModels(settings)
-        name = resource_name(self.candidate_name)
-        job = models.job(name)
+        models, attempts = BedrockCustomModels(settings), self.attempts(settings)
+        last = attempts.last()
+        job = models.job(last["arn"]) if last else None  # by the ARN it stored
+        if job and job["status"] in JOB_ENDED_UNDONE:  # it cannot run again: a new attempt
+            attempts.ended(job["status"], job.get("failureMessage"))
+            self.log.info("Customization job %s ended %s (%s): starting another attempt",
+                          job["jobName"], job["status"], job.get("failureMessage"))  # fmt: skip
+            job = None
         if job is None:
-            models.submit(name, self.training, self.candidate["hyperparameters"])
-            self.log.info("Submitted Bedrock customization job %s (%s)", name, models.base.model_id)
+            name = attempts.next_name()
+            found = models.job(name)  # a try that died between submitting and recording it
+            arn = found["jobArn"] if found else models.submit(
+                name, self.training, self.candidate["hyperparameters"])  # fmt: skip
+            attempts.started(name, arn)
+            self.log.info("Bedrock customization job %s (%s): %s", name, models.base.model_id, arn)
         elif job["status"] == "Completed":
             return self.customized(context, {"status": "success"})
         else:
-            self.log.info("Customization job %s exists (%s): re-attaching", name, job["status"])
+            self.log.info("Customization job %s exists (%s): re-attaching", job["jobName"],
+                          job["status"])  # fmt: skip
         self.defer(  # the provider's waiter: Completed succeeds; Failed, Stopping, Stopped fail
             trigger=BedrockCustomizeModelCompletedTrigger(
-                job_name=name, waiter_delay=120, waiter_max_attempts=30 * 24,
+                job_name=attempts.last()["name"], waiter_delay=120, waiter_max_attempts=30 * 24,
                 **aws_connection(settings),
             ),
             method_name="customized",
@@ -103,12 +121,15 @@ class TrainModelOperator(BaseOperator):
         from tailor_airflow.sagemaker_model import resource_name
 
         settings = load_settings()
-        models = BedrockCustomModels(settings)
-        name = resource_name(self.candidate_name)
-        job = models.job(name)
+        models, attempts = BedrockCustomModels(settings), self.attempts(settings)
+        job = models.job(attempts.last()["arn"])
         if event.get("status") != "success" or job["status"] != "Completed":
-            raise RuntimeError(f"customization job {name} ended {job['status']}: "
-                               f"{job.get('failureMessage', event)}")  # fmt: skip
+            attempts.ended(job["status"], job.get("failureMessage"))
+            raise RuntimeError(f"customization job {job['jobName']} ended {job['status']}: "
+                               f"{job.get('failureMessage', event)} (a retry starts another "
+                               "attempt)")  # fmt: skip
+        attempts.ended("Completed")
+        name = resource_name(self.candidate_name)  # what serves it: the candidate's name
         arn = models.serve(name, job["outputModelArn"])
         self.log.info("Serving %s %s: %s; waiting", models.serving, job["outputModelName"], arn)
         if models.serving == "on_demand":
@@ -122,19 +143,29 @@ class TrainModelOperator(BaseOperator):
         self.defer(trigger=trigger, method_name="custom_model_served")
 
     def custom_model_served(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        from datetime import UTC, datetime
+
+        from tailor.finetune.custom_models import record
         from tailor_airflow.bedrock_customization import BedrockCustomModels
+        from tailor_airflow.config import models_root
         from tailor_airflow.sagemaker_model import resource_name
 
-        models = BedrockCustomModels(load_settings())
+        settings = load_settings()
+        models, attempts = BedrockCustomModels(settings), self.attempts(settings)
         name = resource_name(self.candidate_name)
         if event.get("status") != "success":
             models.stop_serving(name)  # never leave a broken candidate billed
             raise RuntimeError(f"{models.serving} serving of {name} did not start: {event}")
-        job, served = models.job(name), models.served(name)
+        job, served = models.job(attempts.last()["arn"]), models.served(name)
+        record(models_root(settings), {  # billed monthly until deleted: retention's to count
+            "name": job["outputModelName"], "arn": job["outputModelArn"],
+            "version": self.training["version"], "candidate": self.candidate_name,
+            "created_at": datetime.now(UTC).isoformat()})  # fmt: skip
         metrics = job.get("trainingMetrics") or {}
         validation = [m.get("validationLoss") for m in job.get("validationMetrics") or []]
         return self._trained({
-            "customization_job": name,
+            "customization_job": job["jobName"],
+            "attempts": attempts.all(),
             "custom_model_arn": job["outputModelArn"],
             "serving": models.serving,
             "serving_name": name,
@@ -145,6 +176,12 @@ class TrainModelOperator(BaseOperator):
         })  # fmt: skip
 
     # -- aws: JumpStart training job, then the candidate staged as an inference component
+    def _training_job(self, settings: Settings) -> str:
+        """The current attempt's training job (a job from before attempts were recorded has the
+        first attempt's name)."""
+        attempts = self.attempts(settings)
+        return (attempts.last() or {"name": attempts.base})["name"]
+
     def _train_aws(self, settings: Settings, context: Context) -> dict[str, Any]:
         from airflow.providers.amazon.aws.triggers.sagemaker import SageMakerTrigger
 
@@ -152,12 +189,21 @@ class TrainModelOperator(BaseOperator):
             SageMakerModels,
             jumpstart_serving_container,
             jumpstart_training_request,
-            resource_name,
         )
 
-        models = SageMakerModels(settings)
-        job = resource_name(self.candidate_name)
-        described = models.training_job(job)
+        models, attempts = SageMakerModels(settings), self.attempts(settings)
+        job = self._training_job(settings)
+        described = models.training_job(job)  # SageMaker finds a training job by name only
+        if described and not attempts.last():  # submitted before attempts were recorded
+            attempts.started(job, described["TrainingJobArn"])
+        if described and described["TrainingJobStatus"] in ("Failed", "Stopped"):
+            _training_ended(attempts, described)  # Failed: a new attempt below
+            self.log.info("Training job %s failed (%s): starting another attempt", job,
+                          described.get("FailureReason"))  # fmt: skip
+            job, described = attempts.next_name(), None
+            described = models.training_job(job)  # a try that died before recording it
+            if described:
+                attempts.started(job, described["TrainingJobArn"])
         if described is None:
             # a model that cannot be served must fail before a paid training job, not after
             jumpstart_serving_container(settings)
@@ -167,6 +213,7 @@ class TrainModelOperator(BaseOperator):
                 settings, params, job, self.training["train_uri"], output
             )
             models.submit_training(request)
+            attempts.started(job, models.training_job(job)["TrainingJobArn"])
             self.log.info("Submitted training job %s", job)
         else:
             self.log.info("Training job %s exists (%s): re-attaching", job,
@@ -184,16 +231,18 @@ class TrainModelOperator(BaseOperator):
     def after_training(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         from airflow.providers.amazon.aws.triggers.sagemaker import SageMakerTrigger
 
-        from tailor_airflow.sagemaker_model import SageMakerModels, resource_name
+        from tailor_airflow.sagemaker_model import SageMakerModels
 
         settings = load_settings()
         models = SageMakerModels(settings)
-        job = models.training_job(resource_name(self.candidate_name))
+        job = models.training_job(self._training_job(settings))
         if event.get("status") != "success" or job["TrainingJobStatus"] != "Completed":
+            _training_ended(self.attempts(settings), job)
             raise RuntimeError(
                 f"training job {job['TrainingJobName']} ended {job['TrainingJobStatus']}: "
-                f"{job.get('FailureReason', event)}"
+                f"{job.get('FailureReason', event)} (a retry starts another attempt)"
             )
+        self.attempts(settings).ended("Completed")
         if not models.ensure_endpoint():
             self.log.info("Created endpoint %s for inference components; waiting", models.endpoint)
             self.defer(  # botocore's endpoint_in_service waiter, through the provider
@@ -214,11 +263,11 @@ class TrainModelOperator(BaseOperator):
         return self.stage_candidate(load_settings())
 
     def stage_candidate(self, settings: Settings) -> dict[str, Any]:
-        from tailor_airflow.sagemaker_model import SageMakerModels, resource_name
+        from tailor_airflow.sagemaker_model import SageMakerModels
         from tailor_airflow.scaling_triggers import InferenceComponentTrigger
 
         models = SageMakerModels(settings)
-        job = models.training_job(resource_name(self.candidate_name))
+        job = models.training_job(self._training_job(settings))
         artifacts = job["ModelArtifacts"]["S3ModelArtifacts"]
         component = models.stage_component(self.candidate_name, artifacts)
         self.log.info("Candidate staged as inference component %s; waiting for a copy", component)
@@ -238,9 +287,10 @@ class TrainModelOperator(BaseOperator):
         if event.get("status") != "converged":
             SageMakerModels(settings).delete_component(name)  # never leave a broken candidate
             raise RuntimeError(f"candidate component {name} did not start: {event}")
-        job = SageMakerModels(settings).training_job(name)
+        job = SageMakerModels(settings).training_job(self._training_job(settings))
         return self._trained({
-            "training_job": name,
+            "training_job": job["TrainingJobName"],
+            "attempts": self.attempts(settings).all(),
             "inference_component": name,
             "model_artifacts": job["ModelArtifacts"]["S3ModelArtifacts"],
             "base_model": settings.base_model_id,
@@ -282,3 +332,16 @@ class TrainModelOperator(BaseOperator):
                                  "lora_rank": LORA_RANK, **vars(result)})  # fmt: skip
         metrics.write_text(json.dumps(trained, indent=2))
         return trained
+
+
+def _training_ended(attempts: JobAttempts, job: dict[str, Any]) -> None:
+    """Record how a SageMaker training job ended undone. Stopped (a person, or
+    ``training_max_runtime_hours`` reached) fails the task without retries: another attempt
+    would be stopped the same way. Failed leaves the retry to start another attempt."""
+    status, reason = job["TrainingJobStatus"], job.get("FailureReason")
+    attempts.ended(status, reason)
+    if status == "Stopped":
+        raise AirflowFailException(
+            f"training job {job['TrainingJobName']} was stopped ({job.get('SecondaryStatus')}"
+            f"{f': {reason}' if reason else ''}): rerun once the cause is fixed (a longer "
+            "training_max_runtime_hours, if it ran out of time)")

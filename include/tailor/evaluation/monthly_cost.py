@@ -34,12 +34,14 @@ def monthly_cost(
     endpoint_hours: float | None = None,
     endpoint_copies: int = 1,
     serving: str | None = None,
+    custom_models: int = 1,
 ) -> dict[str, float | None]:
     """The approach's monthly cost in dollars: 24/7, and with recorded endpoint hours.
 
     rag/base pay Bedrock tokens (rag also the vector store); fine_tuned/hybrid pay the
     endpoint's instance hours and the amortised fine-tuning (hybrid also the vector store) —
-    or, for a Bedrock custom model (`serving` on_demand or provisioned), its storage, the
+    or, for a Bedrock custom model (`serving` on_demand or provisioned), the storage of the
+    `custom_models` kept (the served one and those retention keeps: each is billed), the
     amortised customization, and its tokens or its throughput's model-unit hours.
     """
     vector_store = prices.opensearch_ocus * prices.opensearch_ocu_hour * HOURS_PER_MONTH
@@ -54,7 +56,8 @@ def monthly_cost(
         total = round(fixed + tokens, 2)
         return {"monthly_cost_24x7": total, "monthly_cost_scheduled": total}
     if serving is not None:
-        return _custom_model_cost(fixed, prices, usage, endpoint_hours, serving)
+        kept = fixed + custom_model_storage(prices, max(1, custom_models))  # the served one
+        return _custom_model_cost(kept, prices, usage, endpoint_hours, serving)
     always_on = HOURS_PER_MONTH * endpoint_copies * prices.instance_hour
     scheduled = None if endpoint_hours is None else endpoint_hours * prices.instance_hour
     return {
@@ -65,12 +68,19 @@ def monthly_cost(
     }
 
 
+def custom_model_storage(prices: Prices, models: int) -> float:
+    """What `models` Bedrock custom models cost to keep for a month (each is billed, served
+    or not)."""
+    return round(models * prices.custom_model_storage_month, 2)
+
+
 def _custom_model_cost(
     fixed: float, prices: Prices, usage: Usage, hours: float | None, serving: str
 ) -> dict[str, float | None]:
     """A Bedrock custom model: on demand it bills tokens (nothing to schedule); provisioned
-    throughput bills model-unit hours, all month or the hours recorded."""
-    kept = fixed + prices.custom_model_storage_month + (
+    throughput bills model-unit hours, all month or the hours recorded. `fixed`: the vector
+    store and the models' storage."""
+    kept = fixed + (
         prices.customization_tokens_per_month / 1000 * prices.customization_per_1k_training_tokens)
     if serving == "on_demand":
         tokens = _custom_token_price(prices, usage.input_tokens, usage.output_tokens)

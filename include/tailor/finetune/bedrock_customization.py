@@ -1,10 +1,19 @@
 """What an Amazon Bedrock model customization expects of each base model Tailor fine-tunes.
 
-Each base model has its own training-record format (Nova: the Bedrock conversation schema;
-Llama: prompt/completion), its own hyperparameter names and bounds, and its own way to be
-served: a Nova custom model can be deployed for on-demand inference, a Llama one needs
-provisioned throughput. Figures from the Bedrock user guide's hyperparameter and on-demand
-deployment pages.
+Each base model has its own training-record format, its own hyperparameter names and bounds,
+and its own way to be served: a Nova custom model can be deployed for on-demand inference, a
+Llama one needs provisioned throughput. Figures from the Bedrock user guide's hyperparameter
+and on-demand deployment pages.
+
+Record formats, from the Bedrock user guide's "Prepare your training datasets for
+fine-tuning" (https://docs.aws.amazon.com/bedrock/latest/userguide/model-customization-prepare.html,
+"Supported modalities for fine-tuning" and "Prepare data for fine-tuning text-to-text
+models"): Meta Llama 3.1 8B and 70B Instruct are listed among the *non-conversational*
+text-to-text models, whose records are ``{"prompt": ..., "completion": ...}``; the Converse
+message format (``bedrock-conversation-2024``) is for the conversational ones (Llama 3.2 and
+3.3, Claude 3 Haiku). Nova takes the conversation schema (Nova user guide, "Fine-tuning
+Amazon Nova models"). The same page sets Llama 3.1's "Sum of training and validation
+records" at 100 to 10,000 (`min_records`).
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from tailor.errors import InputError
+from tailor.finetune.dataset import TrainingDataError
 
 CONVERSATION_SCHEMA = "bedrock-conversation-2024"
 
@@ -26,6 +36,7 @@ class CustomizableModel:
     learning_rates: tuple[float, float]  # inclusive bounds
     default_learning_rate: float
     batch_size: int | None  # sent only where the model takes it
+    min_records: int = 0  # training + validation records the job needs at least (0: no rule)
 
     def hyperparameters(self, values: dict[str, Any], where: str) -> dict[str, str]:
         """Bedrock's hyperParameters for a candidate's values; out of bounds fails, naming
@@ -43,6 +54,15 @@ class CustomizableModel:
         if self.batch_size is not None:
             chosen["batchSize"] = str(self.batch_size)
         return chosen
+
+    def check_records(self, records: int, where: str) -> None:
+        """Fewer training and validation records than the model takes is refused here, naming
+        `where`, rather than by a job that fails (or is billed) later."""
+        if records < self.min_records:
+            raise TrainingDataError(
+                f"{where}: {records} training and validation records; {self.model_id} needs at "
+                f"least {self.min_records} (a larger catalog, or another customization_base_model)"
+            )
 
     def record(self, prompt: str, answer: str) -> dict[str, Any]:
         """One training record: the reference's prompt, the catalog's answer."""
@@ -70,7 +90,7 @@ CUSTOMIZABLE: dict[str, CustomizableModel] = {
         _nova("amazon.nova-lite-v1:0:300k"),
         CustomizableModel("meta.llama3-1-8b-instruct-v1:0:128k", "prompt_completion",
                           "provisioned", max_epochs=10, learning_rates=(5e-6, 0.1),
-                          default_learning_rate=1e-4, batch_size=1),  # fmt: skip
+                          default_learning_rate=1e-4, batch_size=1, min_records=100),  # fmt: skip
     )
 }
 
