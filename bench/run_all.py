@@ -14,6 +14,7 @@ BENCHES = [
     "eval_orchestration.py",
     "eval_local.py",
     "local_judges.py",
+    "judge_agreement.py",
 ]
 
 if __name__ == "__main__":

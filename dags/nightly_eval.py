@@ -122,7 +122,8 @@ SCHEDULE = (
             uniqueItems=True,
             title="Judges",
             description="Judge ids for this run; empty: the configured panel (setting "
-            "'judges'; local: smollm2, gemma3; aws: Bedrock model ids).",
+            "'judges'; local: keypoints, gemma3 or smollm2; aws: Bedrock model ids or "
+            "keypoints).",
         ),
         "sample_limit": Param(
             0,

@@ -46,7 +46,7 @@ def synced(tmp_path, tailor_settings, airflow_db, dags, monkeypatch):
         data_root=str(root),
         local_endpoint_port=port,
         endpoint_poll_seconds=1,
-        judge_controls=2,  # the default minimums: both local judges must earn their place
+        judge_controls=2,  # the default minimums: the local judge must earn its place
     )
     assert {ti.state for ti in dags["kb_sync"].test().get_task_instances()} == {"success"}
     server = LocalModelServer(root / "endpoint", port)
@@ -76,13 +76,12 @@ def test_all_approaches_answer_score_and_replace_their_date(dags, synced, caplog
     night = synced / "evaluations" / "2026-11-20"
     for approach in ("rag", "fine_tuned", "hybrid", "base"):
         rows = json.loads((night / f"{approach}.json").read_text())
-        assert len(rows) == 2 and REFERENCE_FIELDS | {"smollm2", "gemma3"} <= set(rows[0])
+        assert len(rows) == 2 and REFERENCE_FIELDS | {"keypoints"} <= set(rows[0])
         assert rows[0]["input_text"] == "How much water does the BrewPro 3 water tank hold?"
         assert all(r["llm_response"] and 0 < r["bert_score"] <= 1 for r in rows)
-        for r in rows:  # both judges kept: the panel score is their mean
-            assert 0 <= r["smollm2"] <= 1 and 0 <= r["gemma3"] <= 1
-            mean = (r["smollm2"] + r["gemma3"]) / 2
-            assert r["llm_evaluator_score"] == pytest.approx(mean, abs=1e-6)
+        for r in rows:  # the local panel's one judge kept: the panel score is its score
+            assert 0 <= r["keypoints"] <= 1
+            assert r["llm_evaluator_score"] == pytest.approx(r["keypoints"], abs=1e-6)
         assert all(r["inference_time"] > 0 and r["output_tokens"] > 0 for r in rows)
         assert bool(rows[0]["chunk_ids"]) == (approach in ("rag", "hybrid"))
         # the first question (the BrewPro 3's 1.8-litre tank) has a checkable fact
@@ -105,10 +104,11 @@ def test_all_approaches_answer_score_and_replace_their_date(dags, synced, caplog
         asleep = monthly_cost(approach, Prices(), endpoint_hours=0.0)["monthly_cost_scheduled"]
         assert asleep < scheduled < float(by_method[approach]["monthly_cost_24x7"])
     judges = json.loads((night / "judges.json").read_text())
-    assert {c["judge"] for c in judges["calibration"]} == {"smollm2", "gemma3"}
+    assert {c["judge"] for c in judges["calibration"]} == {"keypoints"}
     for judge in judges["calibration"]:  # every kind of control was asked and scored
         assert all(judge[k] is not None for k in ("separation", "hard_separation",
-                   "fact_separation", "length_bias", "injection_susceptibility")), judge  # fmt: skip
+                   "fact_separation", "length_bias", "injection_susceptibility",
+                   "reflow_drop")), judge  # fmt: skip
     assert not any(c["excluded"] for c in judges["calibration"])
     assert LocalModelServer(synced / "endpoint", 0).state() is None  # restored to off-hours
 

@@ -38,9 +38,13 @@ class SettingsError(ValueError):
     """A missing or invalid setting; the message names it."""
 
 
+# the local judges: key points with MiniLM (tailor.local.keypoint_judge), and two model
+# families scoring by likelihood (tailor.local.judge)
+LOCAL_JUDGES = ("keypoints", "smollm2", "gemma3")
 DEFAULT_JUDGES = {
-    # two local model families, each scoring by likelihood (tailor.local.judge)
-    "local": ("smollm2", "gemma3"),
+    # chosen on the tune half of bench/graded (bench/judge_agreement.py --half tune): the
+    # likelihood judges lowered the panel's agreement with people, so they sit only on request
+    "local": ("keypoints",),
     # three Bedrock families, called through Converse (cross-region inference profiles)
     "aws": (
         "us.anthropic.claude-haiku-4-5-20251001-v1:0",

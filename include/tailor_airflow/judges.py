@@ -1,7 +1,9 @@
 """The judge panel: which judges can sit tonight, and each judge's scoring call.
 
-Local judges are SmolLM2 and Gemma 3, each scoring by likelihood (`tailor.local.judge`). On aws a
-judge is a Bedrock model called through Converse; a model that is LEGACY, or that this
+Local judges are the key-point judge (`tailor.local.keypoint_judge`: the answers point by point
+with MiniLM, checked against the synced catalog; it can sit on the aws panel too) and SmolLM2
+and Gemma 3, each scoring by likelihood (`tailor.local.judge`). On aws a judge is otherwise a
+Bedrock model called through Converse; a model that is LEGACY, or that this
 account cannot invoke in this region (GetFoundationModelAvailability: authorization,
 entitlement, agreement, region), is reported in one line and left out before the night
 starts, not turned into missing scores or a crashed task.
@@ -20,12 +22,12 @@ from botocore.exceptions import ClientError
 from tailor.converse import reply_text, user_turn
 from tailor.evaluation.judging import Item, structured_prompt
 from tailor.evaluation.metrics import parse_judge_score
-from tailor.settings import DEFAULT_JUDGES, Backend, Settings
+from tailor.settings import LOCAL_JUDGES, Backend, Settings
 from tailor_airflow.hooks import adaptive_retries, aws_hook
 
 log = logging.getLogger(__name__)
 
-LOCAL_JUDGES = DEFAULT_JUDGES["local"]  # the only local judges there are
+KEYPOINTS = "keypoints"  # the key-point judge: plain code and MiniLM, on either backend
 _PROFILE = re.compile(r"^(us|eu|apac|au|jp|ca|us-gov|global)\.")
 
 
@@ -42,11 +44,12 @@ def foundation_model_id(model_id: str) -> str:
 def preflight(settings: Settings, requested: list[str]) -> tuple[list[str], dict[str, str]]:
     """The judges that can score tonight, and why each other one was left out."""
     left_out: dict[str, str] = {}
+    requested, wanted = [j for j in requested if j != KEYPOINTS], requested
     if settings.backend is Backend.LOCAL:
         for judge in requested:
             if judge not in LOCAL_JUDGES:
                 left_out[judge] = f"not a local judge (local judges: {', '.join(LOCAL_JUDGES)})"
-        return [j for j in requested if j not in left_out], left_out
+        return [j for j in wanted if j not in left_out], left_out
     bedrock = aws_hook(BedrockHook, settings)
     for judge in requested:
         model = foundation_model_id(judge)
@@ -61,7 +64,7 @@ def preflight(settings: Settings, requested: list[str]) -> tuple[list[str], dict
                 left_out[judge] = f"no access: {', '.join(missing)}"
         except ClientError as error:
             left_out[judge] = f"unavailable: {error.response['Error'].get('Message', error)}"
-    return [j for j in requested if j not in left_out], left_out
+    return [j for j in wanted if j not in left_out], left_out
 
 
 def access_problems(availability: dict) -> list[str]:
@@ -107,6 +110,10 @@ class BedrockJudge:
 
 def judge_scorer(settings: Settings, judge: str) -> tuple[Callable[[Item], float | None], int]:
     """The judge's scoring call, and how many calls it may have in flight."""
+    if judge == KEYPOINTS:
+        from tailor.local.keypoint_judge import KeyPointJudge
+
+        return KeyPointJudge(synced_catalog(settings)).score, 1
     if settings.backend is Backend.AWS:
         return BedrockJudge(settings, judge).score, settings.aws_concurrency
     from tailor.local.judge import FactLikelihoodJudge
@@ -116,3 +123,15 @@ def judge_scorer(settings: Settings, judge: str) -> tuple[Callable[[Item], float
     if judge not in model_dirs:
         raise ValueError(f"unknown local judge {judge!r}")
     return FactLikelihoodJudge(model_dirs[judge](Path(settings.model_cache_dir))).score, 1
+
+
+def synced_catalog(settings: Settings) -> dict[str, str]:
+    """Each product's text as the Knowledge Base last synced it (none before a sync): what
+    the key-point judge checks an answer's added claims against."""
+    from tailor.kb_sync import last_synced, load_snapshot
+    from tailor_airflow.config import kb_state_root
+
+    manifest, _ = last_synced(kb_state_root(settings))
+    if manifest is None:
+        return {}
+    return {p.name: p.text for p in load_snapshot(kb_state_root(settings), manifest.hash)}

@@ -68,6 +68,8 @@ _add("percent", 1.0, "%", "percent", "per cent")
 _add("loudness", 1.0, "db", "decibel", "decibels")
 _add("frequency", 1.0, "hz")
 _add("frequency", 1000.0, "khz")
+_add("frequency", 1e6, "mhz")
+_add("frequency", 1e9, "ghz")
 _add("rotation", 1.0, "rpm")
 _add("data", 1.0, "gb")
 _add("data", 0.001, "mb")
@@ -82,8 +84,9 @@ _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _UNIT = "|".join(re.escape(u) for u in sorted([*_UNITS, *_FAHRENHEIT], key=len, reverse=True))
 # a number, then its unit ("1.8 litres", "45-minute", "20V") or the noun it counts ("4 cameras")
 _QUANTITY = re.compile(
-    rf"(?<![\w.])(?P<number>{_NUMBER}|{'|'.join(_WORDS)})(?![\w])"
-    rf"(?:[ \-]?(?P<unit>{_UNIT})(?![\w²³])|\s+(?!per\b)(?P<noun>[a-z][a-z\-]*))?",
+    rf"(?<![\w.:])(?P<number>{_NUMBER}|{'|'.join(_WORDS)})(?![\w])"
+    rf"(?:[ \-]?(?P<unit>{_UNIT})(?![\w²³])|\s+[a-z]+\s+(?P<unit2>{_UNIT})(?![\w²³])"
+    rf"|\s+(?!per\b)(?P<noun>[a-z][a-z\-]*))?",
     re.IGNORECASE,
 )
 _QUANTITY_TOKEN = re.compile(rf"{_NUMBER}[ \-]?(?:{_UNIT})", re.IGNORECASE)
@@ -92,7 +95,8 @@ _CODE = re.compile(r"(?<![\w\-])(?=[\w.\-]*\d)(?=[\w.\-]*[A-Za-z])[A-Za-z0-9][\w
 # between the members of a list or range that share the unit named at its end
 _CONNECTOR = re.compile(r"\s*(?:,|and|or|to|-|–|x|×)\s*", re.IGNORECASE)
 _NOT_NOUNS = {"and", "or", "to", "of", "the", "a", "an", "at", "in", "on", "for", "with", "from",
-              "is", "are", "was", "it", "its", "up", "about", "x", "than"}  # fmt: skip
+              "is", "are", "was", "it", "its", "up", "about", "x", "than", "once",
+              "twice"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -193,10 +197,15 @@ def _is_code(token: str) -> bool:
     return not (_QUANTITY_TOKEN.fullmatch(token) or re.fullmatch(_NUMBER, token))
 
 
+def _unit(match: re.Match) -> str | None:
+    """The unit of a quantity, right after its number or one word on ("100 operating hours")."""
+    return match["unit"] or match["unit2"]
+
+
 def _bare(match: re.Match) -> bool:
     """A number with neither unit nor counted noun: it may take a list's shared unit."""
     noun = match["noun"]
-    return match["unit"] is None and (noun is None or noun.lower() in _NOT_NOUNS)
+    return _unit(match) is None and (noun is None or noun.lower() in _NOT_NOUNS)
 
 
 def extract_facts(text: str, product_name: str = "") -> list[Fact]:
@@ -204,14 +213,14 @@ def extract_facts(text: str, product_name: str = "") -> list[Fact]:
     text = _blanked(text, layout_spans(text, product_name))
     facts: list[Fact] = []
     for match in _CODE.finditer(text):
-        token = match.group(0).rstrip(".-")
+        token = re.sub(r"-[a-z]{3,}$", "", match.group(0).rstrip(".-"))  # "IP54-rated": IP54
         if not _is_code(token):
             continue  # a quantity, read below
         facts.append(Fact("code", token.upper(), token))
         text = text[: match.start()] + " " * len(match.group(0)) + text[match.end() :]
     matches = list(_QUANTITY.finditer(text))
     for i, match in enumerate(matches):
-        unit, noun = match["unit"], match["noun"]
+        unit, noun = _unit(match), match["noun"]
         j = i  # "4 and 40 degrees Celsius", "70, 80 and 90 °C": the unit at the end is shared
         while (
             _bare(matches[j])
@@ -219,7 +228,7 @@ def extract_facts(text: str, product_name: str = "") -> list[Fact]:
             and _CONNECTOR.fullmatch(text[matches[j].end("number") : matches[j + 1].start()])
         ):
             j += 1
-            unit, noun = matches[j]["unit"], matches[j]["noun"]
+            unit, noun = _unit(matches[j]), matches[j]["noun"]
         fact = _quantity(match, unit, noun)
         if fact is not None:
             facts.append(fact)
@@ -276,7 +285,8 @@ def check_facts(reference: str, answer: str | None, product_name: str = "") -> F
     stated = contradicted = 0
     for kind in dict.fromkeys(f.kind for f in expected):
         mine = [f.value for f in expected if f.kind == kind]
-        theirs = [g.value for g in given if g.kind == kind]
+        # a bare number ("colder than 0 or ...") is stated by the same value of any kind
+        theirs = [g.value for g in given if g.kind == kind or kind == "number"]
         found = [v for v in mine if any(_same(v, t) for t in theirs)]
         stated += len(found)
         if kind != "code":  # another code is another part, not a wrong one

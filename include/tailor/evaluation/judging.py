@@ -52,7 +52,6 @@ class Item:
     reference: str
     candidate: str
     product_name: str = ""  # its numbers and codes are no facts about the product
-    context: str = ""  # the product's catalog text, for judges that check claims against it
 
 
 def answer_item(approach: str, position: int, row: dict) -> Item | None:

@@ -23,11 +23,15 @@ _MIN_WORDS = 3  # shorter pieces ("Yes.", "Note:") are no points of their own
 
 def points(text: str) -> list[str]:
     """The points of `text`, in order: each list item or sentence, without its marker; a
-    heading is left out, and a piece too short to claim anything joins the next one."""
+    heading or a title line is left out, and a piece too short to claim anything joins the
+    next one."""
     found: list[str] = []
     pending = ""
-    for line in text.splitlines():
-        if not line.strip() or is_heading(line):
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) > 1 and not lines[0].rstrip().endswith((".", "!", "?", ";")):
+        lines = lines[1:]  # a title ("Using the Osterby TerraCell 1200"): it claims nothing
+    for line in lines:
+        if is_heading(line):
             continue
         body = _MARKER.sub("", line, count=1).strip().strip("*").strip()
         for sentence in _SENTENCE_END.split(body):
@@ -52,3 +56,16 @@ def reflow(text: str, seed: str) -> str:
     found = points(text)
     random.Random(seed).shuffle(found)
     return " ".join(p if p[-1] in ".!?" else f"{p}." for p in found)
+
+
+def catalog_points(text: str, source: str = "catalog") -> list[str]:
+    """The sentences of a catalog record (`tailor.catalog`'s format), whose sections run over
+    hard-wrapped lines: each section's lines are joined before it is split into sentences."""
+    from tailor.catalog import parse_catalog_text
+
+    found = []
+    for product in parse_catalog_text(text, source):
+        for header, section in product.sections.items():
+            if header != "Name":
+                found += points(" ".join(section.split()))
+    return found

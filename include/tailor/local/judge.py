@@ -89,16 +89,24 @@ class FactLikelihoodJudge:
         encoded = tokenizer(f"{prompt} {target}", return_offsets_mapping=True,
                             return_tensors="pt")  # fmt: skip
         ids = encoded["input_ids"][0]
-        with torch.inference_mode():
-            log_probs = torch.log_softmax(model(encoded["input_ids"]).logits[0].float(), dim=-1)
-        totals = [0.0] * len(groups)
+        read: list[tuple[int, int]] = []  # (token position, group) of every token checked
         for i, (begin, end) in enumerate(encoded["offset_mapping"][0].tolist()):
             begin, end = begin - start, end - start
             if not i or end <= begin:  # the first token has no prediction; specials no text
                 continue
-            for g, spans in enumerate(groups):
-                if any(begin < e and end > s for s, e in spans):
-                    totals[g] -= float(log_probs[i - 1, ids[i]])
+            read += [(i, g) for g, spans in enumerate(groups)
+                     if any(begin < e and end > s for s, e in spans)]  # fmt: skip
+        totals = [0.0] * len(groups)
+        if not read:
+            return totals
+        positions = sorted({i for i, _ in read})
+        with torch.inference_mode():  # logits only where a checked token is predicted
+            logits = model(encoded["input_ids"],
+                           logits_to_keep=torch.tensor([i - 1 for i in positions])).logits[0]
+        log_probs = torch.log_softmax(logits.float(), dim=-1)
+        row = {i: r for r, i in enumerate(positions)}
+        for i, g in read:
+            totals[g] -= float(log_probs[row[i], ids[i]])
         return totals
 
     def score(self, item: Item) -> float | None:
