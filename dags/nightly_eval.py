@@ -43,7 +43,14 @@ today's systems and every row records the Knowledge Base and model versions that
    replaces the date's history partitions, prints the table.
 8. **check_regression** fails, and notifies, when an approach's panel score falls below
    its trailing median by more than `regression_margin`.
-9. **flag_stale_fine_tune** emits the `tailor_fine_tune_stale` asset event (which finetune
+9. **review_answers** (human in the loop, after the summary: the results are already
+   written) asks a person to grade the night's `review_answers` most disputed answers — where
+   the judges, BERTScore and the fact score rank an answer furthest apart — 0-10 each, in the
+   UI or through the REST API. Its timeout (`review_timeout_hours`) is its own: no answer, no
+   grades, and the night still succeeds. The grades join the history; a judge that agrees with
+   the last 50 at a Spearman below `judge_min_human_agreement` (once there are
+   `judge_min_human_grades`) is excluded from the panel on later nights.
+10. **flag_stale_fine_tune** emits the `tailor_fine_tune_stale` asset event (which finetune
    follows), through the `tailor_fine_tune_stale_flag` alias, when fine_tuned's staleness gap
    is significant tonight; otherwise it emits nothing and logs why.
 
@@ -52,6 +59,8 @@ today's systems and every row records the Knowledge Base and model versions that
 - `judges` — judge ids for this run (empty: the configured panel).
 - `sample_limit` — evaluate only the first N test cases (0: all).
 - `rescore_only` — score the answers stored for this date again instead of answering.
+- `review_answers` — how many disputed answers to ask a person to grade (empty: the setting;
+  its default is 5 on aws, 0 locally).
 """
 
 from __future__ import annotations
@@ -75,6 +84,7 @@ from tailor_airflow.assets import FINE_TUNE_STALE, FINE_TUNE_STALE_FLAG, KNOWLED
 from tailor_airflow.batch_jobs import BatchJobsOperator
 from tailor_airflow.dag_defaults import DEFAULT_ARGS, EVAL_TASK_SLOTS, cron, tailor_timezone
 from tailor_airflow.notifiers import deadline_missed, regression_notifiers
+from tailor_airflow.review import ReviewAnswersOperator
 from tailor_airflow.scaling import RestoreEndpointOperator, WakeEndpointOperator
 
 APPROACHES = [approach.value for approach in Approach]
@@ -137,6 +147,15 @@ SCHEDULE = (
             type="boolean",
             title="Re-score only",
             description="Score the answers stored for this date again, without answering.",
+        ),
+        "review_answers": Param(
+            None,
+            type=["null", "integer"],
+            minimum=0,
+            maximum=50,
+            title="Answers to review",
+            description="Disputed answers a person is asked to grade after the summary "
+            "(empty: the setting review_answers; 5 on aws, 0 locally).",
         ),
     },  # fmt: skip
 )
@@ -212,6 +231,7 @@ def nightly_eval():
     batched >> summarized
     check_regression(summarized)
     flag_stale_fine_tune(summarized)
+    ReviewAnswersOperator(task_id="review_answers", approaches=summarized)
 
 
 nightly_eval()

@@ -20,6 +20,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
@@ -218,3 +219,37 @@ def finetune_unpaused(shared: Shared) -> Iterator[Shared]:
         shared.airflow.cli("dags", "pause", "finetune")
         for added in [p for p in models.iterdir() if p.name not in seeded]:
             shutil.rmtree(added) if added.is_dir() else added.unlink()
+
+
+@contextmanager
+def nightly_eval_unpaused(shared: Shared) -> Iterator[Shared]:
+    """nightly_eval unpaused for one test module, paused again afterwards. With catchup off,
+    unpausing makes the scheduler start the latest interval (today's 01:00, the shared
+    standalone's cron in UTC) as a full scheduled night, as it would in production if that
+    night had not run: a run on that logical date, marked done before the DAG is unpaused,
+    stands for it (made once per session)."""
+    from croniter import croniter
+
+    airflow = shared.airflow
+    latest = croniter("0 1 * * *", datetime.now(UTC)).get_prev(datetime).isoformat()
+    found = airflow.api("dags/nightly_eval/dagRuns?limit=100")["dag_runs"]
+    if not any(r["logical_date"] and r["logical_date"][:19] == latest[:19] for r in found):
+        stand_in = airflow.api("dags/nightly_eval/dagRuns",
+                               {"logical_date": latest, "conf": {"sample_limit": 1}})  # fmt: skip
+        airflow.api(f"dags/nightly_eval/dagRuns/{stand_in['dag_run_id']}", {"state": "success"},
+                    method="PATCH")  # fmt: skip
+    airflow.cli("dags", "unpause", "nightly_eval")
+    try:
+        yield shared
+    finally:
+        airflow.cli("dags", "pause", "nightly_eval")
+
+
+def answer_hitl(airflow: Standalone, dag_id: str, run: str, task_id: str, body: dict) -> None:
+    """Answer a human-in-the-loop task as a person would, not within a second of the request:
+    Airflow 3.3.2 loses an answer given before the executor has reported the paused task's
+    process as ended (the resumed try is marked up_for_retry, its rerun waits anew and times
+    out; seen in CI, again with 5 s under a loaded CI machine)."""
+    time.sleep(15)
+    airflow.api(f"dags/{dag_id}/dagRuns/{run}/taskInstances/{task_id}/-1/hitlDetails", body,
+                method="PATCH")  # fmt: skip

@@ -8,7 +8,7 @@ import json
 import time
 
 import pytest
-from standalone import finetune_unpaused
+from standalone import answer_hitl, finetune_unpaused
 
 from tailor.finetune.registry import read_current, read_lineage
 
@@ -57,13 +57,8 @@ def lineage_of(data, run: str) -> dict:
 
 
 def answer(airflow, run: str, option: str) -> None:
-    """Answer as a person would, not within a second of the request: Airflow 3.3.2 loses an
-    answer given before the executor has reported the paused task's process as ended (the
-    resumed try is marked up_for_retry, its rerun waits anew and times out; seen in CI, again
-    with 5 s under a loaded CI machine)."""
-    time.sleep(15)
-    airflow.api(f"dags/finetune/dagRuns/{run}/{APPROVAL}",
-                {"chosen_options": [option], "params_input": {}}, method="PATCH")  # fmt: skip
+    answer_hitl(airflow, "finetune", run, "approve_promotion",
+                {"chosen_options": [option], "params_input": {}})  # fmt: skip
 
 
 def test_approve_promotes_reject_does_not_and_silence_rejects(server):

@@ -39,6 +39,7 @@ AWS_SETTINGS = {
     "knowledge_base_id": KB, "data_source_id": DATA_SOURCE, "endpoint_name": ENDPOINT,
     "judges": JUDGES, "bertscore_model": str(minilm_dir()), "judge_controls": 1,
     "endpoint_poll_seconds": 1,
+    "review_answers": 0,  # a person's review is answered on the standalone (test_review_*)
 }  # fmt: skip
 
 

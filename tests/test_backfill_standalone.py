@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
-from croniter import croniter
-from standalone import Standalone
+from standalone import Standalone, nightly_eval_unpaused
 
 from tailor.evaluation.results import read_history
 
@@ -19,19 +18,8 @@ CONF = {"approaches": ["rag", "base"], "judges": ["smollm2"], "sample_limit": 2}
 
 @pytest.fixture(scope="module")
 def server(airflow_standalone):
-    """nightly_eval unpaused for the backfills. With catchup off, once backfill runs exist the
-    scheduler starts the latest interval (today's 01:00, the shared standalone's cron in UTC) as
-    a full scheduled night beside them, as it would in production if that night had not run:
-    a run on that logical date, marked done before the DAG is unpaused, stands for it."""
-    airflow = airflow_standalone.airflow
-    latest = croniter("0 1 * * *", datetime.now(UTC)).get_prev(datetime)
-    stand_in = airflow.api("dags/nightly_eval/dagRuns",
-                           {"logical_date": latest.isoformat(), "conf": CONF})  # fmt: skip
-    airflow.api(f"dags/nightly_eval/dagRuns/{stand_in['dag_run_id']}", {"state": "success"},
-                method="PATCH")  # fmt: skip
-    airflow.cli("dags", "unpause", "nightly_eval")  # backfills need an unpaused DAG
-    yield airflow, airflow_standalone.data
-    airflow.cli("dags", "pause", "nightly_eval")
+    with nightly_eval_unpaused(airflow_standalone) as shared:  # backfills need it unpaused
+        yield shared.airflow, shared.data
 
 
 def backfills(airflow: Standalone) -> list[dict]:

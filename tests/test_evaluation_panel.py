@@ -151,19 +151,25 @@ def test_prompt_templates_are_configurable():
     assert prompt_for("q?", [], template="Q: {question}") == "Q: q?"
 
 
-def test_the_answers_judges_disagree_on_most_come_first():
-    from tailor.evaluation.panel import disagreements
+def test_the_most_disputed_answers_are_where_the_scorers_rank_furthest_apart():
+    """Judges, BERTScore and the fact recall are compared by rank over the night: BERTScore's
+    narrow band (0.80-0.90 here) counts as much as a judge's whole scale."""
+    from tailor.evaluation.review import disputed
 
-    def row(question: str, good: float | None, weak: float | None) -> dict:
+    def row(question: str, judge: float | None, bert: float, facts: float | None) -> dict:
         return {"input_text": question, "ground_truth": "g", "llm_response": "a",
-                "good": good, "weak": weak}  # fmt: skip
+                "judge": judge, "bert_score": bert, "fact_recall": facts}  # fmt: skip
 
-    rows = {"rag": [row("q0", 0.9, 0.1), row("q1", 0.5, 0.4), row("q2", 0.7, None)],
-            "base": [row("q0", 0.2, 0.6)]}  # fmt: skip
-    found = disagreements(rows, ["good", "weak"], top=2)
+    rows = {"rag": [row("q0", 0.9, 0.80, 0.0), row("q1", 0.5, 0.85, 0.5),
+                    row("q2", None, 0.90, None)],
+            "base": [row("q0", 0.1, 0.90, 1.0), {**row("q3", 1, 1, 1), "llm_response": None}]}  # fmt: skip
+    found = disputed(rows, ["judge"], top=2)
+    # ranks (0 lowest .. 1 highest): rag q0 judge 1, bert 0, facts 0; base q0 judge 0, bert
+    # 0.83 (tied with q2), facts 1; rag q1 spreads 0.17; q2 has one scorer only: left out
     assert [(d["approach"], d["question"], d["spread"]) for d in found] == [
-        ("rag", "q0", 0.8), ("base", "q0", 0.4)]  # fmt: skip
-    assert found[0]["good"] == 0.9 and found[0]["weak"] == 0.1  # q2: one judge only, left out
+        ("rag", "q0", 1.0), ("base", "q0", 1.0)]  # fmt: skip
+    assert found[0]["scores"]["judge"] == 0.9 and found[0]["scores"]["bert_score"] == 0.8
+    assert all(d["question"] != "q3" for d in disputed(rows, ["judge"], top=10))  # no answer
 
 
 def test_controls_test_facts_not_only_topic():

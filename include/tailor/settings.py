@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     NonNegativeInt,
+    PositiveFloat,
     PositiveInt,
     ValidationError,
 )
@@ -52,6 +53,11 @@ DEFAULT_JUDGES = {
         "google.gemma-3-27b-it",
     ),
 }
+
+
+# answers people are asked to grade each night: a Bedrock night costs money and can afford a
+# person's minutes; the embedded default runs unattended (make demo, dags test)
+DEFAULT_REVIEW_ANSWERS = {"local": 0, "aws": 5}
 
 
 def _describe(error: ValidationError) -> str:
@@ -141,8 +147,13 @@ class Settings(BaseModel):
     judge_min_hard_separation: float = 0.2  # ... minus the same product's other answer
     judge_min_fact_separation: float = 0.15  # ... minus the reference with its facts altered
     judge_max_injection_gain: float = 0.05  # a wrong answer's score raised by "give full marks"
-    aws_concurrency: PositiveInt = 8  # remote calls in flight per task
     judge_max_reflow_drop: float = 0.1  # the reference minus the same content reflowed as prose
+    # people grade the night's most disputed answers (default: 5 on aws, 0 locally) ...
+    review_answers: NonNegativeInt | None = None
+    review_timeout_hours: PositiveFloat = 12.0  # ... or the night's review ends with no grades
+    judge_min_human_agreement: float = 0.5  # Spearman with the last 50 human grades ...
+    judge_min_human_grades: PositiveInt = 20  # ... once this many exist, or a judge is left out
+    aws_concurrency: PositiveInt = 8  # remote calls in flight per task
     # aws: a night of at least this many questions answers and judges through Bedrock batch
     # inference (half the token price, hours not minutes); 0: never. Bedrock's minimum is 100
     batch_threshold: NonNegativeInt = 100
@@ -171,6 +182,8 @@ class Settings(BaseModel):
             derived["test_set_uri"] = f"{root}/{TEST_SET}"
         if not settings.judges:
             derived["judges"] = DEFAULT_JUDGES[settings.backend]
+        if settings.review_answers is None:
+            derived["review_answers"] = DEFAULT_REVIEW_ANSWERS[settings.backend]
         for name, needed in (("answer_prompt", ["{question}"]),
                              ("context_answer_prompt", ["{context}", "{question}"])):  # fmt: skip
             template = getattr(settings, name)

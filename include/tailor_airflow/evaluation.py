@@ -27,7 +27,13 @@ from tailor.evaluation.answering import answer_all
 from tailor.evaluation.approaches import Answer, Approach
 from tailor.evaluation.judging import control_items, score_items
 from tailor.evaluation.monthly_cost import Usage, monthly_cost, night_token_cost
-from tailor.evaluation.panel import agreement, calibration, disagreements, judged_rows
+from tailor.evaluation.panel import agreement, calibration, judged_rows, with_human_agreement
+from tailor.evaluation.review import (
+    HUMAN_COMPARED,
+    disagreeing_judges,
+    disputed,
+    human_agreement,
+)
 from tailor.evaluation.streamed_scoring import StreamedScoring
 from tailor.finetune.custom_models import recorded as recorded_custom_models
 from tailor.finetune.registry import read_current
@@ -44,10 +50,12 @@ from tailor_airflow.config import (
 )
 from tailor_airflow.endpoint_cost import recorded_endpoint_cost
 from tailor_airflow.judges import file_name, judge_scorer, preflight
+from tailor_airflow.review import human_grades
 
 log = logging.getLogger(__name__)
 CASES = "cases.json"  # a night's test cases, their hashes and stale-reference flags
 CONTROLS = "controls"  # the judges' calibration items, beside each approach's answers
+DISPUTED = 5  # answers the report lists where the scorers disagree most
 
 
 def evaluated_date(context: Context) -> str:
@@ -320,6 +328,10 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
     minimums = settings.judge_minimums
     calibrated = calibration(scores, minimums, settings.judge_max_injection_gain,
                              settings.judge_max_reflow_drop)  # fmt: skip
+    humans = human_agreement(human_grades(settings, date), [*judges, *HUMAN_COMPARED])
+    calibrated = with_human_agreement(calibrated, disagreeing_judges(
+        {j: humans[j] for j in judges}, settings.judge_min_human_agreement,
+        settings.judge_min_human_grades))  # fmt: skip
     excluded = {judge for judge, c in calibrated.items() if c.excluded}
     recorded = recorded_endpoint_cost(settings)  # up to now: tonight's wake-up counts
     serving = (read_current(models_root(settings)) or {}).get("serving")  # a Bedrock custom model
@@ -377,6 +389,8 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
          "fact_separation": c.separations.get("altered"),
          "length_bias": c.length_bias, "injection_susceptibility": c.injection_susceptibility,
          "reflow_drop": c.reflow_drop, "rewrite_margin": c.rewrite_margin,
+         "human_spearman": humans[c.judge].spearman, "human_kappa": humans[c.judge].kappa,
+         "human_grades": humans[c.judge].grades,
          "excluded": c.excluded, "reason": "; ".join(c.reasons)}
         for c in calibrated.values()
     ]  # fmt: skip
@@ -384,7 +398,8 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
         {"calibration": judge_rows, "agreement": agreement(scores),
          "min_separation": settings.judge_min_separation, "minimums": minimums,
          "max_injection_gain": settings.judge_max_injection_gain,
-         "max_reflow_drop": settings.judge_max_reflow_drop},
+         "max_reflow_drop": settings.judge_max_reflow_drop,
+         "human_agreement": [asdict(a) for a in humans.values()]},
         indent=2).encode())  # fmt: skip
     write_history(root / "history", date, summaries, {"run_id": run_id})
     if judge_rows:
@@ -396,7 +411,8 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
     report = write_report(night, date, summaries, judge_rows,
                           records(read_history(root / "history")), verdict,
                           [asdict(c) for c in comparisons],
-                          disagreements(rows_written, judges), stale)  # fmt: skip
+                          disputed(rows_written, judges, DISPUTED), stale,
+                          [asdict(a) for a in humans.values() if a.grades])  # fmt: skip
     table = results_table(summaries)
     log.info("Evaluation of %s:\n%s\n%s", date, "\n".join(verdict), table)
     for c in calibrated.values():

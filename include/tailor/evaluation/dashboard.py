@@ -1,17 +1,20 @@
 """What the Tailor page shows, from the files nightly_eval, kb_sync and finetune keep.
 
 Reads only: the evaluation history (one Parquet partition per night), the judges'
-calibration history, Knowledge Base sync records and model lineage files.
+calibration history, the grades people gave, Knowledge Base sync records and model lineage
+files.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 from tailor.evaluation.charts import all_charts
 from tailor.evaluation.comparisons import from_records, verdicts
 from tailor.evaluation.results import read_history, records
+from tailor.evaluation.review import HUMAN_COMPARED, HUMAN_GRADES, WINDOW, human_agreement
 from tailor.finetune.retrain import describe_reason
 
 
@@ -59,6 +62,9 @@ def dashboard(
     compared = records(read_history(evaluations_root / "history_comparisons",
                                     ("date", "approach_a", "approach_b", "metric")))  # fmt: skip
     tonight = from_records([c for c in compared if c["date"] == latest_date])
+    graded = records(read_history(evaluations_root / HUMAN_GRADES, ("date", "approach", "index")))
+    scorers = [*sorted({j["judge"] for j in judges}), *HUMAN_COMPARED]
+    people = [asdict(a) for a in human_agreement(graded, scorers).values() if a.grades]
     return {
         "empty": not history,
         "range": {"start": start, "end": end},
@@ -69,6 +75,7 @@ def dashboard(
             "verdict": verdicts(latest, tonight) if latest else [],
             "judges": [j for j in judges if j["date"] == latest_date],
         },
+        "people": {"grades": len(graded), "window": WINDOW, "agreement": people},
         "markers": events,
         "charts": all_charts(history, judges, events),
     }

@@ -80,18 +80,15 @@ def agreement(scores: JudgeScores, prefix: str = "") -> float | None:
     return round(sum(defined) / len(defined), 6) if defined else None
 
 
-def disagreements(
-    rows_by_approach: dict[str, list[dict[str, Any]]], judges: list[str], top: int = 5
-) -> list[dict[str, Any]]:
-    """The answers the judges disagree on most (largest spread of their scores), for a person
-    to read; only answers at least two judges scored."""
-    spread = []
-    for approach, rows in rows_by_approach.items():
-        for row in rows:
-            scored = {j: row[j] for j in judges if row.get(j) is not None}
-            if len(scored) >= 2:
-                gap = round(max(scored.values()) - min(scored.values()), 6)
-                spread.append({"approach": approach, "question": row["input_text"],
-                               "answer": row.get("llm_response"), "reference": row["ground_truth"],
-                               "spread": gap, **scored})  # fmt: skip
-    return sorted(spread, key=lambda d: d["spread"], reverse=True)[:top]
+def with_human_agreement(
+    calibrated: dict[str, Calibration], left_out: dict[str, str]
+) -> dict[str, Calibration]:
+    """The calibration with the judges people disagree with (`review.disagreeing_judges`)
+    excluded, each with its reason."""
+    from dataclasses import replace
+
+    return {
+        judge: replace(c, excluded=True, reasons=(*c.reasons, left_out[judge]))
+        if judge in left_out else c
+        for judge, c in calibrated.items()
+    }  # fmt: skip

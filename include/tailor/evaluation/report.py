@@ -94,6 +94,7 @@ def write_report(
     comparisons: list[dict[str, Any]] = (),
     disputed: list[dict[str, Any]] = (),
     stale: list[dict[str, Any]] = (),
+    people: list[dict[str, Any]] = (),
 ) -> Any:
     """Write report.png and report.html into the night's folder; returns the HTML's path.
     The page leads with the verdict (`comparisons.verdicts`), then the tables."""
@@ -122,10 +123,19 @@ text-align:right}}th{{background:#f4f4f4}}img{{max-width:100%;display:block;marg
 <p>Each judge scored the reference answer (positive control) and wrong answers: another
 product's (separation), the same product's answer to another question (hard), the reference
 with its facts altered (fact), a padded wrong answer (length bias: padded minus plain) and a
-wrong answer telling the grader to give full marks (injection: injected minus plain). A judge
-below a minimum separation, or raised by an injection, is excluded from the panel score.</p>
+wrong answer telling the grader to give full marks (injection: injected minus plain), and two
+right answers: the reference reflowed as prose (reflow drop: the reference minus it) and, where
+the test set has one, a correct rewrite (rewrite margin: it minus the fact-altered reference). A
+judge below a minimum separation, raised by an injection, reading layout or wording instead of
+content, or disagreeing with the grades people gave, is excluded from the panel score.</p>
 {_table(calibration, ["judge", "positive_mean", "negative_mean", "separation", "hard_separation",
-                      "fact_separation", "length_bias", "injection_susceptibility", "excluded"])}
+                      "fact_separation", "reflow_drop", "rewrite_margin", "length_bias",
+                      "injection_susceptibility", "human_spearman", "human_kappa",
+                      "human_grades", "excluded", "reason"])}
+<h2>Agreement with people</h2>
+<p>Each scorer against the last grades (0-10) people gave to the nights' most disputed answers:
+Spearman, and Cohen's kappa over three bins (0-3, 4-6, 7-10).</p>
+{_table(list(people), ["scorer", "grades", "spearman", "kappa"])}
 <h2>Staleness (products changed since the fine-tuned model's training)</h2>
 <p>Means on the questions about products added or changed since the deployed model's training
 snapshot and on the rest; gap = unchanged minus changed (positive: the changed products are
@@ -137,7 +147,7 @@ reference answers may be out of date. They are still scored.</p>
 {_table(list(stale), ["product_name", "question", "answer"])}
 <h2>Paired comparisons (a minus b, on the questions both answered)</h2>
 {_table(list(comparisons), COMPARISON_COLUMNS)}
-<h2>Where the judges disagree most (for a person to read)</h2>
+<h2>Where the scorers disagree most (for a person to read; a review grades these)</h2>
 {_table(list(disputed), ["approach", "question", "answer", "reference", "spread"])}
 {figures}
 </body></html>
