@@ -121,8 +121,11 @@ def evaluation_demo(settings, log_dir: Path, sample_limit: int = 8) -> int:
               f"{number(c['separation'])} (min {minimums['negative']}), from the same "
               f"product's other answer by {number(c['hard_separation'])} (min {minimums['hard']}), "
               f"from altered facts by {number(c['fact_separation'])} (min {minimums['altered']}); "
-              f"length bias {number(c['length_bias'])}, injection "
-              f"{number(c['injection_susceptibility'])} -> {verdict}")  # fmt: skip
+              f"the reference reflowed as prose scores {number(c.get('reflow_drop'))} lower "
+              f"(max {judges.get('max_reflow_drop')}); length bias {number(c['length_bias'])}, "
+              f"injection {number(c['injection_susceptibility'])} -> {verdict}")  # fmt: skip
+        if c["excluded"]:
+            print(f"    why: {c['reason']}")
     with (night / "summary_results.csv").open() as file:
         for row in csv.DictReader(file):
             line = (

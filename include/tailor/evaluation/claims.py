@@ -36,7 +36,18 @@ _OPPOSITES = [
     ("same", "different"), ("red", "green"), ("minimum", "maximum"), ("under", "over"),
     ("inward", "outward"), ("forward", "backward"), ("forwards", "backwards"),
     ("quick", "slow"), ("quickly", "slowly"), ("required", "optional"), ("mandatory", "optional"),
-    ("damp", "dry"), ("two-stroke", "four-stroke"),
+    ("damp", "dry"), ("two-stroke", "four-stroke"), ("upper", "lower"), ("raise", "lower"),
+    ("raised", "lowered"), ("increase", "reduce"), ("increases", "decreases"),
+    ("tightened", "loosened"), ("attach", "detach"), ("attached", "detached"),
+    ("fasten", "unfasten"), ("fastened", "unfastened"),
+    ("ahead", "behind"), ("rear-facing", "forward-facing"),
+    ("above", "under"), ("over", "under"), ("inside", "outside"), ("in", "out"),
+    ("enter", "exit"), ("fill", "drain"), ("filled", "drained"), ("open", "closed"),
+    ("start", "finish"), ("least", "most"), ("lowest", "highest"),
+    ("hottest", "coldest"), ("hot", "cool"), ("warm", "cool"), ("light", "dark"),
+    ("wet", "dry"), ("clean", "dirty"), ("full", "half"), ("left-hand", "right-hand"),
+    ("positive", "negative"), ("red", "black"),
+    ("slow", "rapid"), ("daily", "weekly"), ("weekly", "monthly"), ("monthly", "yearly"),
 ]  # fmt: skip
 OPPOSITE: dict[str, set[str]] = {}
 for _a, _b in _OPPOSITES:

@@ -25,13 +25,14 @@ from tailor.evaluation.facts import check_facts, extract_facts
 from tailor.evaluation.judging import Item
 from tailor.evaluation.keypoints import catalog_points, points
 
-MID, WIDTH = 0.55, 0.08  # similarity at which a point counts half covered, and the slope's width
+MID, WIDTH = 0.5, 0.1  # similarity at which a point counts half covered, and the slope's width
 ALIGNED = 0.55  # a piece this close to a point is about it: a contradiction counts
 RULES = 3  # a statement is checked against the reference and catalog points closest to it ...
 RULE_SIMILARITY = 0.4  # ... that are at least this close
 ERROR_COST = 0.4  # share of the score each error takes
-FACTLESS = 0.25  # how far a point counts covered by a match that states none of its facts
-COPIED = 0.6  # an answer with this share of the reference's points copied word for word ...
+FACTLESS = 0.5  # how far a point counts covered by a match that states none of its facts
+COPIED = 0.6  # an answer with this share of the reference's points copied word for word, ...
+COPIED_WHOLE = 0.8  # ... or this close a copy of the whole reference (a one-point answer), ...
 # ... copies it: a point it alters all the same is an error (`claims.altered_copy`)
 _REFUSAL = re.compile(  # a piece that declines to answer, or sends the customer elsewhere
     r"\b(?:sorry|apologi[sz]e|apologies|unfortunately|i'm afraid|afraid i|(?:can't|cannot|"
@@ -123,7 +124,8 @@ class KeyPointJudge:
                 wrong.add(every[j])
                 reading.errors.append((reference[i], every[j], why))
         copies = [_closest_copy(point, every) for point in reference]
-        if sum(ratio >= VERBATIM for ratio, _ in copies) >= COPIED * len(reference):
+        copied = sum(ratio >= VERBATIM for ratio, _ in copies) >= COPIED * len(reference)
+        if copied or _closest_copy(item.reference, [item.candidate])[0] >= COPIED_WHOLE:
             for point, (_, piece) in zip(reference, copies, strict=True):
                 if piece not in wrong and (why := altered_copy(point, piece, item.candidate)):
                     wrong.add(piece)
