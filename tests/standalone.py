@@ -253,3 +253,13 @@ def answer_hitl(airflow: Standalone, dag_id: str, run: str, task_id: str, body: 
     time.sleep(15)
     airflow.api(f"dags/{dag_id}/dagRuns/{run}/taskInstances/{task_id}/-1/hitlDetails", body,
                 method="PATCH")  # fmt: skip
+
+
+def wait_for(airflow: Standalone, check, what: str, timeout: float = 900):
+    """Poll `check` every 3 s until it returns something true, and return that; on timeout,
+    fail with the standalone's log."""
+    deadline = time.monotonic() + timeout
+    while not (found := check()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}\n{airflow.log_tail()}"
+        time.sleep(3)
+    return found

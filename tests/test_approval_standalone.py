@@ -5,10 +5,9 @@ standalone) rejects. Each decision, and who made it, is in the lineage."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
-from standalone import answer_hitl, finetune_unpaused
+from standalone import answer_hitl, finetune_unpaused, wait_for
 
 from tailor.finetune.registry import read_current, read_lineage
 
@@ -22,14 +21,6 @@ def server(airflow_standalone):
         yield shared.airflow, shared.data
 
 
-def wait(airflow, check, what: str, timeout: float = 600):
-    deadline = time.monotonic() + timeout
-    while not (found := check()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}\n{airflow.log_tail()}"
-        time.sleep(3)
-    return found
-
-
 def states(airflow, run: str) -> dict[str, str]:
     found = airflow.api(f"dags/finetune/dagRuns/{run}/taskInstances")["task_instances"]
     return {ti["task_id"]: ti["state"] for ti in found}
@@ -38,13 +29,13 @@ def states(airflow, run: str) -> dict[str, str]:
 def awaiting_approval(airflow) -> tuple[str, dict]:
     """Start a finetune that requires approval; its run id and approval request, once waiting."""
     run = airflow.api("dags/finetune/dagRuns", {"logical_date": None, "conf": CONF})["dag_run_id"]
-    wait(airflow, lambda: states(airflow, run).get("approve_promotion") == "awaiting_input",
+    wait_for(airflow, lambda: states(airflow, run).get("approve_promotion") == "awaiting_input",
          f"{run} to wait for approval")  # fmt: skip
     return run, airflow.api(f"dags/finetune/dagRuns/{run}/{APPROVAL}")
 
 
 def finished(airflow, run: str) -> dict[str, str]:
-    wait(airflow, lambda: airflow.api(f"dags/finetune/dagRuns/{run}")["state"]
+    wait_for(airflow, lambda: airflow.api(f"dags/finetune/dagRuns/{run}")["state"]
          in ("success", "failed"), f"{run} to finish")  # fmt: skip
     assert airflow.api(f"dags/finetune/dagRuns/{run}")["state"] == "success"
     return states(airflow, run)

@@ -37,6 +37,26 @@ SITTING = JUDGES[:2]  # the third is LEGACY: left out by the preflight
 MODEL = "us.meta.llama3-1-8b-instruct-v1:0"  # rag_model_id
 
 
+NIGHT_FOLDER = "tailor/evaluations/2026-11-20"
+
+
+def successful_night(s3):
+    """nightly_eval for NIGHT through dag.test, every task succeeding at its first try; the
+    night's stored JSON files, by key under the night's folder."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(REPO / "dags" / "nightly_eval.py")).get_dag("nightly_eval")
+    run = dag.test(logical_date=NIGHT)
+    states = {(ti.task_id, ti.map_index): ti.state for ti in run.get_task_instances()}
+    assert set(states.values()) == {"success"}, states
+    assert not retried(run)
+
+    def stored(key: str):
+        return json.loads(s3.get_object(Bucket=BUCKET, Key=f"{NIGHT_FOLDER}/{key}")["Body"].read())
+
+    return stored
+
+
 def large_test_set(size: int) -> bytes:
     """The sample test set's cases, cycled to `size` distinct questions."""
     cases = json.loads(SAMPLE_TEST_SET.read_text())
@@ -47,7 +67,6 @@ def large_test_set(size: int) -> bytes:
 def test_a_large_night_answers_and_judges_through_bedrock_batch_jobs(
     aws_mode, tailor_settings, monkeypatch  # noqa: F811
 ):
-    from airflow.dag_processing.dagbag import DagBag
 
     from tailor.evaluation.judging import control_items
     from tailor.prices import Prices
@@ -63,16 +82,7 @@ def test_a_large_night_answers_and_judges_through_bedrock_batch_jobs(
                           Bucket=BUCKET, Prefix="tailor")  # fmt: skip
     batch = BedrockBatch(s3, with_models(role, [JUDGES[-1]]), http.responders["/converse"],
                          fail_records={3}).install(http)  # fmt: skip
-    dag = DagBag(dag_folder=str(REPO / "dags" / "nightly_eval.py")).get_dag("nightly_eval")
-    run = dag.test(logical_date=NIGHT)
-    states = {(ti.task_id, ti.map_index): ti.state for ti in run.get_task_instances()}
-    assert set(states.values()) == {"success"}, states
-    assert not retried(run)
-
-    night = "tailor/evaluations/2026-11-20"
-
-    def stored(key: str):
-        return json.loads(s3.get_object(Bucket=BUCKET, Key=f"{night}/{key}")["Body"].read())
+    stored = successful_night(s3)
 
     # two answer jobs and a job per sitting judge and approach; record 3 failed in each
     assert len(batch.jobs) == 2 + 4 * len(SITTING)
@@ -98,7 +108,7 @@ def test_a_large_night_answers_and_judges_through_bedrock_batch_jobs(
     assert len(online) == 2 + 4 * len(SITTING) + len(controls) * len(SITTING)
 
     summary = {row["method"]: row for row in csv.DictReader(io.StringIO(
-        s3.get_object(Bucket=BUCKET, Key=f"{night}/summary_results.csv")["Body"].read().decode()))}  # fmt: skip
+        s3.get_object(Bucket=BUCKET, Key=f"{NIGHT_FOLDER}/summary_results.csv")["Body"].read().decode()))}  # fmt: skip
     prices = Prices()
     per_answer = (310 * prices.bedrock_input_per_1k_tokens
                   + 12 * prices.bedrock_output_per_1k_tokens) / 1000  # the canned usage
@@ -322,7 +332,6 @@ def test_a_model_bedrock_will_not_batch_and_a_judge_above_its_minimum_go_online(
     answer online with one warning naming the model, and are still judged in batch. Nova
     Pro's minimum records per job is 1,000 (read from Service Quotas' AWS defaults: no applied
     value is known): with 100 answers it judges online; Gemma's 100 is met: batch."""
-    from airflow.dag_processing.dagbag import DagBag
 
     from tailor_airflow.judges import file_name
 
@@ -336,17 +345,8 @@ def test_a_model_bedrock_will_not_batch_and_a_judge_above_its_minimum_go_online(
     batch = batch_service(s3, http, refuse_models={MODEL: refused}, quotas={
         SITTING[0]: BatchQuota("Nova Pro V1", 1000, applied=False),
         SITTING[1]: BatchQuota("Gemma 3 27B IT", 100)})  # fmt: skip
-    dag = DagBag(dag_folder=str(REPO / "dags" / "nightly_eval.py")).get_dag("nightly_eval")
     with caplog.at_level("WARNING"):
-        run = dag.test(logical_date=NIGHT)
-    states = {(ti.task_id, ti.map_index): ti.state for ti in run.get_task_instances()}
-    assert set(states.values()) == {"success"}, states
-    assert not retried(run)
-
-    night = "tailor/evaluations/2026-11-20"
-
-    def stored(key: str):
-        return json.loads(s3.get_object(Bucket=BUCKET, Key=f"{night}/{key}")["Body"].read())
+        stored = successful_night(s3)
 
     warned = [r.getMessage() for r in caplog.records if "refused a batch job" in r.getMessage()]
     assert len(warned) == 1 and MODEL in warned[0] and refused in warned[0]
@@ -365,7 +365,6 @@ def test_a_batch_night_keeps_rag_and_base_when_the_fine_tuned_throughput_is_gone
     """A Llama custom model on provisioned throughput is on record; the night wakes it, the
     endpoint's approaches answer, and it is deleted (off-hours) before the batch jobs end.
     rag's and base's batch answers must not need it: today they failed resolving it."""
-    from airflow.dag_processing.dagbag import DagBag
     from bedrock_custom_models import BedrockCustomModelService
 
     from tailor.finetune.registry import promote
@@ -395,16 +394,7 @@ def test_a_batch_night_keeps_rag_and_base_when_the_fine_tuned_throughput_is_gone
             service.remove(name)
 
     batch = batch_service(s3, http, before_run=evening)
-    dag = DagBag(dag_folder=str(REPO / "dags" / "nightly_eval.py")).get_dag("nightly_eval")
-    run = dag.test(logical_date=NIGHT)
-    states = {(ti.task_id, ti.map_index): ti.state for ti in run.get_task_instances()}
-    assert set(states.values()) == {"success"}, states
-    assert not retried(run)
-
-    night = "tailor/evaluations/2026-11-20"
-
-    def stored(key: str):
-        return json.loads(s3.get_object(Bucket=BUCKET, Key=f"{night}/{key}")["Body"].read())
+    stored = successful_night(s3)
 
     assert name not in service.serving and service.created == 1  # woken once, then deleted
     for approach in ("rag", "base"):
@@ -415,5 +405,5 @@ def test_a_batch_night_keeps_rag_and_base_when_the_fine_tuned_throughput_is_gone
         answers = stored(f"answers/{approach}.json")["answers"]
         assert all(a["llm_response"] and not a.get("unavailable") for a in answers)
     assert len(batch.jobs) == 2 + 4 * len(SITTING)
-    summary = s3.get_object(Bucket=BUCKET, Key=f"{night}/summary_results.csv")["Body"].read()
+    summary = s3.get_object(Bucket=BUCKET, Key=f"{NIGHT_FOLDER}/summary_results.csv")["Body"].read()
     assert summary.decode().count("\n") == 5  # the header and the four approaches

@@ -47,6 +47,8 @@ def test_page_renders_charts_and_tables_in_chromium(server):
     assert "5,454" in every  # 24/7 cost, among all columns on demand
     assert page["pageWidth"] <= 1400  # nothing wider than the screen until asked for
     assert [j["excluded"] for j in page["judges"]] == [False, True]  # gemma3 kept, smollm2 not
+    people = {row[0]: row[1:] for row in page["people"]}  # scorer: grades, spearman, kappa
+    assert people["gemma3"][:2] == ["6", "1"] and people["smollm2"][1] == "n/a"
     charts = {chart["id"]: chart["marks"] for chart in page["charts"]}
     assert set(charts) == {"chart-bertscore", "chart-panel", "chart-staleness", "chart-latency",
                            "chart-cost", "chart-calibration"}  # fmt: skip

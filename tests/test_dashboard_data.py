@@ -56,6 +56,12 @@ def seed(data) -> None:
              "separation": 0.21, "excluded": False},
         ]  # fmt: skip
         write_history(data / "evaluations" / "history_judges", night, judges, {})
+    # a person graded six disputed answers: gemma3 followed the grades, smollm2 did not
+    grades = [{"approach": "rag", "index": i, "question": f"q{i}", "grade": grade,
+               "gemma3": grade / 10, "smollm2": 0.5, "llm_evaluator_score": grade / 10,
+               "bert_score": 0.6, "fact_recall": None}
+              for i, grade in enumerate((0, 2, 4, 6, 8, 10))]  # fmt: skip
+    write_history(data / "evaluations" / "history_human", "2026-11-19", grades, {})
     write_atomic(
         data / "kb_sync" / "syncs" / "20261119T020000Z-abc.json",
         json.dumps(
@@ -73,6 +79,10 @@ def test_dashboard_reads_history_judges_and_markers_in_range(tmp_path):
     seed(tmp_path)
     roots = (tmp_path / "evaluations", tmp_path / "kb_sync", tmp_path / "models")
     data = dashboard(*roots)
+    people = {a["scorer"]: a for a in data["people"]["agreement"]}
+    assert data["people"]["grades"] == 6 and set(people) == {
+        "gemma3", "smollm2", "llm_evaluator_score", "bert_score"}  # no fact recall was given
+    assert people["gemma3"]["spearman"] == 1.0 and people["smollm2"]["spearman"] is None
     assert data["dates"] == list(NIGHTS) and data["latest"]["date"] == "2026-11-20"
     assert [r["method"] for r in data["latest"]["summary"]] == ["fine_tuned", "hybrid", "rag"]
     assert [(m["kind"], m["date"]) for m in data["markers"]] == [

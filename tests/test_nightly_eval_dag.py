@@ -107,8 +107,7 @@ def test_all_approaches_answer_score_and_replace_their_date(dags, synced, caplog
     assert {c["judge"] for c in judges["calibration"]} == {"keypoints"}
     for judge in judges["calibration"]:  # every kind of control was asked and scored
         assert all(judge[k] is not None for k in ("separation", "hard_separation",
-                   "fact_separation", "length_bias", "injection_susceptibility",
-                   "reflow_drop")), judge  # fmt: skip
+                   "fact_separation", "length_bias", "injection_susceptibility")), judge  # fmt: skip
     assert not any(c["excluded"] for c in judges["calibration"])
     assert LocalModelServer(synced / "endpoint", 0).state() is None  # restored to off-hours
 

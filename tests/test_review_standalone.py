@@ -5,10 +5,9 @@ history beside every scorer's score, and the next night measures each judge agai
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
-from standalone import answer_hitl, nightly_eval_unpaused
+from standalone import answer_hitl, nightly_eval_unpaused, wait_for
 
 from tailor.evaluation.results import read_history
 
@@ -27,19 +26,11 @@ def states(airflow, run: str) -> dict[str, str]:
     return {ti["task_id"]: ti["state"] for ti in found if ti["map_index"] in (-1, 0)}
 
 
-def wait(airflow, check, what: str, timeout: float = 900):
-    deadline = time.monotonic() + timeout
-    while not (found := check()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}\n{airflow.log_tail()}"
-        time.sleep(3)
-    return found
-
-
 def test_a_person_grades_the_disputed_answers_and_they_join_the_history(server):
     airflow, data = server
     run = airflow.api("dags/nightly_eval/dagRuns", {"logical_date": None, "conf": CONF})
     run_id = run["dag_run_id"]
-    wait(airflow, lambda: states(airflow, run_id).get("review_answers") == "awaiting_input",
+    wait_for(airflow, lambda: states(airflow, run_id).get("review_answers") == "awaiting_input",
          "the review to ask")  # fmt: skip
     tasks = states(airflow, run_id)
     assert tasks["summarize"] == "success"  # the night's results came first
@@ -55,7 +46,7 @@ def test_a_person_grades_the_disputed_answers_and_they_join_the_history(server):
 
     answer_hitl(airflow, "nightly_eval", run_id, "review_answers",
                 {"chosen_options": ["OK"], "params_input": {"grade_1": 2, "grade_2": None}})
-    wait(airflow, lambda: airflow.api(f"dags/nightly_eval/dagRuns/{run_id}")["state"]
+    wait_for(airflow, lambda: airflow.api(f"dags/nightly_eval/dagRuns/{run_id}")["state"]
          in ("success", "failed"), f"{run_id} to finish")  # fmt: skip
     assert airflow.api(f"dags/nightly_eval/dagRuns/{run_id}")["state"] == "success"
     grades = read_history(data / "evaluations" / "history_human", ("date", "approach", "index"))

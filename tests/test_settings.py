@@ -82,7 +82,7 @@ def test_require_names_every_missing_aws_setting():
 
 
 def test_judges_default_per_backend_and_prices_override_one_table():
-    assert Settings.from_mapping({}).judges == ("keypoints", "gemma3")
+    assert Settings.from_mapping({}).judges == ("keypoints",)
     aws = Settings.from_mapping({"backend": "aws", "judges": ["a.model-v1:0", "b.model-v1:0"]})
     assert aws.judges == ("a.model-v1:0", "b.model-v1:0")
     assert len(Settings.from_mapping({"backend": "aws"}).judges) == 3
