@@ -1,7 +1,7 @@
 """nightly_eval on the embedded backend, for real: seconds per answer and per night.
 
 Syncs the sample catalog, then runs nightly_eval over the first SAMPLES test cases with
-all four approaches and both local judges. Prints each approach's mean seconds per answer
+all four approaches and the default local panel. Prints each approach's mean seconds per answer
 (retrieval + generation), each task's duration and the whole run's wall time. Local
 quality is small-model quality; these are CPU figures for two cores.
 """
@@ -19,9 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tailor.local.ports import reserve_port
+from tailor.settings import DEFAULT_JUDGES
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = Path(tempfile.mkdtemp(prefix="tailor-bench-eval-"))
+PORT = reserve_port()  # the local endpoint of this run
 SAMPLES = 8
 os.environ.update(
     {
@@ -29,7 +31,7 @@ os.environ.update(
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW_VAR_TAILOR_SETTINGS": json.dumps(
-            {"data_root": str(WORK / "data"), "local_endpoint_port": reserve_port()}
+            {"data_root": str(WORK / "data"), "local_endpoint_port": PORT}
         ),
         "HF_HUB_OFFLINE": "1",
         "TAILOR_EVAL_DEADLINE": "never",  # dag.test() and deadlines: apache/airflow#73428
@@ -56,8 +58,9 @@ def main() -> None:
     tis = run.get_task_instances()
     failed = [ti.task_id for ti in tis if ti.state not in ("success", "skipped")]
     outcome = f" FAILED {failed}" if failed else ""
-    print(f"nightly_eval, {SAMPLES} questions x 4 approaches, 2 local judges: {wall:.0f} s wall "
-          f"(in-process, tasks one after another){outcome}")  # fmt: skip
+    panel = ", ".join(DEFAULT_JUDGES["local"])
+    print(f"nightly_eval, {SAMPLES} questions x 4 approaches, local judges {panel}: {wall:.0f} s "
+          f"wall (in-process, tasks one after another){outcome}")  # fmt: skip
     results = WORK / "data" / "evaluations" / "2026-11-20"
     for approach in ("rag", "fine_tuned", "hybrid", "base"):
         rows = json.loads((results / f"{approach}.json").read_text())
@@ -74,6 +77,9 @@ def main() -> None:
             )
     print("  task seconds (mapped tasks summed): " + ", ".join(
         f"{task} {seconds:.0f}" for task, seconds in durations.items()))  # fmt: skip
+    from tailor.local.server import LocalModelServer
+
+    LocalModelServer(WORK / "data" / "endpoint", PORT).stop()  # restore_endpoint left it up
     shutil.rmtree(WORK, ignore_errors=True)
 
 

@@ -38,7 +38,7 @@ from tailor.evaluation.agreement import (
 from tailor.evaluation.facts import check_facts
 from tailor.evaluation.judging import Item
 from tailor.evaluation.metrics import Score, panel_score
-from tailor.settings import DEFAULT_JUDGES
+from tailor.settings import DEFAULT_JUDGES, LOCAL_JUDGES
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_GRADED = REPO / "bench" / "graded" / "graded.jsonl"
@@ -71,15 +71,18 @@ def load(path: Path, half: str) -> tuple[list[Graded], dict[str, str]]:
     return answers, products
 
 
-def local_judges(cache: Path, catalog: dict[str, str]) -> dict[str, Callable[[Item], Score]]:
-    """Every local judge there is, by id, scoring one item (`catalog`: product texts)."""
+def local_judges(
+    cache: Path, catalog: dict[str, str], judges=LOCAL_JUDGES
+) -> dict[str, Callable[[Item], Score]]:
+    """The local `judges` by id, each scoring one item (`catalog`: product texts)."""
     from tailor.local.judge import FactLikelihoodJudge
     from tailor.local.keypoint_judge import KeyPointJudge
     from tailor.local.models import base_model_dir, gemma_dir
 
-    return {"keypoints": KeyPointJudge(catalog).score,
-            "smollm2": FactLikelihoodJudge(base_model_dir(cache)).score,
-            "gemma3": FactLikelihoodJudge(gemma_dir(cache)).score}  # fmt: skip
+    made = {"keypoints": lambda: KeyPointJudge(catalog).score,
+            "smollm2": lambda: FactLikelihoodJudge(base_model_dir(cache)).score,
+            "gemma3": lambda: FactLikelihoodJudge(gemma_dir(cache)).score}  # fmt: skip
+    return {judge: made[judge]() for judge in judges}
 
 
 def main() -> None:
@@ -87,6 +90,9 @@ def main() -> None:
     parser.add_argument("--graded", type=Path, default=DEFAULT_GRADED)
     parser.add_argument("--half", choices=["tune", "report", "all"], default="report")
     parser.add_argument("--scores-out", type=Path, help="write every scorer's scores (JSON)")
+    parser.add_argument("--judges", nargs="+", choices=LOCAL_JUDGES, default=LOCAL_JUDGES,
+                        help="the local judges to run (default: all; the panel is the default "
+                        "local panel among them)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     cache = Path(os.environ.get("TAILOR_MODEL_CACHE") or tempfile.mkdtemp(prefix="tailor-judges-"))
@@ -98,12 +104,12 @@ def main() -> None:
 
     scores: dict[str, list[Score]] = {}
     seconds: dict[str, float] = {}
-    for name, judge in local_judges(cache, products).items():
+    for name, judge in local_judges(cache, products, args.judges).items():
         judge(items[0])  # the model loads outside the timing
         started = time.perf_counter()
         scores[name] = [judge(item) for item in items]
         seconds[name] = (time.perf_counter() - started) / len(items)
-    panel = [n for n in DEFAULT_JUDGES["local"]]
+    panel = [n for n in DEFAULT_JUDGES["local"] if n in scores]
     scores["panel"] = [panel_score({n: scores[n][i] for n in panel}, set())
                        for i in range(len(items))]  # fmt: skip
     seconds["panel"] = sum(seconds[n] for n in panel)

@@ -83,11 +83,26 @@ def main() -> int:
     print(f'\nRetrieval check, top {settings.top_k} for "{question}":')
     for hit in kb.retrieve(question, top_k=settings.top_k):
         print(f"  {hit.score:.3f}  {hit.chunk_id}")
-    return (
-        finetune_demo(settings, log_dir)
-        or endpoint_demo(settings, log_dir, question)
-        or evaluation_demo(settings, log_dir)  # last: the night's results table ends the demo
-    )
+    try:
+        return (
+            finetune_demo(settings, log_dir)
+            or endpoint_demo(settings, log_dir, question)
+            or evaluation_demo(settings, log_dir)  # last: the night's results table ends the demo
+        )
+    finally:
+        stop_endpoint(settings)
+
+
+def stop_endpoint(settings) -> None:
+    """Leave nothing running: nightly_eval's restore_endpoint put the endpoint back to its
+    scheduled state (up on a working day), but no scheduler runs endpoint_schedule here to take
+    it down, and a second demo could not bind its port."""
+    from tailor.local.server import LocalModelServer
+
+    server = LocalModelServer(settings.local_layout.endpoint, settings.local_endpoint_port)
+    if server.stop():
+        print(f"\n  Local model server on port {settings.local_endpoint_port} stopped: the demo "
+              "leaves nothing running (under make airflow, endpoint_schedule runs it)")  # fmt: skip
 
 
 def number(value) -> str:
@@ -121,8 +136,9 @@ def evaluation_demo(settings, log_dir: Path, sample_limit: int = 8) -> int:
               f"{number(c['separation'])} (min {minimums['negative']}), from the same "
               f"product's other answer by {number(c['hard_separation'])} (min {minimums['hard']}), "
               f"from altered facts by {number(c['fact_separation'])} (min {minimums['altered']}); "
-              f"the reference reflowed as prose scores {number(c.get('reflow_drop'))} lower "
-              f"(max {judges.get('max_reflow_drop')}); length bias {number(c['length_bias'])}, "
+              + (f"the reference reflowed as prose scores {number(c['reflow_drop'])} lower (max "
+                 f"{judges['max_reflow_drop']}); " if c.get("reflow_drop") is not None else "")
+              + f"length bias {number(c['length_bias'])}, "
               f"injection {number(c['injection_susceptibility'])} -> {verdict}")  # fmt: skip
         if c["excluded"]:
             print(f"    why: {c['reason']}")
