@@ -40,7 +40,10 @@ today's systems and every row records the Knowledge Base and model versions that
    reference's columns first, then CIs, p95, tokens, agreement, monthly cost 24/7 and with
    the recorded endpoint hours, and staleness: the scores on products changed since the
    deployed model's training snapshot against the unchanged ones, with the gap's interval),
-   replaces the date's history partitions, prints the table.
+   diagnoses every answer (retrieval hit and rank, how much of the reference the context
+   covers, how much of the answer the context and the reference support, facts no source
+   holds) and names where each weak one went wrong (retrieval miss, generation miss, stale
+   knowledge, knowledge miss), replaces the date's history partitions, prints the table.
 8. **check_regression** fails, and notifies, when an approach's panel score falls below
    its trailing median by more than `regression_margin`.
 9. **review_answers** (human in the loop, after the summary: the results are already

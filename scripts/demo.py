@@ -109,6 +109,25 @@ def number(value) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
+def print_diagnostics(rows: list[dict[str, str]]) -> None:
+    """Per approach, where its weak answers went wrong and how retrieval served it."""
+    from tailor.evaluation.diagnostics import KINDS, anatomy_line
+
+    seconds = sum(float(r["diagnostics_seconds"]) for r in rows)
+    print(f"\n  Where the answers went wrong (diagnostics in {seconds:.1f} s):")
+    for row in rows:
+        counts = {f"anatomy_{k}": int(row[f"anatomy_{k}"]) for k in KINDS}
+        line = f"    {anatomy_line(row['method'], counts)}"
+        if row["retrieval_hit_rate"]:
+            line += (f"; product retrieved {float(row['retrieval_hit_rate']):.0%} (MRR "
+                     f"{float(row['retrieval_mrr']):.2f}), context covers "
+                     f"{float(row['avg_context_coverage']):.2f} of the reference and supports "
+                     f"{float(row['avg_context_support'] or 0):.2f} of the answer")  # fmt: skip
+        if unsupported := int(float(row["unsupported_facts"] or 0)):
+            line += f"; {unsupported} fact(s) no source holds"
+        print(line)
+
+
 def evaluation_demo(settings, log_dir: Path, sample_limit: int = 8) -> int:
     """nightly_eval on the first test cases, ending with the reference's results table."""
     from tailor.evaluation.results import results_table, summarize
@@ -127,6 +146,9 @@ def evaluation_demo(settings, log_dir: Path, sample_limit: int = 8) -> int:
     for line in verdicts(summaries, compare(rows)):
         print(f"  {line}")
     print("\n  " + results_table(summaries).replace("\n", "\n  "))
+    with (night / "summary_results.csv").open() as file:
+        written = list(csv.DictReader(file))
+    print_diagnostics(written)
     judges = json.loads((night / "judges.json").read_text())
     print()
     minimums = judges["minimums"]
@@ -142,16 +164,15 @@ def evaluation_demo(settings, log_dir: Path, sample_limit: int = 8) -> int:
               f"injection {number(c['injection_susceptibility'])} -> {verdict}")  # fmt: skip
         if c["excluded"]:
             print(f"    why: {c['reason']}")
-    with (night / "summary_results.csv").open() as file:
-        for row in csv.DictReader(file):
-            line = (
-                f"  Monthly cost {row['method']:10s}: ${float(row['monthly_cost_24x7']):,.0f} 24/7"
+    for row in written:
+        line = (
+            f"  Monthly cost {row['method']:10s}: ${float(row['monthly_cost_24x7']):,.0f} 24/7"
+        )
+        if row["method"] in ("fine_tuned", "hybrid") and row["monthly_cost_scheduled"]:
+            line += (
+                f", ${float(row['monthly_cost_scheduled']):,.0f} with recorded endpoint hours"
             )
-            if row["method"] in ("fine_tuned", "hybrid") and row["monthly_cost_scheduled"]:
-                line += (
-                    f", ${float(row['monthly_cost_scheduled']):,.0f} with recorded endpoint hours"
-                )
-            print(line)
+        print(line)
     print(
         f"\n  Results          : {night} (summary_results.csv, judges.json, one JSON per approach)"
     )

@@ -49,8 +49,13 @@ def test_page_renders_charts_and_tables_in_chromium(server):
     assert [j["excluded"] for j in page["judges"]] == [False, True]  # gemma3 kept, smollm2 not
     people = {row[0]: row[1:] for row in page["people"]}  # scorer: grades, spearman, kappa
     assert people["gemma3"][:2] == ["6", "1"] and people["smollm2"][1] == "n/a"
+    diagnostics = {row[0]: row[1:] for row in page["diagnostics"]}  # approach: hit rate, MRR, ...
+    assert diagnostics["rag"][:3] == ["0.8750", "0.8125", "0.7000"]
+    assert diagnostics["fine_tuned"][:3] == ["n/a", "n/a", "n/a"]  # it retrieves nothing
+    assert diagnostics["fine_tuned"][-4:] == ["0", "0", "1", "2"]  # its misses: stale, knowledge
     charts = {chart["id"]: chart["marks"] for chart in page["charts"]}
     assert set(charts) == {"chart-bertscore", "chart-panel", "chart-staleness", "chart-latency",
-                           "chart-cost", "chart-calibration"}  # fmt: skip
+                           "chart-cost", "chart-calibration", "chart-retrieval",
+                           "chart-anatomy"}  # fmt: skip
     assert all(marks > 3 for marks in charts.values()), charts
     assert shot.stat().st_size > 20_000

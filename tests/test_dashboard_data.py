@@ -16,6 +16,20 @@ NIGHTS = {  # date -> (rag BERTScore, rag panel score)
 }
 
 
+def diagnosed(method: str, offset: float) -> dict:
+    """A night's diagnostics: retrieval for rag and hybrid, each answer's anatomy."""
+    retrieving = method != "fine_tuned"
+    return {"retrieval_hit_rate": 0.875 if retrieving else None,
+            "retrieval_mrr": 0.8125 if retrieving else None,
+            "avg_context_coverage": 0.7 - offset if retrieving else None,
+            "avg_context_support": 0.6 if retrieving else None, "avg_reference_support": 0.5,
+            "unsupported_facts": 2, "anatomy_correct": 5,
+            "anatomy_retrieval_miss": 1 if retrieving else 0,
+            "anatomy_generation_miss": 2 if retrieving else 0,
+            "anatomy_stale_knowledge": 0 if retrieving else 1,
+            "anatomy_knowledge_miss": 0 if retrieving else 2}  # fmt: skip
+
+
 def seed(data) -> None:
     """Three nights of history, their judges and paired comparisons, one KB sync and one
     promotion. rag leads hybrid by 0.02 BERTScore (significant), 0.01 panel (not)."""
@@ -32,7 +46,7 @@ def seed(data) -> None:
              "monthly_cost_scheduled": 543.6 if method == "rag" else 2341.2,
              "judge_agreement": 0.41, "answered": 8, "samples": 8, "model_version": "ft-1",
              "llm_evaluator_gap": gap, "llm_evaluator_gap_ci_low": gap - 0.04,
-             "llm_evaluator_gap_ci_high": gap + 0.04}
+             "llm_evaluator_gap_ci_high": gap + 0.04, **diagnosed(method, offset)}
             for method, offset, gap in (("rag", 0.0, -0.01), ("hybrid", 0.02, 0.01),
                                         ("fine_tuned", 0.05, 0.12))
         ]  # fmt: skip
@@ -91,7 +105,18 @@ def test_dashboard_reads_history_judges_and_markers_in_range(tmp_path):
     ]
     assert data["markers"][1]["label"] == "ft-1: catalog drift 38% (0 added, 6 changed of 16)"
     charts = data["charts"]
-    assert set(charts) == {"bertscore", "panel", "staleness", "latency", "cost", "calibration"}
+    assert set(charts) == {"bertscore", "panel", "staleness", "latency", "cost", "calibration",
+                           "retrieval", "anatomy"}  # fmt: skip
+    retrieval = charts["retrieval"]["data"]["values"]  # rag and hybrid, three measures a night
+    assert {r["method"] for r in retrieval} == {"rag", "hybrid"} and len(retrieval) == 18
+    assert charts["retrieval"]["layer"][-1]["data"]["values"] == data["markers"]  # syncs marked
+    anatomy = charts["anatomy"]["data"]["values"]  # kinds with answers only
+    assert {(a["method"], a["kind"], a["answers"]) for a in anatomy if a["date"] == "2026-11-20"
+            } == {("rag", "correct", 5), ("rag", "retrieval miss", 1),
+                  ("rag", "generation miss", 2), ("hybrid", "correct", 5),
+                  ("hybrid", "retrieval miss", 1), ("hybrid", "generation miss", 2),
+                  ("fine_tuned", "correct", 5), ("fine_tuned", "stale knowledge", 1),
+                  ("fine_tuned", "knowledge miss", 2)}  # fmt: skip
     gaps = charts["staleness"]["data"]["values"]  # the fine-tuned approaches' gap, with markers
     assert {g["method"] for g in gaps} == {"fine_tuned", "hybrid"} and len(gaps) == 6
     assert charts["staleness"]["layer"][-1]["data"]["values"] == data["markers"]
@@ -117,8 +142,14 @@ def test_report_is_self_contained_html_with_a_png(tmp_path):
     compared = [{"approach_a": "rag", "approach_b": "hybrid", "metric": "bert_score",
                  "mean_diff": 0.02, "ci_low": 0.005, "ci_high": 0.035, "n": 8}]  # fmt: skip
     verdict = ["BERTScore: rag best (0.612), significantly ahead of hybrid"]
-    path = write_report(night, "2026-11-20", tonight, judges, history, verdict, compared)
+    misses = [{"approaches": "rag, hybrid", "product_name": "Halden GateKeep Smart Lock",
+               "question": "How many fingerprints?", "context_coverage": 0.12,
+               "retrieved_instead": "Halden PureBoil Glass Kettle (halden-pureboil#0)"}]
+    path = write_report(night, "2026-11-20", tonight, judges, history, verdict, compared,
+                        misses=misses)  # fmt: skip
     page = path.read_text()
+    assert "Retrieval misses (1)" in page and "Halden PureBoil Glass Kettle (halden-pureboil#0)" in page
+    assert "<td>0.8125</td>" in page  # rag's MRR among the diagnostics
     body = page.split("<body>")[1]
     assert body.index("significantly ahead of hybrid") < body.index("<table")  # verdict first
     assert "0.0050" in body  # the paired comparison's interval

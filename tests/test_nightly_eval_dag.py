@@ -13,6 +13,7 @@ import pytest
 from conftest import REPO, SAMPLE_CATALOG, SAMPLE_TEST_SET, asset_event_extras
 from test_local_endpoint import free_port
 
+from tailor.evaluation.diagnostics import KINDS
 from tailor.evaluation.monthly_cost import monthly_cost
 from tailor.evaluation.results import REFERENCE_COLUMNS, read_history, write_history
 from tailor.local.server import LocalModelServer
@@ -86,11 +87,26 @@ def test_all_approaches_answer_score_and_replace_their_date(dags, synced, caplog
         assert bool(rows[0]["chunk_ids"]) == (approach in ("rag", "hybrid"))
         # the first question (the BrewPro 3's 1.8-litre tank) has a checkable fact
         assert 0 <= rows[0]["fact_recall"] <= 1 and 0 <= rows[0]["fact_contradiction"] <= 1
+        retrieving = approach in ("rag", "hybrid")
+        for r in rows:  # every answer diagnosed: retrieval where there was one, its anatomy
+            assert r["diagnosis"]["anatomy"] in KINDS
+            assert (r["diagnosis"]["retrieved"] is None) != retrieving
+            assert 0 <= r["diagnosis"]["reference_support"] <= 1
+        if retrieving:  # the tank question retrieves its own product first
+            assert rows[0]["chunk_products"][0] == "Halden BrewPro 3 Espresso Machine"
+            assert rows[0]["diagnosis"]["retrieval_rank"] == 1
+            assert 0 < rows[0]["diagnosis"]["context_coverage"] <= 1
     summary = list(csv.DictReader(io.StringIO((night / "summary_results.csv").read_text())))
     assert list(summary[0])[:4] == REFERENCE_COLUMNS
     assert [s["method"] for s in summary] == ["rag", "fine_tuned", "hybrid", "base"]
     by_method = {s["method"]: s for s in summary}
     assert all(0 <= float(s["avg_fact_recall"]) <= 1 for s in summary)
+    for s in summary:  # each answer in one kind of the anatomy; retrieval only where it ran
+        assert sum(int(s[f"anatomy_{kind}"]) for kind in KINDS) == 2
+        assert (s["retrieval_hit_rate"] == "") == (s["method"] in ("fine_tuned", "base"))
+    assert float(by_method["rag"]["retrieval_mrr"]) > 0
+    assert "Why an approach wins or loses" in (night / "report.html").read_text()
+    assert "Where the answers went wrong:\nrag: " in caplog.text  # the task's log
     compared = list(csv.DictReader(io.StringIO((night / "comparisons.csv").read_text())))
     assert len(compared) == 6 * 3  # every pair of the four approaches, three metrics
     assert {c["metric"] for c in compared} == {"bert_score", "llm_evaluator_score", "fact_recall"}
@@ -199,6 +215,10 @@ def test_a_catalog_edited_after_the_fine_tune_is_measured_as_staleness(dags, syn
         assert float(s["llm_evaluator_gap_ci_low"]) <= float(s["llm_evaluator_gap"])
     rows = json.loads((night / "fine_tuned.json").read_text())
     assert [r["product_changed"] for r in rows] == [True, True, False, False]
+    anatomy = [r["diagnosis"]["anatomy"] for r in rows]  # a miss on the changed product is stale
+    assert set(anatomy[:2]) <= {"stale_knowledge", "correct"}, anatomy
+    assert "stale_knowledge" not in anatomy[2:], anatomy
+    assert "stale_knowledge" in anatomy, anatomy  # the base weights do not know the new tank
     # the BrewPro cases were last written when the tank held 1.8 litres
     assert [r["reference_may_be_stale"] for r in rows] == [True, True, False, False]
     report = (night / "report.html").read_text()

@@ -9,7 +9,7 @@ from conftest import SAMPLE_CATALOG
 
 from tailor.catalog import parse_catalog
 from tailor.local.knowledge_base import LocalKnowledgeBase
-from tailor.retrieval import RetrievedChunk
+from tailor.retrieval import CatalogLines, RetrievedChunk, chunk_from_bedrock
 from tailor.settings import Settings
 from tailor_airflow.retrieval import BedrockKnowledgeBase, knowledge_base
 
@@ -78,3 +78,18 @@ def test_backend_setting_picks_the_implementation(tmp_path):
     assert isinstance(aws, BedrockKnowledgeBase) and aws.knowledge_base_id == "KB12345678"
     with pytest.raises(ValueError, match="knowledge_base_id"):
         knowledge_base(Settings.from_mapping({"backend": "aws"}))
+
+
+def test_a_bedrock_chunk_is_the_product_most_of_its_lines_come_from():
+    """Bedrock cuts the catalog file in fixed-size windows: a chunk starts mid-product and runs
+    into the next one, so its first `Name:` line names the wrong product."""
+    catalog = {p.name: p.text for p in parse_catalog([("c", SAMPLE_CATALOG.read_bytes())])}
+    first, second = list(catalog)[:2]
+    tail = catalog[first].splitlines()[-4:]  # the end of one product ...
+    head = catalog[second].splitlines()[:2]  # ... and the start of the next
+    window = "\n".join([tail[0][10:], *tail[1:], "", *head])  # cut mid-line, as Bedrock does
+    lines = CatalogLines(catalog)
+    assert chunk_from_bedrock(bedrock_result(window, 0.5, "c-9"), lines).product == first
+    assert chunk_from_bedrock(bedrock_result(window, 0.5, "c-9")).product == second  # the old rule
+    unknown = bedrock_result("nothing from the catalog", 0.5, "c-10")
+    assert chunk_from_bedrock(unknown, lines).product == SOURCE

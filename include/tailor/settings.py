@@ -153,6 +153,11 @@ class Settings(BaseModel):
     review_timeout_hours: PositiveFloat = 12.0  # ... or the night's review ends with no grades
     judge_min_human_agreement: float = 0.5  # Spearman with the last 50 human grades ...
     judge_min_human_grades: PositiveInt = 20  # ... once this many exist, or a judge is left out
+    # an answer below this panel score (or fact score, without a panel), or contradicting a
+    # fact, is weak: the diagnostics say where it went wrong ...
+    anatomy_min_score: float = Field(0.5, ge=0, le=1)
+    # ... a retrieval miss when its context covers less of the reference than this
+    anatomy_min_coverage: float = Field(0.5, ge=0, le=1)
     aws_concurrency: PositiveInt = 8  # remote calls in flight per task
     # aws: a night of at least this many questions answers and judges through Bedrock batch
     # inference (half the token price, hours not minutes); 0: never. Bedrock's minimum is 100

@@ -37,3 +37,15 @@ def models_root(settings: Settings) -> ObjectStoragePath:
 
 def catalog_root(settings: Settings) -> ObjectStoragePath:
     return storage_path(settings, settings.catalog_uri)
+
+
+def synced_catalog(settings: Settings) -> dict[str, str]:
+    """Each product's text as the Knowledge Base last synced it (none before a sync): what
+    the key-point judge checks an answer's added claims against, and what tells which product
+    a retrieved chunk is."""
+    from tailor.kb_sync import last_synced, load_snapshot
+
+    manifest, _ = last_synced(kb_state_root(settings))
+    if manifest is None:
+        return {}
+    return {p.name: p.text for p in load_snapshot(kb_state_root(settings), manifest.hash)}

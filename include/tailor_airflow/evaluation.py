@@ -47,6 +47,7 @@ from tailor_airflow.config import (
     load_settings,
     models_root,
     storage_path,
+    synced_catalog,
 )
 from tailor_airflow.endpoint_cost import recorded_endpoint_cost
 from tailor_airflow.judges import file_name, judge_scorer, preflight
@@ -311,6 +312,12 @@ def judge_scores(night, judge: str, approaches: list[str]) -> dict[str, float | 
 def summarize_night(approaches: list[str], judges: list[str], date: str, run_id: str) -> str:
     """Per-approach results, summary_results.csv, the history partitions, the printed table."""
     from tailor.evaluation.comparisons import compare, comparisons_csv, verdicts
+    from tailor.evaluation.diagnostics import (
+        anatomy_line,
+        diagnose_rows,
+        retrieval_misses,
+        worst_answers,
+    )
     from tailor.evaluation.results import (
         read_history,
         records,
@@ -320,6 +327,7 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
         write_history,
     )
     from tailor.evaluation.staleness import model_drift, staleness_columns, staleness_line
+    from tailor.local.keypoint_judge import KeyPointJudge
 
     settings = load_settings()
     root = evaluations_root(settings)
@@ -338,6 +346,8 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
     custom_models = len(recorded_custom_models(models_root(settings)))  # each billed for storage
     endpoint_hours = recorded[0].monthly_hours if recorded else None  # None: only the 24/7 figure
     cases = _cases_by_key(night)
+    catalog = synced_catalog(settings)
+    diagnosing = KeyPointJudge(catalog)  # one embedder and cache: rag and hybrid share contexts
     summaries, rows_written, drifts = [], {}, {}
     by_snapshot: dict[tuple, Any] = {}  # the approaches share a snapshot: read its lineage once
     for approach in approaches:
@@ -353,9 +363,14 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
             case = cases.get((row.get("product_name"), row["input_text"]), {})
             row["reference_may_be_stale"] = case.get("reference_may_be_stale", False)
             row["product_changed"] = drifted and row.get("product_name") in drifted.names
+        started = time.perf_counter()
+        diagnosed = diagnose_rows(rows, approach, diagnosing, catalog, settings.anatomy_min_score,
+                                  settings.anatomy_min_coverage)  # fmt: skip
+        diagnosed["diagnostics_seconds"] = round(time.perf_counter() - started, 2)
         write_atomic(night / f"{approach}.json", json.dumps(rows, indent=2).encode())
         rows_written[approach] = rows
         summary = summarize(approach, rows)
+        summary.update(diagnosed)
         summary.update(staleness_columns(rows, drifted and drifted.names),
                        changed_products=drifted and len(drifted.names),
                        stale_references=sum(r["reference_may_be_stale"] for r in rows))  # fmt: skip
@@ -412,9 +427,12 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
                           records(read_history(root / "history")), verdict,
                           [asdict(c) for c in comparisons],
                           disputed(rows_written, judges, DISPUTED), stale,
-                          [asdict(a) for a in humans.values() if a.grades])  # fmt: skip
+                          [asdict(a) for a in humans.values() if a.grades],
+                          retrieval_misses(rows_written), worst_answers(rows_written))  # fmt: skip
     table = results_table(summaries)
     log.info("Evaluation of %s:\n%s\n%s", date, "\n".join(verdict), table)
+    log.info("Where the answers went wrong:\n%s",
+             "\n".join(anatomy_line(s["method"], s) for s in summaries))  # fmt: skip
     for c in calibrated.values():
         log.info("Judge %s: separations %s, length bias %s, injection %s -> %s", c.judge,
                  c.separations, c.length_bias, c.injection_susceptibility,

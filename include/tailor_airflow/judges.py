@@ -23,6 +23,7 @@ from tailor.converse import reply_text, user_turn
 from tailor.evaluation.judging import Item, structured_prompt
 from tailor.evaluation.metrics import parse_judge_score
 from tailor.settings import LOCAL_JUDGES, Backend, Settings
+from tailor_airflow.config import synced_catalog
 from tailor_airflow.hooks import adaptive_retries, aws_hook
 
 log = logging.getLogger(__name__)
@@ -123,15 +124,3 @@ def judge_scorer(settings: Settings, judge: str) -> tuple[Callable[[Item], float
     if judge not in model_dirs:
         raise ValueError(f"unknown local judge {judge!r}")
     return FactLikelihoodJudge(model_dirs[judge](Path(settings.model_cache_dir))).score, 1
-
-
-def synced_catalog(settings: Settings) -> dict[str, str]:
-    """Each product's text as the Knowledge Base last synced it (none before a sync): what
-    the key-point judge checks an answer's added claims against."""
-    from tailor.kb_sync import last_synced, load_snapshot
-    from tailor_airflow.config import kb_state_root
-
-    manifest, _ = last_synced(kb_state_root(settings))
-    if manifest is None:
-        return {}
-    return {p.name: p.text for p in load_snapshot(kb_state_root(settings), manifest.hash)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from airflow.providers.amazon.aws.hooks.bedrock import BedrockAgentRuntimeHook
 
-from tailor.retrieval import KnowledgeBase, RetrievedChunk, chunk_from_bedrock
+from tailor.retrieval import CatalogLines, KnowledgeBase, RetrievedChunk, chunk_from_bedrock
 from tailor.settings import Backend, Settings
 from tailor_airflow.hooks import adaptive_retries, aws_hook
 
@@ -12,9 +12,11 @@ from tailor_airflow.hooks import adaptive_retries, aws_hook
 class BedrockKnowledgeBase:
     """A Bedrock Knowledge Base, queried through the provider's runtime hook."""
 
-    def __init__(self, knowledge_base_id: str, hook: BedrockAgentRuntimeHook) -> None:
+    def __init__(self, knowledge_base_id: str, hook: BedrockAgentRuntimeHook,
+                 lines: CatalogLines | None = None) -> None:  # fmt: skip
         self.knowledge_base_id = knowledge_base_id
         self.hook = hook
+        self.lines = lines  # the synced catalog's: which product each retrieved chunk is
 
     def retrieve(self, query: str, top_k: int = 3) -> list[RetrievedChunk]:
         response = self.hook.conn.retrieve(
@@ -22,7 +24,7 @@ class BedrockKnowledgeBase:
             retrievalQuery={"text": query},
             retrievalConfiguration={"vectorSearchConfiguration": {"numberOfResults": top_k}},
         )
-        return [chunk_from_bedrock(r) for r in response["retrievalResults"]]
+        return [chunk_from_bedrock(r, self.lines) for r in response["retrievalResults"]]
 
 
 def knowledge_base(settings: Settings) -> KnowledgeBase:
@@ -31,7 +33,8 @@ def knowledge_base(settings: Settings) -> KnowledgeBase:
         from tailor.local.knowledge_base import LocalKnowledgeBase
 
         return LocalKnowledgeBase.from_settings(settings)
+    from tailor_airflow.config import synced_catalog
+
     (kb_id,) = settings.require("knowledge_base_id")
-    return BedrockKnowledgeBase(
-        kb_id, aws_hook(BedrockAgentRuntimeHook, settings, config=adaptive_retries())
-    )
+    hook = aws_hook(BedrockAgentRuntimeHook, settings, config=adaptive_retries())
+    return BedrockKnowledgeBase(kb_id, hook, CatalogLines(synced_catalog(settings)))

@@ -33,6 +33,8 @@ const { chromium } = require("playwright-core");
       pageWidth: await page.evaluate(() => document.documentElement.scrollWidth),
       judges: await page.$$eval("#judges tbody tr", (rows) =>
         rows.map((row) => ({ text: row.textContent, excluded: row.className === "excluded" }))),
+      diagnostics: await page.$$eval("#diagnostics tbody tr", (rows) =>
+        rows.map((row) => [...row.cells].map((cell) => cell.textContent))),
       people: await page.$$eval("#people tbody tr", (rows) =>
         rows.map((row) => [...row.cells].map((cell) => cell.textContent))),
       charts: await page.$$eval(".chart", (charts) =>

@@ -55,6 +55,7 @@ class Answer:
     llm_response: str | None
     context: str
     chunk_ids: list[str] = field(default_factory=list)
+    chunk_products: list[str] = field(default_factory=list)  # each retrieved chunk's product
     retrieval_seconds: float = 0.0
     generation_seconds: float | None = 0.0  # None: answered in a batch job (no latency)
     input_tokens: int | None = None

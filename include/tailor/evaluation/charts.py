@@ -113,6 +113,55 @@ def calibration_chart(judges: Rows):
     }  # fmt: skip
 
 
+RETRIEVAL = {"retrieval_hit_rate": "hit rate", "avg_context_coverage": "context coverage",
+             "avg_context_support": "answer supported by context"}  # fmt: skip
+
+
+def retrieval_chart(history: Rows, markers: Rows):
+    """Retrieval's hit rate, the context's coverage of the reference and the answers' support
+    by the context, per approach that retrieves; syncs marked (did a sync degrade it?)."""
+    rows = [{"date": r["date"], "method": r["method"], "measure": label, "value": r[field]}
+            for r in history for field, label in RETRIEVAL.items()
+            if r.get(field) is not None]  # fmt: skip
+    layers = [{
+        "mark": {"type": "line", "point": True},
+        "encoding": {"x": _x(),
+                     "y": {"field": "value", "type": "quantitative", "title": "share",
+                           "scale": {"domain": [0, 1]}},
+                     "color": {"field": "method", "type": "nominal", "title": "approach",
+                               "scale": COLORS},
+                     "strokeDash": {"field": "measure", "type": "nominal", "title": None},
+                     "tooltip": [{"field": "date"}, {"field": "method"}, {"field": "measure"},
+                                 {"field": "value", "format": ".3f"}]},
+    }]  # fmt: skip
+    return _layered("Retrieval and grounding", rows, layers, markers)
+
+
+def anatomy_chart(history: Rows):
+    """Each night's answers per approach by where they went wrong (`diagnostics.KINDS`)."""
+    from tailor.evaluation.diagnostics import KINDS
+
+    rows = [{"date": r["date"], "method": r["method"], "kind": kind.replace("_", " "),
+             "answers": r[f"anatomy_{kind}"]}
+            for r in history for kind in KINDS if r.get(f"anatomy_{kind}")]  # fmt: skip
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": "Where the answers went wrong",
+        "width": "container", "height": 220,
+        "data": {"values": rows},
+        "mark": "bar",
+        "encoding": {
+            "x": {"field": "date", "type": "ordinal", "title": "night"},
+            "xOffset": {"field": "method", "sort": COLORS["domain"]},
+            "y": {"field": "answers", "type": "quantitative", "stack": "zero"},
+            "color": {"field": "kind", "type": "nominal", "title": None,
+                      "sort": [k.replace("_", " ") for k in KINDS]},
+            "tooltip": [{"field": "date"}, {"field": "method"}, {"field": "kind"},
+                        {"field": "answers"}],
+        },
+    }  # fmt: skip
+
+
 def _layered(title: str, rows: Rows, layers: list, markers: Rows) -> dict[str, Any]:
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
@@ -147,6 +196,9 @@ def all_charts(history: Rows, judges: Rows, markers: Rows) -> dict[str, dict[str
             "llm_evaluator_gap_ci_high",
             "Staleness gap (panel score: unchanged minus changed products)",
         ),  # fmt: skip
+        "retrieval": retrieval_chart([r for r in history if r["method"] in ("rag", "hybrid")],
+                                     markers),  # fmt: skip
+        "anatomy": anatomy_chart(history),
         "cost": cost_chart(history),
         "calibration": calibration_chart(judges),
     }

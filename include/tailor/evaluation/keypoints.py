@@ -69,3 +69,24 @@ def catalog_points(text: str, source: str = "catalog") -> list[str]:
             if header != "Name":
                 found += points(" ".join(section.split()))
     return found
+
+
+
+_LABEL = re.compile(r"^([A-Z][\w ]{0,40}):\s*")  # a catalog section's label: "Safety_instructions:"
+
+
+def context_points(text: str) -> list[str]:
+    """The sentences of retrieved catalog chunks (hard-wrapped `Label: text` sections, a
+    chunk cut anywhere): each section's lines joined without its label, then split; the
+    `Name:` line claims nothing."""
+    sections: list[list[str]] = [[]]
+    for line in text.splitlines():
+        label = _LABEL.match(line)
+        if label or not line.strip():
+            sections.append([])
+            if label and label.group(1) == "Name":
+                continue
+            line = line[label.end() :] if label else ""
+        if line.strip():
+            sections[-1].append(line.strip())
+    return [p for section in sections if section for p in points(" ".join(section))]

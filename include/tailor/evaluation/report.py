@@ -12,6 +12,7 @@ from typing import Any
 
 from tailor.evaluation.charts import COLORS, score_chart
 from tailor.evaluation.comparisons import COLUMNS as COMPARISON_COLUMNS
+from tailor.evaluation.diagnostics import KINDS
 from tailor.evaluation.results import REFERENCE_COLUMNS
 from tailor.storage import write_atomic
 
@@ -20,6 +21,10 @@ EXTRA_COLUMNS = ["avg_fact_recall", "avg_fact_contradiction",
                  "p95_inference_time", "avg_input_tokens", "avg_output_tokens",
                  "judge_agreement", "monthly_cost_24x7", "monthly_cost_scheduled",
                  "answered", "samples"]  # fmt: skip
+
+DIAGNOSTIC_COLUMNS = ["method", "retrieval_hit_rate", "retrieval_mrr", "avg_context_coverage",
+                      "avg_context_support", "avg_reference_support", "unsupported_facts",
+                      *(f"anatomy_{kind}" for kind in KINDS)]  # fmt: skip
 
 STALENESS_COLUMNS = ["method", "changed_products", "changed_questions", "bert_score_changed",
                      "bert_score_unchanged", "bert_score_gap", "llm_evaluator_score_changed",
@@ -95,6 +100,8 @@ def write_report(
     disputed: list[dict[str, Any]] = (),
     stale: list[dict[str, Any]] = (),
     people: list[dict[str, Any]] = (),
+    misses: list[dict[str, Any]] = (),
+    worst: list[dict[str, Any]] = (),
 ) -> Any:
     """Write report.png and report.html into the night's folder; returns the HTML's path.
     The page leads with the verdict (`comparisons.verdicts`), then the tables."""
@@ -136,6 +143,25 @@ content, or disagreeing with the grades people gave, is excluded from the panel 
 <p>Each scorer against the last grades (0-10) people gave to the nights' most disputed answers:
 Spearman, and Cohen's kappa over three bins (0-3, 4-6, 7-10).</p>
 {_table(list(people), ["scorer", "grades", "spearman", "kappa"])}
+<h2>Why an approach wins or loses</h2>
+<p>Retrieval: the share of questions whose product was among the retrieved chunks (hit rate)
+and the mean reciprocal rank of its first chunk. Coverage: how much of the reference the
+retrieved context holds (could the model have answered from it?). Support: how much of the
+answer the context, or the reference, holds. Unsupported facts: quantities and codes in the
+answers that neither the reference, the context nor the product's catalog text holds. Each
+weak answer is named by where it went wrong: a retrieval miss (the context did not hold the
+answer), a generation miss (it did, and the answer missed it or contradicted a fact), stale
+knowledge (the fine-tuned model on a product changed since its training) or a knowledge miss
+(a model without context that did not know).</p>
+{_table(summaries, DIAGNOSTIC_COLUMNS)}
+<h2>Retrieval misses ({len(misses)})</h2>
+<p>Questions whose retrieved context did not hold their answer, with what was retrieved
+instead.</p>
+{_table(list(misses), ["approaches", "product_name", "question", "retrieved_instead",
+                       "context_coverage"])}
+<h2>The worst answers of each kind</h2>
+{_table(list(worst), ["approach", "anatomy", "question", "answer", "panel_score",
+                      "unsupported_facts"])}
 <h2>Staleness (products changed since the fine-tuned model's training)</h2>
 <p>Means on the questions about products added or changed since the deployed model's training
 snapshot and on the rest; gap = unchanged minus changed (positive: the changed products are

@@ -23,7 +23,7 @@ from functools import cached_property
 from tailor.evaluation.claims import VERBATIM, altered_copy, conflicts, content, contradicts, words
 from tailor.evaluation.facts import check_facts, extract_facts
 from tailor.evaluation.judging import Item
-from tailor.evaluation.keypoints import catalog_points, points
+from tailor.evaluation.keypoints import catalog_points, context_points, points
 
 MID, WIDTH = 0.5, 0.1  # similarity at which a point counts half covered, and the slope's width
 ALIGNED = 0.55  # a piece this close to a point is about it: a contradiction counts
@@ -89,11 +89,34 @@ class KeyPointJudge:
         return MiniLMEmbedder()
 
     def _embedded(self, kind: str, text: str):
-        """The points of a reference or catalog text and their embeddings, computed once."""
+        """The points of a text and their embeddings, computed once: a reference's or an
+        answer's, a catalog record's, or a retrieved context's (`context_points`)."""
         if (kind, text) not in self._cache:
-            found = catalog_points(text) if kind == "catalog" else points(text)
+            split = {"catalog": catalog_points, "context": context_points}.get(kind, points)
+            found = split(text)
             self._cache[kind, text] = (found, self.embedder.embed(found) if found else None)
         return self._cache[kind, text]
+
+    def coverage(self, source: str, text: str, product_name: str, kinds=("reference", "answer"),
+                 ) -> float | None:  # fmt: skip
+        """How far `text` covers `source`'s points, as the judge counts a point covered (its
+        closest piece of `text`, or two neighbouring ones, and its facts stated there),
+        without the judge's errors or refusals; None when `source` has no point. `kinds`: how
+        each is split (see `_embedded`)."""
+        found, vectors = self._embedded(kinds[0], source)
+        if not found:
+            return None
+        pieces, piece_vectors = self._embedded(kinds[1], text)
+        if not pieces:
+            return 0.0
+        import numpy as np
+
+        windows = [f"{a} {b}" for a, b in zip(pieces, pieces[1:], strict=False)]
+        if windows:
+            piece_vectors = np.vstack([piece_vectors, self.embedder.embed(windows)])
+        closest = (vectors @ piece_vectors.T).max(axis=1)
+        stated = [_facts_stated(point, text, product_name) for point in found]
+        return Reading([(float(c), s) for c, s in zip(closest, stated, strict=True)]).coverage
 
     def read(self, item: Item) -> Reading | None:
         reference, ref_vectors = self._embedded("reference", item.reference)
