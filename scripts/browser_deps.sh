@@ -10,5 +10,11 @@ if ! command -v chromium >/dev/null; then
 fi
 if [ ! -d "$REPO/.cache/node/node_modules/playwright-core" ]; then
   echo "Installing playwright-core for the browser test ..."
-  npm install --silent --no-audit --no-fund --prefix "$REPO/.cache/node" playwright-core@1.65.1
+  for try in 1 2 3; do  # the registry can fail a request now and then: a retry fixes that
+    npm install --no-audit --no-fund --loglevel=error --prefix "$REPO/.cache/node" \
+      playwright-core@1.65.1 && break
+    [ "$try" -lt 3 ] || exit 1
+    echo "npm install failed (try $try of 3); trying again ..." >&2
+    sleep $((try * 5))
+  done
 fi

@@ -2,8 +2,9 @@
 
 Per answer: whether the question's product was retrieved and at which rank; how much of the
 reference the retrieved context covers (could the model have answered from it?); how much of
-the answer the context and the reference support; the facts (quantities, codes) in the answer
-that neither the reference, the context nor the product's catalog text holds. Points are
+the answer the context and the reference support; the facts in the answer that neither the
+reference, the context nor the product's catalog text holds (quantities written with digits and
+a unit, and codes, as the key-point judge counts a new fact: a number word is too loose). Points are
 matched as the key-point judge matches them (`KeyPointJudge.coverage`), facts by value.
 
 Each weak answer (the panel's score, or the fact score without one, below `min_score`, or a
@@ -29,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from tailor.evaluation.approaches import Approach
-from tailor.evaluation.facts import extract_facts
+from tailor.evaluation.facts import extract_facts, written_out
 
 KINDS = ("correct", "retrieval_miss", "generation_miss", "stale_knowledge", "knowledge_miss")
 
@@ -76,7 +77,8 @@ def diagnose(row: Mapping[str, Any], approach: str, judge: Coverage, catalog: Ma
     known = "\n".join([reference, row.get("context") or "", catalog.get(product, "")])
     held = {(f.kind, f.value) for f in extract_facts(known, product)}
     found.unsupported_facts = [f.text for f in extract_facts(answer, product)
-                               if (f.kind, f.value) not in held]  # fmt: skip
+                               if (f.kind, f.value) not in held
+                               and (f.kind == "code" or written_out(f.text))]  # fmt: skip
     found.anatomy = anatomy(row, approach, found, min_score, min_coverage)
     return found
 

@@ -295,6 +295,12 @@ def check_facts(reference: str, answer: str | None, product_name: str = "") -> F
     return FactCheck(len(expected), stated, contradicted)
 
 
+def written_out(fact: str) -> bool:
+    """A quantity written with digits and its unit ("140 W", "2.5 litre"): a list's shared
+    unit, a bare number or a number word ("in one go") is too loose to call new."""
+    return bool(re.search(r"\d", fact) and re.search(r"\d\s*[-]?\s*[^\d\s.,:]", fact))
+
+
 def alter_facts(text: str, product_name: str = "") -> str | None:
     """`text` with every number and code changed (doubled, or the last digit moved on), the
     product's own name left alone: the fact-altered control a judge must score low. None when

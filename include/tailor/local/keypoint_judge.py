@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from tailor.evaluation.claims import VERBATIM, altered_copy, conflicts, content, contradicts, words
-from tailor.evaluation.facts import check_facts, extract_facts
+from tailor.evaluation.facts import check_facts, extract_facts, written_out
 from tailor.evaluation.judging import Item
 from tailor.evaluation.keypoints import catalog_points, context_points, points
 
@@ -90,10 +90,14 @@ class KeyPointJudge:
 
     def _embedded(self, kind: str, text: str):
         """The points of a text and their embeddings, computed once: a reference's or an
-        answer's, a catalog record's, or a retrieved context's (`context_points`)."""
+        answer's, a catalog record's, or a retrieved context's (`context_points`); a kind
+        ending in `+windows` adds each pair of neighbouring points."""
         if (kind, text) not in self._cache:
-            split = {"catalog": catalog_points, "context": context_points}.get(kind, points)
+            base, _, windows = kind.partition("+")
+            split = {"catalog": catalog_points, "context": context_points}.get(base, points)
             found = split(text)
+            if windows:  # each point and each pair of neighbouring points
+                found += [f"{a} {b}" for a, b in zip(found, found[1:], strict=False)]
             self._cache[kind, text] = (found, self.embedder.embed(found) if found else None)
         return self._cache[kind, text]
 
@@ -106,14 +110,9 @@ class KeyPointJudge:
         found, vectors = self._embedded(kinds[0], source)
         if not found:
             return None
-        pieces, piece_vectors = self._embedded(kinds[1], text)
+        pieces, piece_vectors = self._embedded(f"{kinds[1]}+windows", text)
         if not pieces:
             return 0.0
-        import numpy as np
-
-        windows = [f"{a} {b}" for a, b in zip(pieces, pieces[1:], strict=False)]
-        if windows:
-            piece_vectors = np.vstack([piece_vectors, self.embedder.embed(windows)])
         closest = (vectors @ piece_vectors.T).max(axis=1)
         stated = [_facts_stated(point, text, product_name) for point in found]
         return Reading([(float(c), s) for c, s in zip(closest, stated, strict=True)]).coverage
@@ -177,7 +176,7 @@ class KeyPointJudge:
         similarity = vectors @ rule_vectors.T
         for k, piece in enumerate(pieces):
             new = [f.text for f in extract_facts(piece, item.product_name)
-                   if (f.kind, f.value) not in facts and _written_out(f.text)]  # fmt: skip
+                   if (f.kind, f.value) not in facts and written_out(f.text)]  # fmt: skip
             if new:
                 yield "", piece, f"states {', '.join(new)}, which the product's text does not"
                 continue
@@ -200,12 +199,6 @@ def _facts_stated(point: str, candidate: str, product_name: str) -> float:
     """The share of a point's facts the candidate states anywhere (1 for a point without)."""
     recall = check_facts(point, candidate, product_name).recall
     return 1.0 if recall is None else recall
-
-
-def _written_out(fact: str) -> bool:
-    """A quantity written with digits and its unit ("140 W", "2.5 litre"): a list's shared
-    unit, a bare number or a number word ("in one go") is too loose to call new."""
-    return bool(re.search(r"\d", fact) and re.search(r"\d\s*[-]?\s*[^\d\s.,:]", fact))
 
 
 def _common_words(statements: list[str], product_name: str) -> frozenset[str]:
