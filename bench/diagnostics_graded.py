@@ -6,7 +6,8 @@ catalog text and another product's (the next product of the same catalog). Per a
 `diagnose` as `summarize` does (the key-point judge as the panel) and prints, on the half asked
 for (the report half by default: the anatomy's thresholds were set before it was graded):
 
-- the weak-answer rule (`anatomy_min_score`, a contradicted fact) against people's "weak"
+- the weak-answer rule (`anatomy_min_score`, a contradicted fact), and the same rule with an
+  unsupported fact counted as weak too, against people's "weak"
   (a grade below 5): agreement and Cohen's kappa, and the share called weak per kind;
 - the context coverage of the reference by its own product's text against another product's
   (the retrieval-miss signal): the share of questions where the own product covers more;
@@ -76,6 +77,10 @@ def main() -> None:
     print(f"\nweak by the rule (panel < {settings.anatomy_min_score} or a contradicted fact) vs "
           f"weak by people (grade < {WEAK_GRADE}): {agree}/{len(answers)} agree "
           f"({agree / len(answers):.0%}), kappa {cohen_kappa(people, rule)}")  # fmt: skip
+    flagged = [int(d.anatomy != "correct" or bool(d.unsupported_facts)) for d in found]
+    agree = sum(p == r for p, r in zip(people, flagged, strict=True))
+    print(f"... or an unsupported fact: {agree}/{len(answers)} agree ({agree / len(answers):.0%}), "
+          f"kappa {cohen_kappa(people, flagged)}")  # fmt: skip
     print(f"context coverage: the question's own product covers more of the reference than "
           f"another product in {sum(own_beats_other.values())}/{len(own_beats_other)} questions")
     by_kind = defaultdict(list)

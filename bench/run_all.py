@@ -15,6 +15,7 @@ BENCHES = [
     "eval_local.py",
     "local_judges.py",
     "judge_agreement.py",
+    "diagnostics_graded.py",
 ]
 
 if __name__ == "__main__":

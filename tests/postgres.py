@@ -29,7 +29,13 @@ def _bin(name: str) -> str:
 
 
 def _as_owner(command: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+    if os.geteuid() != 0:
+        return command
+    # runuser lives in /usr/sbin, which a minimal PATH (a CI runner's) may leave out
+    runuser = shutil.which("runuser", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
+    if not runuser:
+        raise RuntimeError("runuser (util-linux) is missing: PostgreSQL refuses to run as root")
+    return [runuser, "-u", "postgres", "--", *command]
 
 
 class Cluster:

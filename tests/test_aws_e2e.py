@@ -9,6 +9,8 @@ clients (aws_http). This proves the DAG, XComs, mapped tasks and files work in a
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from datetime import UTC, datetime
@@ -155,6 +157,11 @@ def test_nightly_eval_runs_end_to_end_in_aws_mode(aws_mode, monkeypatch):
     assert len(hybrid) == 3 and hybrid[0]["chunk_ids"] == ["chunk-brewpro-0"]
     assert hybrid[0]["llm_response"] == "The BrewPro 3 tank holds 1.8 litres."
     assert hybrid[0]["us.amazon.nova-pro-v1:0"] == 0.7 and hybrid[0]["llm_evaluator_score"] == 0.7
+    # diagnosed on aws too: the product retrieved first, the answer right and from its context
+    assert hybrid[0]["chunk_products"] == ["Halden BrewPro 3 Espresso Machine"]
+    diagnosis = hybrid[0]["diagnosis"]
+    assert diagnosis["retrieval_rank"] == 1 and diagnosis["anatomy"] == "correct"
+    assert diagnosis["context_support"] > 0.5 and diagnosis["unsupported_facts"] == []
     left_out = json.loads(s3.get_object(
         Bucket=BUCKET, Key=f"{night}/scores/left_out_judges.json")["Body"].read())  # fmt: skip
     assert list(left_out) == ["anthropic.claude-3-haiku-20240307-v1:0"]  # LEGACY: left out
@@ -162,6 +169,11 @@ def test_nightly_eval_runs_end_to_end_in_aws_mode(aws_mode, monkeypatch):
     assert summary.decode().startswith(
         "method,avg_bert_score,avg_llm_evaluator_score,avg_inference_time"
     )
+    rows = {r["method"]: r for r in csv.DictReader(io.StringIO(summary.decode()))}
+    # the canned retrieval returns the BrewPro's chunk for every question: the third is about
+    # the AeroClean, a miss (and so a retrieval miss if its answer is weak)
+    assert rows["hybrid"]["retrieval_hit_rate"] == "0.6667"
+    assert rows["fine_tuned"]["retrieval_hit_rate"] == ""  # no retrieval, no figure
 
     history = read_history(storage_path(load_settings(), f"s3://{BUCKET}/tailor") /
                            "evaluations" / "history")  # fmt: skip
