@@ -34,15 +34,15 @@ Keep hands, hair and utensils away from the beaters while the mixer runs.
 Unplug the mixer before changing attachments.
 """,
 }
-REFERENCE = """Safety guidelines for the Osterby GreenEdge 40V Cordless Lawn Mower:
+REFERENCE = """How to mow safely with the Osterby GreenEdge 40V Cordless Lawn Mower:
 
-1. Before mowing:
-   - Walk the lawn and remove stones, sticks, toys and wire the blade could throw.
-   - Wear sturdy non-slip shoes, long trousers and safety glasses.
-   - Keep children, bystanders and pets at least 15 metres away while mowing.
-2. While mowing:
-   - Mow across slopes, never up and down.
-3. Care:
+Step 1 - Prepare the lawn and yourself
+   * Remove stones, sticks, toys and wire from the lawn before mowing.
+   * Put on sturdy non-slip shoes, long trousers and safety glasses.
+   * Children, bystanders and pets stay at least 15 metres away while you mow.
+Step 2 - Mowing
+   * On a slope, mow across it, never up and down.
+Step 3 - Care and cleaning
    - Pull out the safety key and remove the battery before clearing a blockage.
    - Never hose down the mower or clean it with a pressure washer.
    - Use only the Osterby blade type GE-42.
