@@ -71,26 +71,31 @@ def line_chart(history: Rows, markers: Rows, field: str, title: str, fmt: str = 
     return _layered(title, rows, layers, markers)
 
 
-def cost_chart(history: Rows):
-    """Monthly cost per approach: 24/7 (dashed) and with the recorded endpoint hours."""
-    rows = []
-    for r in history:
-        for field, basis in (("monthly_cost_24x7", "24/7"),
-                             ("monthly_cost_scheduled", "recorded hours")):  # fmt: skip
-            if r.get(field) is not None:
-                rows.append({"date": r["date"], "method": r["method"], "basis": basis,
-                             "cost": r[field]})  # fmt: skip
+def _dashed_lines(title: str, history: Rows, fields: dict[str, str], value: str, dash: str,
+                  y: dict[str, Any], dash_title: str | None, fmt: str, markers: Rows):
+    """Several history fields per approach on one chart: each night's `fields` (field -> label)
+    folded into rows of `value` and `dash` (the label), one line per approach and label."""
+    rows = [{"date": r["date"], "method": r["method"], dash: label, value: r[field]}
+            for r in history for field, label in fields.items()
+            if r.get(field) is not None]  # fmt: skip
     layers = [{
         "mark": {"type": "line", "point": True},
         "encoding": {"x": _x(),
-                     "y": {"field": "cost", "type": "quantitative", "title": "$ per month"},
+                     "y": {"field": value, "type": "quantitative", **y},
                      "color": {"field": "method", "type": "nominal", "title": "approach",
                                "scale": COLORS},
-                     "strokeDash": {"field": "basis", "type": "nominal", "title": "endpoint"},
-                     "tooltip": [{"field": "date"}, {"field": "method"}, {"field": "basis"},
-                                 {"field": "cost", "format": "$,.0f"}]},
+                     "strokeDash": {"field": dash, "type": "nominal", "title": dash_title},
+                     "tooltip": [{"field": "date"}, {"field": "method"}, {"field": dash},
+                                 {"field": value, "format": fmt}]},
     }]  # fmt: skip
-    return _layered("Monthly cost", rows, layers, [])
+    return _layered(title, rows, layers, markers)
+
+
+def cost_chart(history: Rows):
+    """Monthly cost per approach: 24/7 (dashed) and with the recorded endpoint hours."""
+    return _dashed_lines("Monthly cost", history, {"monthly_cost_24x7": "24/7",
+                         "monthly_cost_scheduled": "recorded hours"}, "cost", "basis",
+                         {"title": "$ per month"}, "endpoint", "$,.0f", [])  # fmt: skip
 
 
 def calibration_chart(judges: Rows):
@@ -120,21 +125,9 @@ RETRIEVAL = {"retrieval_hit_rate": "hit rate", "avg_context_coverage": "context 
 def retrieval_chart(history: Rows, markers: Rows):
     """Retrieval's hit rate, the context's coverage of the reference and the answers' support
     by the context, per approach that retrieves; syncs marked (did a sync degrade it?)."""
-    rows = [{"date": r["date"], "method": r["method"], "measure": label, "value": r[field]}
-            for r in history for field, label in RETRIEVAL.items()
-            if r.get(field) is not None]  # fmt: skip
-    layers = [{
-        "mark": {"type": "line", "point": True},
-        "encoding": {"x": _x(),
-                     "y": {"field": "value", "type": "quantitative", "title": "share",
-                           "scale": {"domain": [0, 1]}},
-                     "color": {"field": "method", "type": "nominal", "title": "approach",
-                               "scale": COLORS},
-                     "strokeDash": {"field": "measure", "type": "nominal", "title": None},
-                     "tooltip": [{"field": "date"}, {"field": "method"}, {"field": "measure"},
-                                 {"field": "value", "format": ".3f"}]},
-    }]  # fmt: skip
-    return _layered("Retrieval and grounding", rows, layers, markers)
+    return _dashed_lines("Retrieval and grounding", history, RETRIEVAL, "value", "measure",
+                         {"title": "share", "scale": {"domain": [0, 1]}}, None, ".3f",
+                         markers)  # fmt: skip
 
 
 def anatomy_chart(history: Rows):

@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 from tailor.evaluation.approaches import Approach
 from tailor.evaluation.facts import extract_facts, written_out
+from tailor.evaluation.metrics import present
 
 KINDS = ("correct", "retrieval_miss", "generation_miss", "stale_knowledge", "knowledge_miss")
 
@@ -117,8 +118,8 @@ def night_diagnostics(diagnoses: list[Diagnosis]) -> dict[str, Any]:
     no source holds, and the anatomy's counts (`anatomy_<kind>`)."""
 
     def mean(values: list[float | None]) -> float | None:
-        present = [v for v in values if v is not None]
-        return round(sum(present) / len(present), 4) if present else None
+        kept = present(values)
+        return round(sum(kept) / len(kept), 4) if kept else None
 
     retrieving = [d for d in diagnoses if d.retrieved is not None]
     answered = [d for d in diagnoses if d.anatomy != "unanswered"]
