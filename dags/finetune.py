@@ -75,8 +75,9 @@ from tailor_airflow.training import TrainModelOperator
 @dag(
     dag_id="finetune",
     # the calendar, and every Knowledge Base sync or stale night: retrain_reason decides
-    schedule=AssetOrTimeSchedule(timetable=cron("0 3 1 */2 *"),
-                                 assets=KNOWLEDGE_BASE | FINE_TUNE_STALE),
+    schedule=AssetOrTimeSchedule(
+        timetable=cron("0 3 1 */2 *"), assets=KNOWLEDGE_BASE | FINE_TUNE_STALE
+    ),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
@@ -146,7 +147,7 @@ from tailor_airflow.training import TrainModelOperator
             title="Skip the gate",
             description="Promote without comparing to the deployed model.",
         ),
-    },  # fmt: skip
+    },
 )
 def finetune():
     @task.short_circuit
@@ -202,8 +203,9 @@ def finetune():
     )
     wake = WakeEndpointOperator(task_id="wake_endpoint")
     restore = RestoreEndpointOperator(task_id="restore_endpoint")
-    approve = PromotionApprovalOperator(task_id="approve_promotion", training=training,
-                                        reason=reason)  # fmt: skip
+    approve = PromotionApprovalOperator(
+        task_id="approve_promotion", training=training, reason=reason
+    )
     deploy = DeployModelOperator(task_id="deploy", training=training)
     cleaned = clean_up_candidates()
     candidates >> cleaned

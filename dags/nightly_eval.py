@@ -95,12 +95,16 @@ EVAL_CRON = os.environ.get("TAILOR_EVAL_CRON", "0 1 * * *")
 NIGHTLY = cron(EVAL_CRON)
 # a night not finished by TAILOR_EVAL_DEADLINE (a clock time; "never": no deadline) is loud
 EVAL_DEADLINE = os.environ.get("TAILOR_EVAL_DEADLINE", DEFAULT_DEADLINE)
-DEADLINE = None if EVAL_DEADLINE == "never" else DeadlineAlert(
-    reference=DeadlineReference.DAGRUN_QUEUED_AT,  # a backfilled night gets the same hours
-    interval=deadline_interval(EVAL_CRON, EVAL_DEADLINE, tailor_timezone()),
-    callback=AsyncCallback(deadline_missed),
-    name="nightly_eval finished",
-)  # fmt: skip
+DEADLINE = (
+    None
+    if EVAL_DEADLINE == "never"
+    else DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_QUEUED_AT,  # a backfilled night gets the same hours
+        interval=deadline_interval(EVAL_CRON, EVAL_DEADLINE, tailor_timezone()),
+        callback=AsyncCallback(deadline_missed),
+        name="nightly_eval finished",
+    )
+)
 # TAILOR_EVAL_FOLLOW_ASSETS=1: also evaluate after every Knowledge Base sync or promotion
 SCHEDULE = (
     AssetOrTimeSchedule(timetable=NIGHTLY, assets=(KNOWLEDGE_BASE | MODEL))
@@ -160,7 +164,7 @@ SCHEDULE = (
             description="Disputed answers a person is asked to grade after the summary "
             "(empty: the setting review_answers; 5 on aws, 0 locally).",
         ),
-    },  # fmt: skip
+    },
 )
 def nightly_eval():
     @task
@@ -181,8 +185,15 @@ def nightly_eval():
         from tailor_airflow.evaluation import answer_night, attempt_key, evaluated_date
 
         date, attempt = evaluated_date(context), attempt_key(context)
-        return answer_night(approach, cases, list(judges), date, params["rescore_only"], attempt,
-                            context["ti"].try_number)  # fmt: skip
+        return answer_night(
+            approach,
+            cases,
+            list(judges),
+            date,
+            params["rescore_only"],
+            attempt,
+            context["ti"].try_number,
+        )
 
     @task
     def panel(params: dict[str, Any], **context) -> list[str]:

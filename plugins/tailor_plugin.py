@@ -10,6 +10,10 @@ class TailorPlugin(AirflowPlugin):
     fastapi_apps = [{"app": app, "url_prefix": "/tailor", "name": "Tailor evaluation"}]
     external_views = [
         {"name": "Tailor", "href": "tailor/", "destination": "nav", "url_route": "tailor"},
-        {"name": "Evaluation", "href": "tailor/", "destination": "dag",
-         "url_route": "tailor-evaluation"},
-    ]  # fmt: skip
+        {
+            "name": "Evaluation",
+            "href": "tailor/",
+            "destination": "dag",
+            "url_route": "tailor-evaluation",
+        },
+    ]

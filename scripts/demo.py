@@ -101,8 +101,10 @@ def stop_endpoint(settings) -> None:
 
     server = LocalModelServer(settings.local_layout.endpoint, settings.local_endpoint_port)
     if server.stop():
-        print(f"\n  Local model server on port {settings.local_endpoint_port} stopped: the demo "
-              "leaves nothing running (under make airflow, endpoint_schedule runs it)")  # fmt: skip
+        print(
+            f"\n  Local model server on port {settings.local_endpoint_port} stopped: the demo "
+            "leaves nothing running (under make airflow, endpoint_schedule runs it)"
+        )
 
 
 def number(value) -> str:
@@ -119,10 +121,12 @@ def print_diagnostics(rows: list[dict[str, str]]) -> None:
         counts = {f"anatomy_{k}": int(row[f"anatomy_{k}"]) for k in KINDS}
         line = f"    {anatomy_line(row['method'], counts)}"
         if row["retrieval_hit_rate"]:
-            line += (f"; product retrieved {float(row['retrieval_hit_rate']):.0%} (MRR "
-                     f"{float(row['retrieval_mrr']):.2f}), context covers "
-                     f"{float(row['avg_context_coverage']):.2f} of the reference and supports "
-                     f"{float(row['avg_context_support'] or 0):.2f} of the answer")  # fmt: skip
+            line += (
+                f"; product retrieved {float(row['retrieval_hit_rate']):.0%} (MRR "
+                f"{float(row['retrieval_mrr']):.2f}), context covers "
+                f"{float(row['avg_context_coverage']):.2f} of the reference and supports "
+                f"{float(row['avg_context_support'] or 0):.2f} of the answer"
+            )
         if unsupported := int(float(row["unsupported_facts"] or 0)):
             line += f"; {unsupported} fact(s) no source holds"
         print(line)
@@ -154,24 +158,26 @@ def evaluation_demo(settings, log_dir: Path, sample_limit: int = 8) -> int:
     minimums = judges["minimums"]
     for c in judges["calibration"]:
         verdict = "kept" if not c["excluded"] else "EXCLUDED from the panel"
-        print(f"  Judge {c['judge']:8s}: separates the right answer from another product's by "
-              f"{number(c['separation'])} (min {minimums['negative']}), from the same "
-              f"product's other answer by {number(c['hard_separation'])} (min {minimums['hard']}), "
-              f"from altered facts by {number(c['fact_separation'])} (min {minimums['altered']}); "
-              + (f"the reference reflowed as prose scores {number(c['reflow_drop'])} lower (max "
-                 f"{judges['max_reflow_drop']}); " if c.get("reflow_drop") is not None else "")
-              + f"length bias {number(c['length_bias'])}, "
-              f"injection {number(c['injection_susceptibility'])} -> {verdict}")  # fmt: skip
+        print(
+            f"  Judge {c['judge']:8s}: separates the right answer from another product's by "
+            f"{number(c['separation'])} (min {minimums['negative']}), from the same "
+            f"product's other answer by {number(c['hard_separation'])} (min {minimums['hard']}), "
+            f"from altered facts by {number(c['fact_separation'])} (min {minimums['altered']}); "
+            + (
+                f"the reference reflowed as prose scores {number(c['reflow_drop'])} lower (max "
+                f"{judges['max_reflow_drop']}); "
+                if c.get("reflow_drop") is not None
+                else ""
+            )
+            + f"length bias {number(c['length_bias'])}, "
+            f"injection {number(c['injection_susceptibility'])} -> {verdict}"
+        )
         if c["excluded"]:
             print(f"    why: {c['reason']}")
     for row in written:
-        line = (
-            f"  Monthly cost {row['method']:10s}: ${float(row['monthly_cost_24x7']):,.0f} 24/7"
-        )
+        line = f"  Monthly cost {row['method']:10s}: ${float(row['monthly_cost_24x7']):,.0f} 24/7"
         if row["method"] in ("fine_tuned", "hybrid") and row["monthly_cost_scheduled"]:
-            line += (
-                f", ${float(row['monthly_cost_scheduled']):,.0f} with recorded endpoint hours"
-            )
+            line += f", ${float(row['monthly_cost_scheduled']):,.0f} with recorded endpoint hours"
         print(line)
     print(
         f"\n  Results          : {night} (summary_results.csv, judges.json, one JSON per approach)"
@@ -223,11 +229,13 @@ def endpoint_demo(settings, log_dir: Path, question: str) -> int:
         return failed("endpoint_schedule", seconds, log)
     reports = sorted((settings.local_layout.endpoint / "cost").glob("*.json"))
     cost = json.loads(reports[-1].read_text())  # written by report_cost in this run
-    print(f"  Scaled back to zero in {seconds:.0f} s. Endpoint: {cost['copy_hours']:.3f} "
-          f"copy-hours in the last {cost['period_hours'] / 24:.0f} days -> "
-          f"{cost['monthly_hours']:.1f} h/month, "
-          f"${cost['monthly_cost']:,.2f}/month vs ${cost['always_on_monthly_cost']:,.0f} "
-          f"always on ({cost['share_of_always_on']:.0%}); report at {reports[-1]}")  # fmt: skip
+    print(
+        f"  Scaled back to zero in {seconds:.0f} s. Endpoint: {cost['copy_hours']:.3f} "
+        f"copy-hours in the last {cost['period_hours'] / 24:.0f} days -> "
+        f"{cost['monthly_hours']:.1f} h/month, "
+        f"${cost['monthly_cost']:,.2f}/month vs ${cost['always_on_monthly_cost']:,.0f} "
+        f"always on ({cost['share_of_always_on']:.0%}); report at {reports[-1]}"
+    )
     print(f"  Scaling events   : {settings.local_layout.endpoint / 'events'}")
     return 0
 

@@ -19,5 +19,9 @@ def reply_text(response: dict[str, Any]) -> str:
 def reply_parts(response: dict[str, Any]) -> tuple[str, int | None, int | None, bool]:
     """An answer's text, input and output tokens, and whether the token limit cut it."""
     usage = response.get("usage", {})
-    return (reply_text(response).strip(), usage.get("inputTokens"), usage.get("outputTokens"),
-            response["stopReason"] == "max_tokens")  # fmt: skip
+    return (
+        reply_text(response).strip(),
+        usage.get("inputTokens"),
+        usage.get("outputTokens"),
+        response["stopReason"] == "max_tokens",
+    )

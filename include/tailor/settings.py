@@ -189,14 +189,18 @@ class Settings(BaseModel):
             derived["judges"] = DEFAULT_JUDGES[settings.backend]
         if settings.review_answers is None:
             derived["review_answers"] = DEFAULT_REVIEW_ANSWERS[settings.backend]
-        for name, needed in (("answer_prompt", ["{question}"]),
-                             ("context_answer_prompt", ["{context}", "{question}"])):  # fmt: skip
+        for name, needed in (
+            ("answer_prompt", ["{question}"]),
+            ("context_answer_prompt", ["{context}", "{question}"]),
+        ):
             template = getattr(settings, name)
             if template and not all(n in template for n in needed):
                 raise SettingsError(f"setting '{name}' must contain {' and '.join(needed)}")
         if 0 < settings.batch_threshold < BATCH_MINIMUM:
-            raise SettingsError(f"setting 'batch_threshold' must be 0 (never) or at least "
-                                f"{BATCH_MINIMUM}: Bedrock runs no batch job on fewer records")
+            raise SettingsError(
+                f"setting 'batch_threshold' must be 0 (never) or at least "
+                f"{BATCH_MINIMUM}: Bedrock runs no batch job on fewer records"
+            )
         if settings.finetune_service == "bedrock":
             from tailor.finetune.bedrock_customization import customizable
 
@@ -239,8 +243,11 @@ class Settings(BaseModel):
     @property
     def judge_minimums(self) -> dict[str, float]:
         """The separations a judge must reach to stay in the panel, per kind of control."""
-        return {"negative": self.judge_min_separation, "hard": self.judge_min_hard_separation,
-                "altered": self.judge_min_fact_separation}  # fmt: skip
+        return {
+            "negative": self.judge_min_separation,
+            "hard": self.judge_min_hard_separation,
+            "altered": self.judge_min_fact_separation,
+        }
 
 
 def settings_from_env() -> Settings:

@@ -132,5 +132,6 @@ def converse_model(settings: Settings, runtime, model_id: str):
 
 
 def _answerer(settings: Settings, kb, base, endpoint) -> Answerer:
-    return Answerer(kb, base, endpoint, settings.top_k, settings.answer_prompt,
-                    settings.context_answer_prompt)  # fmt: skip
+    return Answerer(
+        kb, base, endpoint, settings.top_k, settings.answer_prompt, settings.context_answer_prompt
+    )

@@ -51,13 +51,18 @@ class PromotionApprovalOperator(ApprovalOperator):
         models = models_root(settings)
         gate = json.loads((models / version / "gate.json").read_text())
         current = read_current(models)
-        drifted = current and model_drift(models, kb_state_root(settings), current["version"],
-                                          self.training.get("catalog"))  # fmt: skip
+        drifted = current and model_drift(
+            models, kb_state_root(settings), current["version"], self.training.get("catalog")
+        )
         self.subject = f"Promote {version}?"
         self.body = approval_body(gate, drifted, describe_reason(self.reason))
         self.response_timeout = timedelta(hours=settings.approval_timeout_hours)
-        self.log.info("Waiting up to %s h for approval of %s:\n%s",
-                      settings.approval_timeout_hours, version, self.body)  # fmt: skip
+        self.log.info(
+            "Waiting up to %s h for approval of %s:\n%s",
+            settings.approval_timeout_hours,
+            version,
+            self.body,
+        )
         return super().execute(context)
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
@@ -65,9 +70,13 @@ class PromotionApprovalOperator(ApprovalOperator):
         if "error" not in event:
             user = event["responded_by_user"]
             by = (user.get("name") or user.get("id")) if isinstance(user, dict) else user
-            decision = {"decision": event["chosen_options"][0], "by": by,
-                        "at": str(event["responded_at"]), "timed_out": bool(event.get("timedout")),
-                        "automatic": False}  # fmt: skip
+            decision = {
+                "decision": event["chosen_options"][0],
+                "by": by,
+                "at": str(event["responded_at"]),
+                "timed_out": bool(event.get("timedout")),
+                "automatic": False,
+            }
             self._record(load_settings(), decision)
             self.log.info("%s: %s", self.training["version"], decision)
         return super().execute_complete(context, event)

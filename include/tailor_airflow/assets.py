@@ -43,6 +43,9 @@ def catalog_changes() -> Asset | None:
         max_messages=10,  # one upload's burst of notifications: one event, one sync
         wait_time_seconds=20,  # long polling: a notification is read as it arrives
         waiter_delay=5,
-    )  # fmt: skip
-    return Asset(name="tailor_catalog_changes", uri="x-tailor://catalog-changes",
-                 watchers=[AssetWatcher(name="tailor_catalog_queue", trigger=trigger)])  # fmt: skip
+    )
+    return Asset(
+        name="tailor_catalog_changes",
+        uri="x-tailor://catalog-changes",
+        watchers=[AssetWatcher(name="tailor_catalog_queue", trigger=trigger)],
+    )

@@ -51,12 +51,19 @@ def batch_night(settings: Settings, questions: int) -> bool:
         return False
     if questions < settings.batch_threshold:
         return False
-    missing = [name for name, ok in (("batch_role_arn", settings.batch_role_arn),
-                                     ("an s3:// data_root", settings.data_root.startswith("s3://")))
-               if not ok]  # fmt: skip
+    missing = [
+        name
+        for name, ok in (
+            ("batch_role_arn", settings.batch_role_arn),
+            ("an s3:// data_root", settings.data_root.startswith("s3://")),
+        )
+        if not ok
+    ]
     if missing:
-        log.warning(f"{questions} questions reach batch_threshold, but batch inference needs "
-                    f"{' and '.join(missing)}: answering and judging online")  # fmt: skip
+        log.warning(
+            f"{questions} questions reach batch_threshold, but batch inference needs "
+            f"{' and '.join(missing)}: answering and judging online"
+        )
     return not missing
 
 
@@ -70,8 +77,15 @@ def batch_minimums(settings: Settings, model_ids: list[str]) -> dict[str, int | 
     return {model: quota_minimum(quotas, model) for model in model_ids}
 
 
-def submit_job(settings: Settings, folder: Any, name: str, model_id: str, records: bytes | None,
-               count: int, minimum: int) -> str | None:  # fmt: skip
+def submit_job(
+    settings: Settings,
+    folder: Any,
+    name: str,
+    model_id: str,
+    records: bytes | None,
+    count: int,
+    minimum: int,
+) -> str | None:
     """Start the part's Converse batch job on its `count` records (written under `folder`
     unless `records` is None: they are there already); its ARN, or None when the part runs
     online instead: fewer records than the model's `minimum`, or Bedrock refused to batch the
@@ -91,8 +105,10 @@ def submit_job(settings: Settings, folder: Any, name: str, model_id: str, record
             return last["arn"]
         log.info(f"Batch job {last['name']} ended {status}: starting attempt {len(attempts) + 1}")
     elif count < minimum:
-        log.info(f"{folder.name}: {count} records, fewer than {model_id}'s minimum of {minimum} "
-                 "per batch job: online")  # fmt: skip
+        log.info(
+            f"{folder.name}: {count} records, fewer than {model_id}'s minimum of {minimum} "
+            "per batch job: online"
+        )
         return None
     if _refused(folder, model_id):
         return None
@@ -138,10 +154,12 @@ def _refused(folder: Any, model_id: str) -> bool:
 
 
 def _refuse(folder: Any, model_id: str, message: str) -> None:
-    log.warning(f"Bedrock refused a batch job for {model_id} ({message}): its part of the "
-                "night runs online")  # fmt: skip
-    write_atomic(_refusal(folder, model_id),
-                 json.dumps({"model": model_id, "message": message}).encode())  # fmt: skip
+    log.warning(
+        f"Bedrock refused a batch job for {model_id} ({message}): its part of the night runs online"
+    )
+    write_atomic(
+        _refusal(folder, model_id), json.dumps({"model": model_id, "message": message}).encode()
+    )
 
 
 def _create(bedrock, settings: Settings, folder: Any, name: str, model_id: str) -> str:
@@ -151,11 +169,12 @@ def _create(bedrock, settings: Settings, folder: Any, name: str, model_id: str) 
         roleArn=settings.batch_role_arn,
         modelId=model_id,
         modelInvocationType="Converse",
-        inputDataConfig={"s3InputDataConfig": {
-            "s3Uri": (folder / INPUT_FILE).as_uri(), "s3InputFormat": "JSONL"}},
+        inputDataConfig={
+            "s3InputDataConfig": {"s3Uri": (folder / INPUT_FILE).as_uri(), "s3InputFormat": "JSONL"}
+        },
         outputDataConfig={"s3OutputDataConfig": {"s3Uri": (folder / "output").as_uri() + "/"}},
         timeoutDurationInHours=settings.batch_timeout_hours,
-    )["jobArn"]  # fmt: skip
+    )["jobArn"]
 
 
 def job_replies(settings: Settings, job_arn: str, count: int) -> list[dict[str, Any] | None]:
@@ -169,8 +188,7 @@ def job_replies(settings: Settings, job_arn: str, count: int) -> list[dict[str, 
     job = aws_hook(BedrockHook, settings).conn.get_model_invocation_job(jobIdentifier=job_arn)
     name, status = job["jobName"], job["status"]
     if status not in USABLE:
-        raise RuntimeError(f"batch job {name} ended {status}: "
-                           f"{job.get('message', 'no message')}")  # fmt: skip
+        raise RuntimeError(f"batch job {name} ended {status}: {job.get('message', 'no message')}")
     output = job["outputDataConfig"]["s3OutputDataConfig"]["s3Uri"].rstrip("/")
     written = f"{output}/{job_arn.rsplit('/', 1)[1]}"
     path = storage_path(settings, f"{written}/{INPUT_FILE}.out")
@@ -180,13 +198,16 @@ def job_replies(settings: Settings, job_arn: str, count: int) -> list[dict[str, 
         raise BatchOutputMissing(
             f"batch job {name} ended {status} but its output {path} is missing (manifest "
             f"{manifest_path}: {manifest or 'missing too'}); its {count} records are not asked "
-            "again online: see what Bedrock wrote under the job's output, then rerun the night")
+            "again online: see what Bedrock wrote under the job's output, then rerun the night"
+        )
     if manifest is None:
         log.warning(f"Batch job {name}: no {manifest_path}: its counts are not cross-checked")
     replies = converse_replies(path.read_bytes(), str(path), count)
     if problem := output_problem(replies, manifest, count):
-        raise BatchOutputMissing(f"batch job {name} ended {status}, but {problem} ({path}, "
-                                 f"{manifest_path}): not read as failed records")  # fmt: skip
+        raise BatchOutputMissing(
+            f"batch job {name} ended {status}, but {problem} ({path}, "
+            f"{manifest_path}): not read as failed records"
+        )
     failed = sum(r is None for r in replies)
     log.info(f"Batch job {name} {status}: {count - failed}/{count} replies")
     return replies
@@ -195,8 +216,9 @@ def job_replies(settings: Settings, job_arn: str, count: int) -> list[dict[str, 
 def jobs_trigger(settings: Settings, job_arns: list[str]) -> BatchJobsTrigger:
     poll = settings.batch_poll_seconds
     attempts = settings.batch_timeout_hours * 3600 // poll + 2  # the jobs' own timeout, and some
-    return BatchJobsTrigger(job_arns, **aws_connection(settings), poll_interval=poll,
-                            max_attempts=attempts)  # fmt: skip
+    return BatchJobsTrigger(
+        job_arns, **aws_connection(settings), poll_interval=poll, max_attempts=attempts
+    )
 
 
 class BatchJobsTrigger(PollingTrigger):
@@ -222,13 +244,18 @@ class BatchJobsTrigger(PollingTrigger):
     async def poll(self) -> Poll:
         hook = BedrockHook(aws_conn_id=self.aws_conn_id, region_name=self.region_name)
         async with await hook.get_async_conn() as client:
-            states = {arn: (await client.get_model_invocation_job(jobIdentifier=arn))["status"]
-                      for arn in self.job_arns}  # fmt: skip
+            states = {
+                arn: (await client.get_model_invocation_job(jobIdentifier=arn))["status"]
+                for arn in self.job_arns
+            }
         unknown = {arn: s for arn, s in states.items() if s not in RUNNING | USABLE | FAILED}
         if unknown:
             return Poll(end={"status": "error", "message": f"unknown job states {unknown}"})
         running = {arn: s for arn, s in states.items() if s in RUNNING}
         if not running:
             return Poll(end={"status": "done", "jobs": states})
-        return Poll(progress=f"{len(running)} of {len(states)} batch jobs running: "
-                             f"{sorted(set(running.values()))}", seen={"jobs": states})  # fmt: skip
+        return Poll(
+            progress=f"{len(running)} of {len(states)} batch jobs running: "
+            f"{sorted(set(running.values()))}",
+            seen={"jobs": states},
+        )

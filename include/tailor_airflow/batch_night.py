@@ -66,14 +66,25 @@ def start_answers(approach: str, cases: list[dict], date: str, attempt: str) -> 
     folder = _folder(settings, date, approach)
     prompts = [prompt for _, prompt in prepared]
     name = job_name(date, approach, attempt)
-    job = submit_job(settings, folder, name, settings.rag_model_id,
-                     converse_records(prompts, answer_inference(settings)), len(prompts),
-                     _minimum(settings, settings.rag_model_id))  # fmt: skip
+    job = submit_job(
+        settings,
+        folder,
+        name,
+        settings.rag_model_id,
+        converse_records(prompts, answer_inference(settings)),
+        len(prompts),
+        _minimum(settings, settings.rag_model_id),
+    )
     if job is None:
         return None
-    pending = {"snapshot": system_snapshot(settings), "attempt": attempt, "name": name,
-               "job": job, "answers": [a.to_dict() for a, _ in prepared],
-               "prompts": prompts}  # fmt: skip
+    pending = {
+        "snapshot": system_snapshot(settings),
+        "attempt": attempt,
+        "name": name,
+        "job": job,
+        "answers": [a.to_dict() for a, _ in prepared],
+        "prompts": prompts,
+    }
     write_atomic(folder / PENDING, json.dumps(pending).encode())
     return job
 
@@ -90,8 +101,15 @@ def answer_job(approach: str, date: str, attempt: str) -> str | None:
     if pending["attempt"] != attempt or not answers_needed(approach, date, False, attempt):
         return None
     # the model's minimum held when the job started
-    job = submit_job(settings, folder, pending["name"], settings.rag_model_id, None,
-                     len(pending["prompts"]), minimum=0)  # fmt: skip
+    job = submit_job(
+        settings,
+        folder,
+        pending["name"],
+        settings.rag_model_id,
+        None,
+        len(pending["prompts"]),
+        minimum=0,
+    )
     if job and job != pending["job"]:
         write_atomic(folder / PENDING, json.dumps({**pending, "job": job}).encode())
     return job
@@ -109,8 +127,9 @@ def finish_answers(approach: str, date: str) -> None:
     replies = job_replies(settings, pending["job"], len(prompts))
     base = base_model(settings)
     answer_fields = {f.name for f in fields(Answer)}
-    answers = [Answer(**{k: v for k, v in a.items() if k in answer_fields})
-               for a in pending["answers"]]  # fmt: skip
+    answers = [
+        Answer(**{k: v for k, v in a.items() if k in answer_fields}) for a in pending["answers"]
+    ]
 
     def generation(index: int) -> Generation:
         reply = replies[index]
@@ -146,8 +165,15 @@ def start_judging(approach: str, judges: list[str], date: str, attempt: str) -> 
     jobs = {}
     for judge in judges:
         part = f"{approach}-judge-{file_name(judge)}"
-        job = submit_job(settings, _folder(settings, date, part), job_name(date, part, attempt),
-                         judge, records, len(items), minimums[judge] or BATCH_MINIMUM)  # fmt: skip
+        job = submit_job(
+            settings,
+            _folder(settings, date, part),
+            job_name(date, part, attempt),
+            judge,
+            records,
+            len(items),
+            minimums[judge] or BATCH_MINIMUM,
+        )
         if job:
             jobs[judge] = job
     return jobs
@@ -164,8 +190,9 @@ def judging_jobs(approach: str, judges: list[str], date: str, attempt: str) -> d
     return jobs
 
 
-def _judge_online(settings: Settings, judge: str, items: list[Item],
-                  tried: dict[str, int]) -> dict[str, float | None]:  # fmt: skip
+def _judge_online(
+    settings: Settings, judge: str, items: list[Item], tried: dict[str, int]
+) -> dict[str, float | None]:
     """The items a job left unscored, judged online: each goes on from the tries it had."""
     online = BedrockJudge(settings, judge)
     again = [i for i in items if i.key in tried]
@@ -189,7 +216,8 @@ def finish_judging(approach: str, jobs: dict[str, str], date: str) -> None:
             if score is None:
                 tried[item.key] = 0 if reply is None else 1
         if tried:
-            log.warning(f"{judge}: {len(tried)} judgement(s) not in the batch job's replies: "
-                        "judging online")  # fmt: skip
+            log.warning(
+                f"{judge}: {len(tried)} judgement(s) not in the batch job's replies: judging online"
+            )
             scores.update(_judge_online(settings, judge, items, tried))
         write_judge_scores(judge_file(night, judge, approach), judge, scores, "batch")

@@ -50,16 +50,16 @@ class BedrockCustomModels:
 
     # -- the customization job
     def job(self, name_or_arn: str) -> dict[str, Any] | None:
-        return describe_or_none(self.client.get_model_customization_job,
-                                jobIdentifier=name_or_arn)  # fmt: skip
+        return describe_or_none(self.client.get_model_customization_job, jobIdentifier=name_or_arn)
 
     def submit(self, name: str, training: dict[str, Any], hyperparameters: dict[str, Any]) -> str:
         """Start one attempt of the candidate's job (its custom model takes the attempt's name);
         the job's ARN."""
         (role,) = self.settings.require("customization_role_arn")
         if "examples" in training:  # build_training_set's counts: checked before a paid job
-            self.base.check_records(training["examples"] + training.get("held_out", 0),
-                                    f"candidate {name}")  # fmt: skip
+            self.base.check_records(
+                training["examples"] + training.get("held_out", 0), f"candidate {name}"
+            )
         request: dict[str, Any] = {
             "jobName": name,
             "customModelName": name,
@@ -103,14 +103,22 @@ class BedrockCustomModels:
         """The serving resource's ARN and status, or None if there is none. `kind`: how it is
         served (on_demand, provisioned), when not the configured base model's way."""
         if (kind or self.serving) == "on_demand":
-            found = describe_or_none(self.client.get_custom_model_deployment,
-                                     customModelDeploymentIdentifier=name_or_arn)  # fmt: skip
-            return found and {"arn": found["customModelDeploymentArn"], "status": found["status"],
-                              "message": found.get("failureMessage")}  # fmt: skip
-        found = describe_or_none(self.client.get_provisioned_model_throughput,
-                                 provisionedModelId=name_or_arn)  # fmt: skip
-        return found and {"arn": found["provisionedModelArn"], "status": found["status"],
-                          "message": found.get("failureMessage")}  # fmt: skip
+            found = describe_or_none(
+                self.client.get_custom_model_deployment, customModelDeploymentIdentifier=name_or_arn
+            )
+            return found and {
+                "arn": found["customModelDeploymentArn"],
+                "status": found["status"],
+                "message": found.get("failureMessage"),
+            }
+        found = describe_or_none(
+            self.client.get_provisioned_model_throughput, provisionedModelId=name_or_arn
+        )
+        return found and {
+            "arn": found["provisionedModelArn"],
+            "status": found["status"],
+            "message": found.get("failureMessage"),
+        }
 
     def model_id(self, record: dict[str, Any]) -> str:
         """Converse's modelId for a ``train`` or ``current.json`` record. A deployment's ARN is
@@ -120,8 +128,10 @@ class BedrockCustomModels:
             return record["serving_arn"]
         found = self.served(record["serving_name"], "provisioned")
         if not found:
-            raise EndpointAsleep(f"provisioned throughput {record['serving_name']} is deleted "
-                                 "(off-hours): a wake-up recreates it")  # fmt: skip
+            raise EndpointAsleep(
+                f"provisioned throughput {record['serving_name']} is deleted "
+                "(off-hours): a wake-up recreates it"
+            )
         return found["arn"]
 
     def stop_serving(self, name_or_arn: str, kind: str | None = None) -> bool:
@@ -146,10 +156,13 @@ class BedrockCustomModels:
         (as the SageMaker candidates)."""
         from tailor_airflow.answerers import answer_inference
 
-        return reply_parts(self.runtime.converse(
-            modelId=model_id, messages=user_turn(prompt),
-            inferenceConfig=answer_inference(self.settings, max_tokens),
-        ))[0]  # fmt: skip
+        return reply_parts(
+            self.runtime.converse(
+                modelId=model_id,
+                messages=user_turn(prompt),
+                inferenceConfig=answer_inference(self.settings, max_tokens),
+            )
+        )[0]
 
 
 class CustomModelDeploymentTrigger(PollingTrigger):
@@ -182,6 +195,11 @@ class CustomModelDeploymentTrigger(PollingTrigger):
         if status in DEPLOYMENT_READY:
             return Poll(end={"status": "success", "arn": self.deployment_arn})
         if status not in DEPLOYMENT_RUNNING:
-            return Poll(end={"status": "error", "arn": self.deployment_arn,
-                             "message": f"{status}: {found.get('failureMessage')}"})  # fmt: skip
+            return Poll(
+                end={
+                    "status": "error",
+                    "arn": self.deployment_arn,
+                    "message": f"{status}: {found.get('failureMessage')}",
+                }
+            )
         return Poll(progress=f"custom model deployment {status}", seen={"state": status})

@@ -59,8 +59,9 @@ async def page() -> HTMLResponse:
 @app.get("/static/vega.js")
 async def vega_js() -> Response:
     bundle = await asyncio.to_thread(vega_bundle)
-    return Response(bundle, media_type="text/javascript",
-                    headers={"Cache-Control": "private, max-age=86400"})  # fmt: skip
+    return Response(
+        bundle, media_type="text/javascript", headers={"Cache-Control": "private, max-age=86400"}
+    )
 
 
 @app.get("/api/dashboard")

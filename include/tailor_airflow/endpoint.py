@@ -69,9 +69,12 @@ class LocalEndpoint:
         from tailor_airflow.scaling_triggers import LocalServerTrigger
 
         return LocalServerTrigger(
-            state_dir=str(self.server.state_dir), port=self.server.port, target=copies,
-            poll_interval=min(poll_interval, 2), max_attempts=max_attempts,
-        )  # fmt: skip
+            state_dir=str(self.server.state_dir),
+            port=self.server.port,
+            target=copies,
+            poll_interval=min(poll_interval, 2),
+            max_attempts=max_attempts,
+        )
 
 
 class _SageMakerEndpoint:
@@ -107,9 +110,12 @@ class InferenceComponentEndpoint(_SageMakerEndpoint):
         from tailor_airflow.scaling_triggers import InferenceComponentTrigger
 
         return InferenceComponentTrigger(
-            component_name=self.component, target=copies, poll_interval=poll_interval,
-            max_attempts=max_attempts, **aws_connection(self.settings),
-        )  # fmt: skip
+            component_name=self.component,
+            target=copies,
+            poll_interval=poll_interval,
+            max_attempts=max_attempts,
+            **aws_connection(self.settings),
+        )
 
 
 class LegacyEndpoint(_SageMakerEndpoint):
@@ -153,13 +159,18 @@ class LegacyEndpoint(_SageMakerEndpoint):
 
         if copies == 0:
             return EndpointDeletedTrigger(
-                endpoint_name=self.name, waiter_delay=int(poll_interval),
-                waiter_max_attempts=max_attempts, **aws_connection(self.settings),
-            )  # fmt: skip
+                endpoint_name=self.name,
+                waiter_delay=int(poll_interval),
+                waiter_max_attempts=max_attempts,
+                **aws_connection(self.settings),
+            )
         return EndpointTrigger(
-            endpoint_name=self.name, target=copies, poll_interval=poll_interval,
-            max_attempts=max_attempts, **aws_connection(self.settings),
-        )  # fmt: skip
+            endpoint_name=self.name,
+            target=copies,
+            poll_interval=poll_interval,
+            max_attempts=max_attempts,
+            **aws_connection(self.settings),
+        )
 
 
 class NothingDeployed:
@@ -197,8 +208,9 @@ class ProvisionedThroughputEndpoint:
         self.description = f"provisioned throughput {self.name}"
 
     def observe(self) -> Observation:
-        found = describe_or_none(self.models.client.get_provisioned_model_throughput,
-                                 provisionedModelId=self.name)  # fmt: skip
+        found = describe_or_none(
+            self.models.client.get_provisioned_model_throughput, provisionedModelId=self.name
+        )
         return observe_provisioned_throughput(found)
 
     def request(self, copies: int) -> None:
@@ -211,9 +223,12 @@ class ProvisionedThroughputEndpoint:
         from tailor_airflow.scaling_triggers import ProvisionedThroughputTrigger
 
         return ProvisionedThroughputTrigger(
-            provisioned_model_name=self.name, target=copies, poll_interval=poll_interval,
-            max_attempts=max_attempts, **aws_connection(self.settings),
-        )  # fmt: skip
+            provisioned_model_name=self.name,
+            target=copies,
+            poll_interval=poll_interval,
+            max_attempts=max_attempts,
+            **aws_connection(self.settings),
+        )
 
 
 class OnDemandDeployment(NothingDeployed):
@@ -221,8 +236,10 @@ class OnDemandDeployment(NothingDeployed):
     ready, nothing to schedule."""
 
     def __init__(self, settings: Settings, current: dict[str, Any]) -> None:
-        self.description = (f"on-demand custom model deployment {current['serving_name']} "
-                            "(billed per token: nothing to schedule)")  # fmt: skip
+        self.description = (
+            f"on-demand custom model deployment {current['serving_name']} "
+            "(billed per token: nothing to schedule)"
+        )
 
     def observe(self) -> Observation:
         return Observation(0, "on demand")

@@ -36,8 +36,9 @@ def recorded_endpoint_cost(
     ends at a logical date leaves out the run's own wake-up (a backfill's, a manual run's)."""
     until = until or datetime.now(UTC)
     events = load_events(endpoint_root(settings) / "events")
-    return recorded_cost(events, until, days, hourly_price(settings) or 0.0,
-                         settings.endpoint_copies)  # fmt: skip
+    return recorded_cost(
+        events, until, days, hourly_price(settings) or 0.0, settings.endpoint_copies
+    )
 
 
 def report_endpoint_cost(days: int = 30) -> dict[str, Any]:
@@ -64,8 +65,10 @@ def report_endpoint_cost(days: int = 30) -> dict[str, Any]:
     if price is None:  # hours only: a cost at an unknown price would be a guess
         report.update(monthly_cost=None, always_on_monthly_cost=None, share_of_always_on=None)
         write_atomic(root / key, json.dumps(report, indent=2).encode())
-        log.info(f"Endpoint: {cost.monthly_hours:.1f} h/month of provisioned throughput; set "
-                 f"prices.model_unit_hour for its cost; report at {root / key}")  # fmt: skip
+        log.info(
+            f"Endpoint: {cost.monthly_hours:.1f} h/month of provisioned throughput; set "
+            f"prices.model_unit_hour for its cost; report at {root / key}"
+        )
         return report
     write_atomic(root / key, json.dumps(report, indent=2).encode())
     log.info(

@@ -108,17 +108,25 @@ def night_cases(
     from tailor.evaluation.staleness import case_hash, case_key, stale_references
 
     root = evaluations_root(settings)
-    kept = [{**c, "case_hash": case_hash(c), "product_hash": products.get(c["product_name"])}
-            for c in cases]  # fmt: skip
+    kept = [
+        {**c, "case_hash": case_hash(c), "product_hash": products.get(c["product_name"])}
+        for c in cases
+    ]
     nights = sorted(n.name for n in root.iterdir()) if root.exists() else []
-    earlier = [json.loads((root / night / CASES).read_text()) for night in nights
-               if night < date and (root / night / CASES).exists()]  # fmt: skip
+    earlier = [
+        json.loads((root / night / CASES).read_text())
+        for night in nights
+        if night < date and (root / night / CASES).exists()
+    ]
     stale = stale_references(kept, earlier)
     for case in kept:
         case["reference_may_be_stale"] = case_key(case) in stale
         if case["reference_may_be_stale"]:
-            log.warning("Reference may be stale (the product changed after the case was "
-                        "written): %s | %s", case["product_name"], case["question"])  # fmt: skip
+            log.warning(
+                "Reference may be stale (the product changed after the case was written): %s | %s",
+                case["product_name"],
+                case["question"],
+            )
     write_atomic(root / date / CASES, json.dumps(kept, indent=2).encode())
     return kept
 
@@ -149,8 +157,15 @@ def answers_needed(approach: str, date: str, rescore_only: bool, attempt: str) -
     return True
 
 
-def answer_night(approach: str, cases: list[dict], judges: list[str], date: str,
-                 rescore_only: bool, attempt: str, try_number: int) -> str | None:  # fmt: skip
+def answer_night(
+    approach: str,
+    cases: list[dict],
+    judges: list[str],
+    date: str,
+    rescore_only: bool,
+    attempt: str,
+    try_number: int,
+) -> str | None:
     """The `answer` task: answer every case with one approach and score the answers
     (`night_scoring`). On a batch night (`batch_night`) the Bedrock answers go to a
     batch job started here, and the job, their scoring and every judging are `batch_jobs`' to
@@ -178,8 +193,14 @@ def answer_night(approach: str, cases: list[dict], judges: list[str], date: str,
     return approach if batch else None
 
 
-def answer_online(settings: Settings, approach: str, cases: list[dict], date: str,
-                  attempt: str, on_answer: Callable[[int, dict], None]) -> None:  # fmt: skip
+def answer_online(
+    settings: Settings,
+    approach: str,
+    cases: list[dict],
+    date: str,
+    attempt: str,
+    on_answer: Callable[[int, dict], None],
+) -> None:
     """Every case answered by one approach, its calls in a bounded pool (aws), and kept;
     each answer handed to `on_answer` (its scoring) as soon as it is in."""
     from tailor_airflow.answerers import answerer_for
@@ -195,15 +216,25 @@ def answer_online(settings: Settings, approach: str, cases: list[dict], date: st
     store_answers(approach, date, attempt, snapshot, answers, "online")
 
 
-def store_answers(approach: str, date: str, attempt: str, snapshot: dict[str, str | None],
-                  answers: list[Answer], path: str) -> None:  # fmt: skip
+def store_answers(
+    approach: str,
+    date: str,
+    attempt: str,
+    snapshot: dict[str, str | None],
+    answers: list[Answer],
+    path: str,
+) -> None:
     """Keep an approach's answers with the system snapshot that gave them, the run attempt and
     the path they took (online, or a batch job)."""
     unavailable = {a.unavailable for a in answers if a.unavailable}
     if unavailable:
         log.warning(f"{approach} unavailable for this night: {unavailable.pop()}")
-    stored = {**snapshot, "attempt": attempt, "path": path,
-              "answers": [a.to_dict() for a in answers]}  # fmt: skip
+    stored = {
+        **snapshot,
+        "attempt": attempt,
+        "path": path,
+        "answers": [a.to_dict() for a in answers],
+    }
     night = evaluations_root(load_settings()) / date
     write_atomic(night / "answers" / f"{approach}.json", json.dumps(stored, indent=2).encode())
     answered = sum(a.llm_response is not None for a in answers)
@@ -223,17 +254,22 @@ def _answers_file(path) -> dict[str, Any]:
     return stored
 
 
-def night_scoring(settings: Settings, approach: str, judges: list[str],
-                  bertscore: bool = True) -> StreamedScoring:  # fmt: skip
+def night_scoring(
+    settings: Settings, approach: str, judges: list[str], bertscore: bool = True
+) -> StreamedScoring:
     """Tonight's scoring of one approach's answers: the panel judges each answer as it comes
     in on aws (remote judges wait on the network), after them on the local backend (its
     judges are models in this process); BERTScore scores them all at the end."""
     from tailor.scoring import BertScorer
 
     scorer = BertScorer.for_settings(settings) if bertscore else None
-    return StreamedScoring(approach, {judge: judge_scorer(settings, judge) for judge in judges},
-                           scorer and scorer.f1, overlap=settings.backend is Backend.AWS,
-                           load_scorer=scorer and scorer.load)  # fmt: skip
+    return StreamedScoring(
+        approach,
+        {judge: judge_scorer(settings, judge) for judge in judges},
+        scorer and scorer.f1,
+        overlap=settings.backend is Backend.AWS,
+        load_scorer=scorer and scorer.load,
+    )
 
 
 def score_stored(approach: str, judges: list[str], date: str, bertscore: bool = True) -> str:
@@ -247,8 +283,12 @@ def score_stored(approach: str, judges: list[str], date: str, bertscore: bool = 
     return approach
 
 
-def write_scores(night, approach: str, judged: dict[str, dict[str, float | None]],
-                 bert: list[float | None] | None) -> None:  # fmt: skip
+def write_scores(
+    night,
+    approach: str,
+    judged: dict[str, dict[str, float | None]],
+    bert: list[float | None] | None,
+) -> None:
     """Each judge's scores of an approach's answers and their BERTScore F1 (None where there
     is no answer); BERTScore only when it was scored."""
     for judge, scores in judged.items():
@@ -263,8 +303,10 @@ def choose_judges(requested: list[str], date: str) -> list[str]:
     judges, left_out = preflight(settings, requested or list(settings.judges))
     for judge, why in left_out.items():
         log.warning(f"Judge {judge} left out: {why}")
-    write_atomic(evaluations_root(settings) / date / "scores" / "left_out_judges.json",
-                 json.dumps(left_out, indent=2).encode())  # fmt: skip
+    write_atomic(
+        evaluations_root(settings) / date / "scores" / "left_out_judges.json",
+        json.dumps(left_out, indent=2).encode(),
+    )
     if not judges:
         log.warning("No judge can score tonight: llm_evaluator_score will be missing")
     return judges
@@ -288,8 +330,9 @@ def _judge_items(settings: Settings, judge: str, items: list, path) -> None:
     score, workers = judge_scorer(settings, judge)
     started = time.perf_counter()
     scores = score_items(score, items, workers)
-    log.info(f"{judge}: {len(items)} judgements ({path.stem}) in "
-             f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+    log.info(
+        f"{judge}: {len(items)} judgements ({path.stem}) in {time.perf_counter() - started:.1f} s"
+    )
     write_judge_scores(path, judge, scores, "online")
 
 
@@ -297,8 +340,9 @@ def write_judge_scores(path, judge: str, scores: dict[str, float | None], how: s
     """One judge's scores of one part of the night, and whether they came online or in batch."""
     missing = sum(v is None for v in scores.values())
     log.info(f"{judge}: {len(scores)} scores of {path.stem} ({how}), {missing} missing")
-    write_atomic(path, json.dumps({"judge": judge, "path": how, "scores": scores},
-                                  indent=2).encode())  # fmt: skip
+    write_atomic(
+        path, json.dumps({"judge": judge, "path": how, "scores": scores}, indent=2).encode()
+    )
 
 
 def judge_scores(night, judge: str, approaches: list[str]) -> dict[str, float | None]:
@@ -334,12 +378,18 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
     night = root / date
     scores = {judge: judge_scores(night, judge, approaches) for judge in judges}
     minimums = settings.judge_minimums
-    calibrated = calibration(scores, minimums, settings.judge_max_injection_gain,
-                             settings.judge_max_reflow_drop)  # fmt: skip
+    calibrated = calibration(
+        scores, minimums, settings.judge_max_injection_gain, settings.judge_max_reflow_drop
+    )
     humans = human_agreement(human_grades(settings, date), [*judges, *HUMAN_COMPARED])
-    calibrated = with_human_agreement(calibrated, disagreeing_judges(
-        {j: humans[j] for j in judges}, settings.judge_min_human_agreement,
-        settings.judge_min_human_grades))  # fmt: skip
+    calibrated = with_human_agreement(
+        calibrated,
+        disagreeing_judges(
+            {j: humans[j] for j in judges},
+            settings.judge_min_human_agreement,
+            settings.judge_min_human_grades,
+        ),
+    )
     excluded = {judge for judge, c in calibrated.items() if c.excluded}
     recorded = recorded_endpoint_cost(settings)  # up to now: tonight's wake-up counts
     serving = (read_current(models_root(settings)) or {}).get("serving")  # a Bedrock custom model
@@ -356,33 +406,52 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
         rows = judged_rows(approach, stored["answers"], bert, scores, excluded)
         snapshot = (stored["model_version"], stored["kb_manifest"])
         if snapshot not in by_snapshot:
-            by_snapshot[snapshot] = model_drift(models_root(settings), kb_state_root(settings),
-                                                *snapshot)  # fmt: skip
+            by_snapshot[snapshot] = model_drift(
+                models_root(settings), kb_state_root(settings), *snapshot
+            )
         drifted = drifts[approach] = by_snapshot[snapshot]
         for row in rows:
             case = cases.get((row.get("product_name"), row["input_text"]), {})
             row["reference_may_be_stale"] = case.get("reference_may_be_stale", False)
             row["product_changed"] = drifted and row.get("product_name") in drifted.names
         started = time.perf_counter()
-        diagnosed = diagnose_rows(rows, approach, diagnosing, catalog, settings.anatomy_min_score,
-                                  settings.anatomy_min_coverage)  # fmt: skip
+        diagnosed = diagnose_rows(
+            rows,
+            approach,
+            diagnosing,
+            catalog,
+            settings.anatomy_min_score,
+            settings.anatomy_min_coverage,
+        )
         diagnosed["diagnostics_seconds"] = round(time.perf_counter() - started, 2)
         write_atomic(night / f"{approach}.json", json.dumps(rows, indent=2).encode())
         rows_written[approach] = rows
         summary = summarize(approach, rows)
         summary.update(diagnosed)
-        summary.update(staleness_columns(rows, drifted and drifted.names),
-                       changed_products=drifted and len(drifted.names),
-                       stale_references=sum(r["reference_may_be_stale"] for r in rows))  # fmt: skip
+        summary.update(
+            staleness_columns(rows, drifted and drifted.names),
+            changed_products=drifted and len(drifted.names),
+            stale_references=sum(r["reference_may_be_stale"] for r in rows),
+        )
         summary["judge_agreement"] = agreement(scores, f"{approach}:")
-        summary.update(monthly_cost(approach, settings.prices, usage_for(settings, summary),
-                                    endpoint_hours, settings.endpoint_copies, serving,
-                                    custom_models))  # fmt: skip
+        summary.update(
+            monthly_cost(
+                approach,
+                settings.prices,
+                usage_for(settings, summary),
+                endpoint_hours,
+                settings.endpoint_copies,
+                serving,
+                custom_models,
+            )
+        )
         path = stored.get("path", "online")  # a night kept before batch jobs was online
         judged = judges and json.loads(judge_file(night, judges[0], approach).read_text()).get(
-            "path", "online")  # one night's judges all take one path
-        cost = night_token_cost(approach, stored["answers"], settings.prices, path == "batch",
-                                serving)  # fmt: skip
+            "path", "online"
+        )  # one night's judges all take one path
+        cost = night_token_cost(
+            approach, stored["answers"], settings.prices, path == "batch", serving
+        )
         summary.update(answer_path=path, judge_path=judged or None, night_token_cost=cost)
         summary.update(kb_manifest=stored["kb_manifest"], model_version=stored["model_version"])
         summaries.append(summary)
@@ -395,48 +464,83 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
         verdict.append(line)
     stale = [c for c in cases.values() if c["reference_may_be_stale"]]
     if stale:
-        verdict.append(f"{len(stale)} reference answer(s) may be stale: their product "
-                       "changed after the case was written (listed in the report; still "
-                       "scored)")  # fmt: skip
+        verdict.append(
+            f"{len(stale)} reference answer(s) may be stale: their product "
+            "changed after the case was written (listed in the report; still "
+            "scored)"
+        )
     judge_rows = [
-        {"judge": c.judge, "positive_mean": c.positive_mean, "negative_mean": c.negative_mean,
-         "separation": c.separation, "hard_separation": c.separations.get("hard"),
-         "fact_separation": c.separations.get("altered"),
-         "length_bias": c.length_bias, "injection_susceptibility": c.injection_susceptibility,
-         "reflow_drop": c.reflow_drop, "rewrite_margin": c.rewrite_margin,
-         "human_spearman": humans[c.judge].spearman, "human_kappa": humans[c.judge].kappa,
-         "human_grades": humans[c.judge].grades,
-         "excluded": c.excluded, "reason": "; ".join(c.reasons)}
+        {
+            "judge": c.judge,
+            "positive_mean": c.positive_mean,
+            "negative_mean": c.negative_mean,
+            "separation": c.separation,
+            "hard_separation": c.separations.get("hard"),
+            "fact_separation": c.separations.get("altered"),
+            "length_bias": c.length_bias,
+            "injection_susceptibility": c.injection_susceptibility,
+            "reflow_drop": c.reflow_drop,
+            "rewrite_margin": c.rewrite_margin,
+            "human_spearman": humans[c.judge].spearman,
+            "human_kappa": humans[c.judge].kappa,
+            "human_grades": humans[c.judge].grades,
+            "excluded": c.excluded,
+            "reason": "; ".join(c.reasons),
+        }
         for c in calibrated.values()
-    ]  # fmt: skip
-    write_atomic(night / "judges.json", json.dumps(
-        {"calibration": judge_rows, "agreement": agreement(scores),
-         "min_separation": settings.judge_min_separation, "minimums": minimums,
-         "max_injection_gain": settings.judge_max_injection_gain,
-         "max_reflow_drop": settings.judge_max_reflow_drop,
-         "human_agreement": [asdict(a) for a in humans.values()]},
-        indent=2).encode())  # fmt: skip
+    ]
+    write_atomic(
+        night / "judges.json",
+        json.dumps(
+            {
+                "calibration": judge_rows,
+                "agreement": agreement(scores),
+                "min_separation": settings.judge_min_separation,
+                "minimums": minimums,
+                "max_injection_gain": settings.judge_max_injection_gain,
+                "max_reflow_drop": settings.judge_max_reflow_drop,
+                "human_agreement": [asdict(a) for a in humans.values()],
+            },
+            indent=2,
+        ).encode(),
+    )
     write_history(root / "history", date, summaries, {"run_id": run_id})
     if judge_rows:
         write_history(root / "history_judges", date, judge_rows, {"run_id": run_id})
-    write_history(root / "history_comparisons", date, [asdict(c) for c in comparisons],
-                  {"run_id": run_id})  # fmt: skip
+    write_history(
+        root / "history_comparisons", date, [asdict(c) for c in comparisons], {"run_id": run_id}
+    )
     from tailor.evaluation.report import write_report
 
-    report = write_report(night, date, summaries, judge_rows,
-                          records(read_history(root / "history")), verdict,
-                          [asdict(c) for c in comparisons],
-                          disputed(rows_written, judges, DISPUTED), stale,
-                          [asdict(a) for a in humans.values() if a.grades],
-                          retrieval_misses(rows_written), worst_answers(rows_written))  # fmt: skip
+    report = write_report(
+        night,
+        date,
+        summaries,
+        judge_rows,
+        records(read_history(root / "history")),
+        verdict,
+        [asdict(c) for c in comparisons],
+        disputed(rows_written, judges, DISPUTED),
+        stale,
+        [asdict(a) for a in humans.values() if a.grades],
+        retrieval_misses(rows_written),
+        worst_answers(rows_written),
+    )
     table = results_table(summaries)
     log.info("Evaluation of %s:\n%s\n%s", date, "\n".join(verdict), table)
-    log.info("Where the answers went wrong:\n%s",
-             "\n".join(anatomy_line(s["method"], s) for s in summaries))  # fmt: skip
+    log.info(
+        "Where the answers went wrong:\n%s",
+        "\n".join(anatomy_line(s["method"], s) for s in summaries),
+    )
     for c in calibrated.values():
-        log.info("Judge %s: separations %s, length bias %s, injection %s -> %s", c.judge,
-                 c.separations, c.length_bias, c.injection_susceptibility,
-                 "EXCLUDED: " + "; ".join(c.reasons) if c.excluded else "kept")  # fmt: skip
+        log.info(
+            "Judge %s: separations %s, length bias %s, injection %s -> %s",
+            c.judge,
+            c.separations,
+            c.length_bias,
+            c.injection_susceptibility,
+            "EXCLUDED: " + "; ".join(c.reasons) if c.excluded else "kept",
+        )
     log.info(f"Results: {night}\nReport: {report} (chart: {night / 'report.png'})")
     return table
 
@@ -468,20 +572,28 @@ def check_regression(approaches: list[str], date: str) -> None:
         path = evaluations_root(settings) / night / f"{approach}.json"
         return json.loads(path.read_text()) if path.exists() else []
 
-    checks = check_regressions(history, approaches, date, margin, settings.regression_window,
-                               rows_of)  # fmt: skip
+    checks = check_regressions(
+        history, approaches, date, margin, settings.regression_window, rows_of
+    )
     regressions = []
     for check in checks:
         if check.score is None:
             log.info("%s: no panel score tonight; nothing to compare", check.approach)
             continue
-        log.info("%s: panel %.4f vs trailing median %s", check.approach, check.score,
-                 check.baseline)  # fmt: skip
+        log.info(
+            "%s: panel %.4f vs trailing median %s", check.approach, check.score, check.baseline
+        )
         if check.beyond_margin:
             mean, low, high = check.drop
-            log.info("%s: paired drop %s (95 %% CI %s to %s) on %d questions: %s", check.approach,
-                     mean, low, high, check.paired,
-                     "significant" if check.regressed else "not significant")  # fmt: skip
+            log.info(
+                "%s: paired drop %s (95 %% CI %s to %s) on %d questions: %s",
+                check.approach,
+                mean,
+                low,
+                high,
+                check.paired,
+                "significant" if check.regressed else "not significant",
+            )
         if check.regressed:
             regressions.append(
                 f"{check.approach} {check.score:.4f} < {check.baseline:.4f} - "
@@ -502,7 +614,9 @@ def flag_stale_fine_tune(date: str) -> dict[str, Any] | None:
     if row is None or not significant_gap(row):
         log.info("fine_tuned: no significant staleness gap tonight; no event")
         return None
-    gap = {k: float(row[k]) for k in ("llm_evaluator_gap", "llm_evaluator_gap_ci_low",
-                                       "llm_evaluator_gap_ci_high")}  # fmt: skip
+    gap = {
+        k: float(row[k])
+        for k in ("llm_evaluator_gap", "llm_evaluator_gap_ci_low", "llm_evaluator_gap_ci_high")
+    }
     log.info("fine_tuned (%s) is stale tonight: %s", row["model_version"], gap)
     return {"date": date, "model_version": row["model_version"], **gap}

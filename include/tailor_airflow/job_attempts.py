@@ -47,8 +47,17 @@ class JobAttempts:
         return f"{self.base[: MAX_NAME - len(suffix)]}{suffix}"
 
     def started(self, name: str, arn: str) -> None:
-        self._write([*self.all(), {"name": name, "arn": arn, "status": "started",
-                                   "started_at": datetime.now(UTC).isoformat()}])  # fmt: skip
+        self._write(
+            [
+                *self.all(),
+                {
+                    "name": name,
+                    "arn": arn,
+                    "status": "started",
+                    "started_at": datetime.now(UTC).isoformat(),
+                },
+            ]
+        )
 
     def ended(self, status: str, message: str | None = None) -> None:
         """The current attempt's end, kept once (a retry reads it again)."""

@@ -76,8 +76,11 @@ def access_problems(availability: dict) -> list[str]:
         "agreement": availability["agreementAvailability"]["status"],
         "region": availability["regionAvailability"],
     }
-    return [f"{what} {state}" for what, state in found.items()
-            if state not in ("AUTHORIZED", "AVAILABLE")]  # fmt: skip
+    return [
+        f"{what} {state}"
+        for what, state in found.items()
+        if state not in ("AUTHORIZED", "AVAILABLE")
+    ]
 
 
 def judge_inference(attempt: int) -> dict[str, float]:
@@ -98,7 +101,8 @@ class BedrockJudge:
         prompt = structured_prompt(item.question, item.reference, item.candidate)
         for attempt in range(tried, 1 + self.retries):
             response = self.hook.conn.converse(
-                modelId=self.model_id, messages=user_turn(prompt),
+                modelId=self.model_id,
+                messages=user_turn(prompt),
                 inferenceConfig=judge_inference(attempt),
             )
             text = reply_text(response)

@@ -107,11 +107,16 @@ class SyncKnowledgeBaseOperator(BaseOperator):
             if job["status"] not in ENDED_UNSYNCED:
                 break
             ended = job["ingestionJobId"]  # the token's job ended unsynced: chain a new token
-            self.log.info("Ingestion job %s of this catalog change ended %s; starting a new one",
-                          ended, job["status"])  # fmt: skip
+            self.log.info(
+                "Ingestion job %s of this catalog change ended %s; starting a new one",
+                ended,
+                job["status"],
+            )
         else:
-            raise RuntimeError(f"{MAX_RESTARTS} ingestion jobs of this catalog change ended "
-                               f"unsynced; the last was {ended}")  # fmt: skip
+            raise RuntimeError(
+                f"{MAX_RESTARTS} ingestion jobs of this catalog change ended "
+                f"unsynced; the last was {ended}"
+            )
         self.log.info("Started ingestion job %s (clientToken %s)", job["ingestionJobId"], token)
         self._defer_on(settings, job["ingestionJobId"], "execute_complete", conflicts_waited)
 
@@ -124,18 +129,35 @@ class SyncKnowledgeBaseOperator(BaseOperator):
             if s["dataSourceId"] != ds_id
         ]
         running = next(
-            ((source, jobs[0]["ingestionJobId"]) for source in sources
-             if (jobs := client.list_ingestion_jobs(
-                 knowledgeBaseId=kb_id, dataSourceId=source,
-                 filters=[{"attribute": "STATUS", "operator": "EQ",
-                           "values": sorted(RUNNING_STATES)}])["ingestionJobSummaries"])),
+            (
+                (source, jobs[0]["ingestionJobId"])
+                for source in sources
+                if (
+                    jobs := client.list_ingestion_jobs(
+                        knowledgeBaseId=kb_id,
+                        dataSourceId=source,
+                        filters=[
+                            {
+                                "attribute": "STATUS",
+                                "operator": "EQ",
+                                "values": sorted(RUNNING_STATES),
+                            }
+                        ],
+                    )["ingestionJobSummaries"]
+                )
+            ),
             None,
-        )  # fmt: skip
+        )
         if running is None or conflicts_waited >= MAX_CONFLICT_WAITS:
             raise err
         source, other = running
-        self.log.info("Knowledge base %s is busy with ingestion job %s (data source %s); "
-                      "waiting for it, then starting ours", kb_id, other, source)  # fmt: skip
+        self.log.info(
+            "Knowledge base %s is busy with ingestion job %s (data source %s); "
+            "waiting for it, then starting ours",
+            kb_id,
+            other,
+            source,
+        )
         self._defer_on(settings, other, "execute_after_conflict", conflicts_waited + 1, source)
 
     def _defer_on(

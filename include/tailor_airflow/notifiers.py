@@ -13,9 +13,10 @@ from typing import Any
 from airflow.sdk import BaseNotifier
 
 log = logging.getLogger(__name__)
-REGRESSION = ("Tailor: nightly_eval regressed",
-              "nightly_eval {{ dag_run.run_id }}: the panel score regressed; "
-              "see check_regression's log.")  # fmt: skip
+REGRESSION = (
+    "Tailor: nightly_eval regressed",
+    "nightly_eval {{ dag_run.run_id }}: the panel score regressed; see check_regression's log.",
+)
 MISSED = "Tailor: nightly_eval missed its deadline"
 
 
@@ -43,12 +44,14 @@ def tailor_notifiers(subject: str, message: str) -> list[BaseNotifier]:
     if topic:
         from airflow.providers.amazon.aws.notifications.sns import SnsNotifier
 
-        notifiers.append(SnsNotifier(
-            target_arn=topic,
-            region_name=topic.split(":")[3],  # a topic lives in its ARN's region
-            subject=subject,
-            message=message,
-        ))  # fmt: skip
+        notifiers.append(
+            SnsNotifier(
+                target_arn=topic,
+                region_name=topic.split(":")[3],  # a topic lives in its ARN's region
+                subject=subject,
+                message=message,
+            )
+        )
     return notifiers
 
 
@@ -60,7 +63,9 @@ async def deadline_missed(context: dict[str, Any]) -> None:
     """The DeadlineAlert's callback, run in the triggerer: `context` is the scheduler's plain
     one (the run as JSON, the deadline), so the message is written here, not templated."""
     run, deadline = context["dag_run"], context["deadline"]
-    message = (f"nightly_eval {run['dag_run_id']} had not finished by {deadline['deadline_time']} "
-               f"(state {run['state']}); see its task logs.")  # fmt: skip
+    message = (
+        f"nightly_eval {run['dag_run_id']} had not finished by {deadline['deadline_time']} "
+        f"(state {run['state']}); see its task logs."
+    )
     for notifier in tailor_notifiers(MISSED, message):
         await notifier.async_notify(context)

@@ -35,6 +35,8 @@ REQUIRED_BY_SERVICE = {
     "sagemaker": ("endpoint_name", "training_role_arn"),
     "bedrock": ("customization_role_arn",),
 }
+
+
 @dataclass(frozen=True)
 class Role:
     """A service role Tailor passes: the setting naming it, the service that assumes it."""
@@ -46,12 +48,17 @@ class Role:
 
 
 ROLES = {
-    "sagemaker": Role("execution role", "training_role_arn", "sagemaker",
-                      "sagemaker-execution-role-trust.json"),
-    "bedrock": Role("customization role", "customization_role_arn", "bedrock",
-                    "bedrock-customization-role-trust.json"),
+    "sagemaker": Role(
+        "execution role", "training_role_arn", "sagemaker", "sagemaker-execution-role-trust.json"
+    ),
+    "bedrock": Role(
+        "customization role",
+        "customization_role_arn",
+        "bedrock",
+        "bedrock-customization-role-trust.json",
+    ),
     "batch": Role("batch role", "batch_role_arn", "bedrock", "bedrock-batch-role-trust.json"),
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True)
@@ -142,8 +149,12 @@ def check_role(settings: Settings, role: Role) -> Check:
     except ClientError as err:
         if err.response.get("Error", {}).get("Code") != "NoSuchEntity":
             raise
-        return Check(role.check, False, f"{arn}: no role named {name}",
-                     f"create it with iam/{role.trust_file} (README: Run on AWS)")  # fmt: skip
+        return Check(
+            role.check,
+            False,
+            f"{arn}: no role named {name}",
+            f"create it with iam/{role.trust_file} (README: Run on AWS)",
+        )
     trust = found["AssumeRolePolicyDocument"]
     trust = json.loads(unquote(trust)) if isinstance(trust, str) else trust
     services = {
@@ -155,7 +166,8 @@ def check_role(settings: Settings, role: Role) -> Check:
     return Check(
         role.check,
         not problems,
-        "; ".join([f"{found['Arn']}", *problems]) if problems
+        "; ".join([f"{found['Arn']}", *problems])
+        if problems
         else f"{found['Arn']} trusted by {sorted(services)}",
         f"set {role.setting} to the role's ARN and use iam/{role.trust_file} as its trust policy",
     )
@@ -165,9 +177,12 @@ def check_batch_role(settings: Settings) -> Check:
     """Large nights run as batch jobs only with a batch role; without one they answer online."""
     if settings.batch_role_arn:
         return check_role(settings, ROLES["batch"])
-    return Check("batch role", True,
-                 f"not set: nights of {settings.batch_threshold}+ questions answer online at "
-                 "the on-demand price (set batch_role_arn for batch jobs)")  # fmt: skip
+    return Check(
+        "batch role",
+        True,
+        f"not set: nights of {settings.batch_threshold}+ questions answer online at "
+        "the on-demand price (set batch_role_arn for batch jobs)",
+    )
 
 
 def as_list(value) -> list:
@@ -182,11 +197,12 @@ def check_quotas(settings: Settings) -> Check:
     }
     found = quota_values(settings, "sagemaker", wanted)
     short = [
-        f"{name}: {found[name]:g} (need {need})" if name in found
+        f"{name}: {found[name]:g} (need {need})"
+        if name in found
         else f"{name}: no such quota in {settings.region_name}"
         for name, need in wanted.items()
         if found.get(name, 0) < need
-    ]  # fmt: skip
+    ]
     return Check(
         "service quotas",
         not short,
@@ -236,11 +252,14 @@ def run_checks(settings: Settings) -> list[Check]:
     if settings.catalog_queue_url:
         checks.append(("catalog queue", lambda: check_catalog_queue(settings)))
     if settings.finetune_service == "sagemaker":  # Bedrock customization uses neither
-        checks += [("service quotas", lambda: check_quotas(settings)),
-                   ("endpoint", lambda: check_endpoint(settings))]  # fmt: skip
+        checks += [
+            ("service quotas", lambda: check_quotas(settings)),
+            ("endpoint", lambda: check_endpoint(settings)),
+        ]
     else:
-        checks.append(("customization base model",
-                       lambda: check_customization_base_model(settings)))  # fmt: skip
+        checks.append(
+            ("customization base model", lambda: check_customization_base_model(settings))
+        )
     results = [first]
     for name, check in checks:
         try:

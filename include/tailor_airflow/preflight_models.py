@@ -52,8 +52,10 @@ def _bare_id_problem(bedrock, model: str, region: str) -> str | None:
     types = details.get("inferenceTypesSupported") or []
     if "ON_DEMAND" in types:
         return None
-    return (f"{model} is not served on demand in {region} ({', '.join(types) or 'no inference'}"
-            f"): use its inference profile {profile_id(model, region)}")  # fmt: skip
+    return (
+        f"{model} is not served on demand in {region} ({', '.join(types) or 'no inference'}"
+        f"): use its inference profile {profile_id(model, region)}"
+    )
 
 
 def check_model_ids(settings: Settings) -> Check:
@@ -94,16 +96,19 @@ def check_customization_base_model(settings: Settings) -> Check:
     )
 
 
-
 def check_batch_models(settings: Settings) -> Check:
     """Which models a large night runs as batch jobs: those a Service Quotas batch minimum
     names (the night's own lookup); the others are asked online. Says so; fails nothing."""
     from tailor_airflow.batch_inference import batch_minimums
 
-    minimums = batch_minimums(settings, list(dict.fromkeys([settings.rag_model_id,
-                                                             *settings.judges])))  # fmt: skip
+    minimums = batch_minimums(
+        settings, list(dict.fromkeys([settings.rag_model_id, *settings.judges]))
+    )
     batched = [f"{m} (from {n} records)" for m, n in minimums.items() if n is not None]
     online = [m for m, n in minimums.items() if n is None]
-    return Check("batch models", True,
-                 f"batch: {', '.join(batched) or 'none'}; online (no batch quota names it): "
-                 f"{', '.join(online) or 'none'}")  # fmt: skip
+    return Check(
+        "batch models",
+        True,
+        f"batch: {', '.join(batched) or 'none'}; online (no batch quota names it): "
+        f"{', '.join(online) or 'none'}",
+    )

@@ -31,17 +31,25 @@ def _like(pattern: str, value: str, case: bool = True) -> bool:
     return re.fullmatch(regex, value, 0 if case else re.IGNORECASE) is not None
 
 
-CONDITIONS = {"ArnLike": _like, "StringLike": _like,
-              "ArnEquals": str.__eq__, "StringEquals": str.__eq__}  # fmt: skip
+CONDITIONS = {
+    "ArnLike": _like,
+    "StringLike": _like,
+    "ArnEquals": str.__eq__,
+    "StringEquals": str.__eq__,
+}
 
 
 def _statement_applies(statement: dict, queue_arn: str, request: dict[str, str]) -> bool:
     """Whether a statement covers S3 sending to this queue with these condition values; a
     condition it cannot evaluate makes it not apply (for an Allow: not counted)."""
     principal = statement.get("Principal")
-    if principal != "*" and not (isinstance(principal, dict) and (
-        "s3.amazonaws.com" in as_list(principal.get("Service")) or
-        "*" in as_list(principal.get("AWS")))):  # fmt: skip
+    if principal != "*" and not (
+        isinstance(principal, dict)
+        and (
+            "s3.amazonaws.com" in as_list(principal.get("Service"))
+            or "*" in as_list(principal.get("AWS"))
+        )
+    ):
         return False
     if not any(_like(a, "sqs:SendMessage", case=False) for a in as_list(statement.get("Action"))):
         return False
@@ -75,17 +83,20 @@ def check_catalog_queue(settings: Settings) -> Check:
     bucket, _ = s3_location(settings.catalog_uri)
     if not fnmatchcase(name, POLICY_QUEUES):
         return Check(
-            "catalog queue", False,
+            "catalog queue",
+            False,
             f"{name} is not named {POLICY_QUEUES}: the shipped policy reads no other queue",
             f"name the queue {POLICY_QUEUES}, or widen CatalogEvents in the policy",
-        )  # fmt: skip
+        )
     client = aws_hook(SqsHook, settings).conn
     try:
         attributes = client.get_queue_attributes(
-            QueueUrl=url, AttributeNames=["QueueArn", "Policy"])["Attributes"]  # fmt: skip
+            QueueUrl=url, AttributeNames=["QueueArn", "Policy"]
+        )["Attributes"]
     except ClientError as err:
-        if not error_matches(err, lambda code, message: "NonExistentQueue" in code or
-                             code == "QueueDoesNotExist"):  # fmt: skip
+        if not error_matches(
+            err, lambda code, message: "NonExistentQueue" in code or code == "QueueDoesNotExist"
+        ):
             raise
         return Check("catalog queue", False, f"no queue at {url}", f"create it: {FIX}")
     policy = json.loads(attributes["Policy"]) if attributes.get("Policy") else None

@@ -107,13 +107,16 @@ def gate_candidate(
         "winner": candidates[winner],
         "winner_reason": why,
         "candidates": [
-            {"name": name, "hyperparameters": candidates[name]["hyperparameters"],
-             "score": round(fmean(values), 4),
-             "vs_winner": None if name == winner else _paired(values, scores[winner])}
+            {
+                "name": name,
+                "hyperparameters": candidates[name]["hyperparameters"],
+                "score": round(fmean(values), 4),
+                "vs_winner": None if name == winner else _paired(values, scores[winner]),
+            }
             for name, values in scores.items()
-        ],  # fmt: skip
+        ],
         "questions": [
-            {**q, "candidate": c, "candidate_f1": cf, "deployed": d, "deployed_f1": df}  # fmt: skip
+            {**q, "candidate": c, "candidate_f1": cf, "deployed": d, "deployed_f1": df}
             for q, c, cf, d, df in zip(
                 questions,
                 answers[winner],
@@ -168,7 +171,8 @@ def _remove_candidate(settings: Settings, candidate: dict[str, Any]) -> bool:
         bedrock = BedrockCustomModels(settings)
         stopped = bedrock.stop_serving(name)
         deleted = settings.delete_rejected_custom_models and _delete_custom_models(
-            settings, bedrock, _attempt_names(settings, candidate, name))  # fmt: skip
+            settings, bedrock, _attempt_names(settings, candidate, name)
+        )
         return stopped or bool(deleted)
     from tailor_airflow.sagemaker_model import SageMakerModels
 
@@ -203,13 +207,20 @@ def retire_custom_models(settings: Settings, served_arn: str | None) -> list[str
     retired = beyond_retention(recorded(root), settings.keep_custom_models, served_arn)
     deleted = []
     if retired:
-        deleted = _delete_custom_models(settings, BedrockCustomModels(settings),
-                                        [m["name"] for m in retired])  # fmt: skip
-        log.info("Retention (keep_custom_models %d): deleted %s", settings.keep_custom_models,
-                 ", ".join(deleted) or "nothing (already gone)")  # fmt: skip
+        deleted = _delete_custom_models(
+            settings, BedrockCustomModels(settings), [m["name"] for m in retired]
+        )
+        log.info(
+            "Retention (keep_custom_models %d): deleted %s",
+            settings.keep_custom_models,
+            ", ".join(deleted) or "nothing (already gone)",
+        )
     kept = recorded(root)
-    log.info("%d custom model(s) kept: $%.2f a month of storage", len(kept),
-             custom_model_storage(settings.prices, len(kept)))  # fmt: skip
+    log.info(
+        "%d custom model(s) kept: $%.2f a month of storage",
+        len(kept),
+        custom_model_storage(settings.prices, len(kept)),
+    )
     return deleted
 
 
@@ -291,8 +302,11 @@ class DeployModelOperator(BaseOperator):
 
 
 def _metrics(trained: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in trained.items()
-            if k not in ("model_path", "candidate", "hyperparameters", "attempts")}  # fmt: skip
+    return {
+        k: v
+        for k, v in trained.items()
+        if k not in ("model_path", "candidate", "hyperparameters", "attempts")
+    }
 
 
 def _scored(gated: dict[str, Any] | None) -> dict[str, Any]:
@@ -300,9 +314,13 @@ def _scored(gated: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def record_lineage(
-    pinned: dict[str, Any], training: dict[str, Any], trained: Iterable[dict[str, Any]],
-    cleaned: list[str], run_id: str, reason: dict[str, Any],
-) -> dict[str, Any]:  # fmt: skip
+    pinned: dict[str, Any],
+    training: dict[str, Any],
+    trained: Iterable[dict[str, Any]],
+    cleaned: list[str],
+    run_id: str,
+    reason: dict[str, Any],
+) -> dict[str, Any]:
     """Everything needed to say where the candidates came from, which won and why, promoted
     or not."""
     settings = load_settings()
@@ -327,17 +345,21 @@ def record_lineage(
         "hyperparameters": {**winner["hyperparameters"], "lora_rank": winner.get("lora_rank")},
         "training_metrics": _metrics(winner),
         "candidates": [
-            {"name": name, "hyperparameters": record["hyperparameters"],
-             "training_metrics": _metrics(record), **_scored(scored.get(name)),
-             "attempts": record.get("attempts")}  # every training job it took, and how each ended
+            {
+                "name": name,
+                "hyperparameters": record["hyperparameters"],
+                "training_metrics": _metrics(record),
+                **_scored(scored.get(name)),
+                "attempts": record.get("attempts"),
+            }  # every training job it took, and how each ended
             for name, record in trained.items()
-        ],  # fmt: skip
+        ],
         "winner_reason": gate and gate["winner_reason"],
         "cleaned_up": cleaned,
         "training_set": training,
         "catalog": pinned,
-        "gate": gate and {k: v for k, v in gate.items()
-                          if k not in ("questions", "winner", "candidates")},  # fmt: skip
+        "gate": gate
+        and {k: v for k, v in gate.items() if k not in ("questions", "winner", "candidates")},
         "approval": approval,
         "promoted": promoted,
         "deployed_at": current["promoted_at"] if promoted else None,
@@ -346,7 +368,10 @@ def record_lineage(
     write_lineage(root, version, lineage)
     verdict = "PROMOTED and deployed" if promoted else "NOT PROMOTED"
     if approval and approval["decision"] != "Approve":
-        verdict += (" (rejected: approval timed out)" if approval.get("timed_out")
-                    else f" (rejected by {approval['by']})")  # fmt: skip
+        verdict += (
+            " (rejected: approval timed out)"
+            if approval.get("timed_out")
+            else f" (rejected by {approval['by']})"
+        )
     log.info(f"{version}: {verdict}. {gate['reason'] if gate else ''} Lineage: {root / version}")
     return lineage

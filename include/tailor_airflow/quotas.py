@@ -49,8 +49,7 @@ class _Prefixed:
         return isinstance(name, str) and name.startswith(self.prefix)
 
 
-def _listed(client, operation: str, service_code: str,
-            wanted: Container[str]) -> dict[str, float]:  # fmt: skip
+def _listed(client, operation: str, service_code: str, wanted: Container[str]) -> dict[str, float]:
     found: dict[str, float] = {}
     for page in client.get_paginator(operation).paginate(ServiceCode=service_code):
         found |= {q["QuotaName"]: q["Value"] for q in page["Quotas"] if q["QuotaName"] in wanted}

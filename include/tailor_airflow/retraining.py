@@ -27,13 +27,17 @@ def retrain_reason(context: Context) -> dict[str, Any] | None:
     if run_type != "asset_triggered":
         return {"trigger": "manual", "by": run.triggering_user_name}
     triggering = context["triggering_asset_events"]
-    events = [f"{asset}: {event.extra}" for asset, found in triggering.items()
-              for event in found]  # fmt: skip
+    events = [f"{asset}: {event.extra}" for asset, found in triggering.items() for event in found]
     log.info("Started by %s", "; ".join(events) or "an asset event")
     settings = load_settings()
     layout = data_layout(settings)
     history = records(read_history(layout.evaluations / "history"))
-    decision = decide_retrain(layout.models, layout.kb_sync, history, settings.retrain_drift,
-                              settings.retrain_on_stale_nights)  # fmt: skip
+    decision = decide_retrain(
+        layout.models,
+        layout.kb_sync,
+        history,
+        settings.retrain_drift,
+        settings.retrain_on_stale_nights,
+    )
     log.info(decision.message)
     return {**decision.reason, "message": decision.message} if decision.retrain else None

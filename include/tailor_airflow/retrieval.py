@@ -12,8 +12,12 @@ from tailor_airflow.hooks import adaptive_retries, aws_hook
 class BedrockKnowledgeBase:
     """A Bedrock Knowledge Base, queried through the provider's runtime hook."""
 
-    def __init__(self, knowledge_base_id: str, hook: BedrockAgentRuntimeHook,
-                 lines: CatalogLines | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        knowledge_base_id: str,
+        hook: BedrockAgentRuntimeHook,
+        lines: CatalogLines | None = None,
+    ) -> None:
         self.knowledge_base_id = knowledge_base_id
         self.hook = hook
         self.lines = lines  # the synced catalog's: which product each retrieved chunk is

@@ -38,9 +38,12 @@ def review_body(asked: list[dict[str, Any]]) -> str:
     ]
     for number, item in enumerate(asked, 1):
         scores = ", ".join(f"{k} {v:.2f}" for k, v in item["scores"].items() if v is not None)
-        parts += [f"### {number}. {item['approach']}: {item['question']}",
-                  f"**Reference:**\n\n{item['reference']}", f"**Answer:**\n\n{item['answer']}",
-                  f"_Scores: {scores}_"]  # fmt: skip
+        parts += [
+            f"### {number}. {item['approach']}: {item['question']}",
+            f"**Reference:**\n\n{item['reference']}",
+            f"**Answer:**\n\n{item['answer']}",
+            f"_Scores: {scores}_",
+        ]
     return "\n\n".join(parts)
 
 
@@ -74,15 +77,26 @@ class ReviewAnswersOperator(HITLEntryOperator):
             self.log.info("No answers to review tonight (review_answers %s)", count)
             return None
         write_atomic(night / REVIEW, json.dumps(asked, indent=2).encode())
-        self.params = ParamsDict({grade_field(n): Param(None, type=["null", "integer"], minimum=0,
-                                             maximum=10, title=f"Grade of answer {n}",
-                                             description=f"{item['approach']}: "
-                                             f"{item['question']}")
-                                  for n, item in enumerate(asked, 1)})  # fmt: skip
+        self.params = ParamsDict(
+            {
+                grade_field(n): Param(
+                    None,
+                    type=["null", "integer"],
+                    minimum=0,
+                    maximum=10,
+                    title=f"Grade of answer {n}",
+                    description=f"{item['approach']}: {item['question']}",
+                )
+                for n, item in enumerate(asked, 1)
+            }
+        )
         self.body = review_body(asked)
         self.response_timeout = timedelta(hours=settings.review_timeout_hours)
-        self.log.info("Waiting up to %s h for grades of %d disputed answers",
-                      settings.review_timeout_hours, len(asked))  # fmt: skip
+        self.log.info(
+            "Waiting up to %s h for grades of %d disputed answers",
+            settings.review_timeout_hours,
+            len(asked),
+        )
         return super().execute(context)
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
@@ -96,14 +110,23 @@ class ReviewAnswersOperator(HITLEntryOperator):
         given = event["params_input"] or {}
         user = event["responded_by_user"]
         by = (user.get("name") or user.get("id")) if isinstance(user, dict) else user
-        grades = [{"approach": item["approach"], "index": item["index"],
-                   "question": item["question"], "grade": int(given[grade_field(n)]),
-                   "by": by, "at": str(event["responded_at"]), **item["scores"]}
-                  for n, item in enumerate(asked, 1)
-                  if given.get(grade_field(n)) is not None]  # fmt: skip
+        grades = [
+            {
+                "approach": item["approach"],
+                "index": item["index"],
+                "question": item["question"],
+                "grade": int(given[grade_field(n)]),
+                "by": by,
+                "at": str(event["responded_at"]),
+                **item["scores"],
+            }
+            for n, item in enumerate(asked, 1)
+            if given.get(grade_field(n)) is not None
+        ]
         if grades:
-            write_history(night.parent / HUMAN_GRADES, night.name, grades,
-                          {"run_id": context["run_id"]})  # fmt: skip
+            write_history(
+                night.parent / HUMAN_GRADES, night.name, grades, {"run_id": context["run_id"]}
+            )
         self.log.info("%d of %d answers graded by %s", len(grades), len(asked), by)
         return result
 

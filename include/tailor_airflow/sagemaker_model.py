@@ -126,9 +126,16 @@ def model_data(artifacts: str) -> dict[str, Any]:
     """
     if artifacts.endswith(".tar.gz"):
         return {"ModelDataUrl": artifacts}
-    return {"ModelDataSource": {"S3DataSource": {
-        "S3Uri": artifacts.rstrip("/") + "/", "S3DataType": "S3Prefix", "CompressionType": "None",
-        "ModelAccessConfig": {"AcceptEula": True}}}}  # fmt: skip
+    return {
+        "ModelDataSource": {
+            "S3DataSource": {
+                "S3Uri": artifacts.rstrip("/") + "/",
+                "S3DataType": "S3Prefix",
+                "CompressionType": "None",
+                "ModelAccessConfig": {"AcceptEula": True},
+            }
+        }
+    }
 
 
 def _hosting(document: Any, field: str) -> Any:
@@ -140,10 +147,12 @@ def _hosting(document: Any, field: str) -> Any:
     ranking = (document.InferenceConfigRankings or {}).get("overall")
     ranked = (ranking and ranking.Rankings) or sorted(configs)
     if ranked:
-        layers += [components[name] for name in configs[ranked[0]].ComponentNames
-                   if name in components]  # fmt: skip
-    return next((value for layer in reversed(layers) if (value := getattr(layer, field, None))),
-                None)  # fmt: skip
+        layers += [
+            components[name] for name in configs[ranked[0]].ComponentNames if name in components
+        ]
+    return next(
+        (value for layer in reversed(layers) if (value := getattr(layer, field, None))), None
+    )
 
 
 def _variant_properties(variants: Any, instance_type: str) -> list[Any]:
@@ -175,15 +184,18 @@ def jumpstart_serving_container(settings: Settings) -> dict[str, Any]:
     instance = settings.inference_instance_type
     variants = _variant_properties(_hosting(document, "HostingInstanceTypeVariants"), instance)
     image = next((p.ImageUri for p in reversed(variants) if p.ImageUri), None) or _hosting(
-        document, "HostingEcrUri")  # fmt: skip
+        document, "HostingEcrUri"
+    )
     if not image:
         raise RuntimeError(
             f"JumpStart's document for {settings.base_model_id} names no serving image for "
             f"{instance}; set inference_image_uri"
         )
-    environment = {v.Name: str(v.Default)
-                   for v in _hosting(document, "InferenceEnvironmentVariables") or []
-                   if v.Scope == "container" and v.Default is not None}  # fmt: skip
+    environment = {
+        v.Name: str(v.Default)
+        for v in _hosting(document, "InferenceEnvironmentVariables") or []
+        if v.Scope == "container" and v.Default is not None
+    }
     for properties in variants:
         environment |= properties.EnvironmentVariables or {}
     if "OPTION_TENSOR_PARALLEL_DEGREE" in environment:

@@ -127,9 +127,12 @@ class ProvisionedThroughputTrigger(CopyCountTrigger):
     provider's trigger waits for InService only, not for a deletion)."""
 
     def __init__(
-        self, provisioned_model_name: str, aws_conn_id: str | None = "aws_default",
-        region_name: str | None = None, **kw,
-    ) -> None:  # fmt: skip
+        self,
+        provisioned_model_name: str,
+        aws_conn_id: str | None = "aws_default",
+        region_name: str | None = None,
+        **kw,
+    ) -> None:
         super().__init__(**kw)
         self.provisioned_model_name = provisioned_model_name
         self.aws_conn_id = aws_conn_id

@@ -63,15 +63,22 @@ class TrainModelOperator(BaseOperator):
 
     def _trained(self, record: dict[str, Any]) -> dict[str, Any]:
         """What every candidate reports: its name and hyperparameters beside the metrics."""
-        return {"candidate": self.candidate_name,
-                "hyperparameters": self.candidate["hyperparameters"], **record}  # fmt: skip
+        return {
+            "candidate": self.candidate_name,
+            "hyperparameters": self.candidate["hyperparameters"],
+            **record,
+        }
 
     def attempts(self, settings: Settings) -> JobAttempts:
         """This candidate's training job attempts on aws (`job_attempts`)."""
         from tailor_airflow.sagemaker_model import resource_name
 
-        return JobAttempts.of(settings, self.training["version"], self.candidate_name,
-                              resource_name(self.candidate_name))  # fmt: skip
+        return JobAttempts.of(
+            settings,
+            self.training["version"],
+            self.candidate_name,
+            resource_name(self.candidate_name),
+        )
 
     # -- aws, finetune_service bedrock: a customization job, then its custom model served
     def _train_bedrock(self, settings: Settings, context: Context) -> dict[str, Any]:
@@ -86,28 +93,38 @@ class TrainModelOperator(BaseOperator):
         job = models.job(last["arn"]) if last else None  # by the ARN it stored
         if job and job["status"] in JOB_ENDED_UNDONE:  # it cannot run again: a new attempt
             attempts.ended(job["status"], job.get("failureMessage"))
-            self.log.info("Customization job %s ended %s (%s): starting another attempt",
-                          job["jobName"], job["status"], job.get("failureMessage"))  # fmt: skip
+            self.log.info(
+                "Customization job %s ended %s (%s): starting another attempt",
+                job["jobName"],
+                job["status"],
+                job.get("failureMessage"),
+            )
             job = None
         if job is None:
             name = attempts.next_name()
             found = models.job(name)  # a try that died between submitting and recording it
-            arn = found["jobArn"] if found else models.submit(
-                name, self.training, self.candidate["hyperparameters"])  # fmt: skip
+            arn = (
+                found["jobArn"]
+                if found
+                else models.submit(name, self.training, self.candidate["hyperparameters"])
+            )
             attempts.started(name, arn)
             self.log.info("Bedrock customization job %s (%s): %s", name, models.base.model_id, arn)
         elif job["status"] == "Completed":
             return self.customized(context, {"status": "success"})
         else:
-            self.log.info("Customization job %s exists (%s): re-attaching", job["jobName"],
-                          job["status"])  # fmt: skip
+            self.log.info(
+                "Customization job %s exists (%s): re-attaching", job["jobName"], job["status"]
+            )
         self.defer(  # the provider's waiter: Completed succeeds; Failed, Stopping, Stopped fail
             trigger=BedrockCustomizeModelCompletedTrigger(
-                job_name=attempts.last()["name"], waiter_delay=120, waiter_max_attempts=30 * 24,
+                job_name=attempts.last()["name"],
+                waiter_delay=120,
+                waiter_max_attempts=30 * 24,
                 **aws_connection(settings),
             ),
             method_name="customized",
-        )  # fmt: skip
+        )
 
     def customized(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         from airflow.providers.amazon.aws.triggers.bedrock import (
@@ -125,21 +142,26 @@ class TrainModelOperator(BaseOperator):
         job = models.job(attempts.last()["arn"])
         if event.get("status") != "success" or job["status"] != "Completed":
             attempts.ended(job["status"], job.get("failureMessage"))
-            raise RuntimeError(f"customization job {job['jobName']} ended {job['status']}: "
-                               f"{job.get('failureMessage', event)} (a retry starts another "
-                               "attempt)")  # fmt: skip
+            raise RuntimeError(
+                f"customization job {job['jobName']} ended {job['status']}: "
+                f"{job.get('failureMessage', event)} (a retry starts another "
+                "attempt)"
+            )
         attempts.ended("Completed")
         name = resource_name(self.candidate_name)  # what serves it: the candidate's name
         arn = models.serve(name, job["outputModelArn"])
         self.log.info("Serving %s %s: %s; waiting", models.serving, job["outputModelName"], arn)
         if models.serving == "on_demand":
-            trigger = CustomModelDeploymentTrigger(deployment_arn=arn, poll_interval=60,
-                                                   **aws_connection(settings))  # fmt: skip
+            trigger = CustomModelDeploymentTrigger(
+                deployment_arn=arn, poll_interval=60, **aws_connection(settings)
+            )
         else:
             trigger = BedrockProvisionModelThroughputCompletedTrigger(
-                provisioned_model_id=arn, waiter_delay=60, waiter_max_attempts=60,
+                provisioned_model_id=arn,
+                waiter_delay=60,
+                waiter_max_attempts=60,
                 **aws_connection(settings),
-            )  # fmt: skip
+            )
         self.defer(trigger=trigger, method_name="custom_model_served")
 
     def custom_model_served(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
@@ -157,23 +179,33 @@ class TrainModelOperator(BaseOperator):
             models.stop_serving(name)  # never leave a broken candidate billed
             raise RuntimeError(f"{models.serving} serving of {name} did not start: {event}")
         job, served = models.job(attempts.last()["arn"]), models.served(name)
-        record(models_root(settings), {  # billed monthly until deleted: retention's to count
-            "name": job["outputModelName"], "arn": job["outputModelArn"],
-            "version": self.training["version"], "candidate": self.candidate_name,
-            "created_at": datetime.now(UTC).isoformat()})  # fmt: skip
+        record(
+            models_root(settings),
+            {  # billed monthly until deleted: retention's to count
+                "name": job["outputModelName"],
+                "arn": job["outputModelArn"],
+                "version": self.training["version"],
+                "candidate": self.candidate_name,
+                "created_at": datetime.now(UTC).isoformat(),
+            },
+        )
         metrics = job.get("trainingMetrics") or {}
         validation = [m.get("validationLoss") for m in job.get("validationMetrics") or []]
-        return self._trained({
-            "customization_job": job["jobName"],
-            "attempts": attempts.all(),
-            "custom_model_arn": job["outputModelArn"],
-            "serving": models.serving,
-            "serving_name": name,
-            "serving_arn": served["arn"],
-            "base_model": models.base.model_id,
-            "metrics": {"training_loss": metrics.get("trainingLoss"),
-                        "validation_loss": validation[0] if validation else None},
-        })  # fmt: skip
+        return self._trained(
+            {
+                "customization_job": job["jobName"],
+                "attempts": attempts.all(),
+                "custom_model_arn": job["outputModelArn"],
+                "serving": models.serving,
+                "serving_name": name,
+                "serving_arn": served["arn"],
+                "base_model": models.base.model_id,
+                "metrics": {
+                    "training_loss": metrics.get("trainingLoss"),
+                    "validation_loss": validation[0] if validation else None,
+                },
+            }
+        )
 
     # -- aws: JumpStart training job, then the candidate staged as an inference component
     def _training_job(self, settings: Settings) -> str:
@@ -198,8 +230,11 @@ class TrainModelOperator(BaseOperator):
             attempts.started(job, described["TrainingJobArn"])
         if described and described["TrainingJobStatus"] in ("Failed", "Stopped"):
             _training_ended(attempts, described)  # Failed: a new attempt below
-            self.log.info("Training job %s failed (%s): starting another attempt", job,
-                          described.get("FailureReason"))  # fmt: skip
+            self.log.info(
+                "Training job %s failed (%s): starting another attempt",
+                job,
+                described.get("FailureReason"),
+            )
             job, described = attempts.next_name(), None
             described = models.training_job(job)  # a try that died before recording it
             if described:
@@ -216,17 +251,21 @@ class TrainModelOperator(BaseOperator):
             attempts.started(job, models.training_job(job)["TrainingJobArn"])
             self.log.info("Submitted training job %s", job)
         else:
-            self.log.info("Training job %s exists (%s): re-attaching", job,
-                          described["TrainingJobStatus"])  # fmt: skip
+            self.log.info(
+                "Training job %s exists (%s): re-attaching", job, described["TrainingJobStatus"]
+            )
             if described["TrainingJobStatus"] == "Completed":
                 return self.after_training(context, {"status": "success"})
         self.defer(
             trigger=SageMakerTrigger(
-                job_name=job, job_type="Training", waiter_delay=60, waiter_max_attempts=24 * 60,
+                job_name=job,
+                job_type="Training",
+                waiter_delay=60,
+                waiter_max_attempts=24 * 60,
                 **aws_connection(settings),
             ),
             method_name="after_training",
-        )  # fmt: skip
+        )
 
     def after_training(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         from airflow.providers.amazon.aws.triggers.sagemaker import SageMakerTrigger
@@ -247,11 +286,14 @@ class TrainModelOperator(BaseOperator):
             self.log.info("Created endpoint %s for inference components; waiting", models.endpoint)
             self.defer(  # botocore's endpoint_in_service waiter, through the provider
                 trigger=SageMakerTrigger(
-                    job_name=models.endpoint, job_type="endpoint", waiter_delay=30,
-                    waiter_max_attempts=60, **aws_connection(settings),
+                    job_name=models.endpoint,
+                    job_type="endpoint",
+                    waiter_delay=30,
+                    waiter_max_attempts=60,
+                    **aws_connection(settings),
                 ),
                 method_name="endpoint_ready",
-            )  # fmt: skip
+            )
         return self.stage_candidate(settings)
 
     def endpoint_ready(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
@@ -273,11 +315,14 @@ class TrainModelOperator(BaseOperator):
         self.log.info("Candidate staged as inference component %s; waiting for a copy", component)
         self.defer(
             trigger=InferenceComponentTrigger(
-                component_name=component, target=1, poll_interval=30, max_attempts=60,
+                component_name=component,
+                target=1,
+                poll_interval=30,
+                max_attempts=60,
                 **aws_connection(settings),
             ),
             method_name="candidate_ready",
-        )  # fmt: skip
+        )
 
     def candidate_ready(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         from tailor_airflow.sagemaker_model import SageMakerModels, resource_name
@@ -288,16 +333,20 @@ class TrainModelOperator(BaseOperator):
             SageMakerModels(settings).delete_component(name)  # never leave a broken candidate
             raise RuntimeError(f"candidate component {name} did not start: {event}")
         job = SageMakerModels(settings).training_job(self._training_job(settings))
-        return self._trained({
-            "training_job": job["TrainingJobName"],
-            "attempts": self.attempts(settings).all(),
-            "inference_component": name,
-            "model_artifacts": job["ModelArtifacts"]["S3ModelArtifacts"],
-            "base_model": settings.base_model_id,
-            "seconds": job.get("TrainingTimeInSeconds"),
-            "billable_seconds": job.get("BillableTimeInSeconds"),
-            "metrics": {m["MetricName"]: m["Value"] for m in job.get("FinalMetricDataList", [])},
-        })  # fmt: skip
+        return self._trained(
+            {
+                "training_job": job["TrainingJobName"],
+                "attempts": self.attempts(settings).all(),
+                "inference_component": name,
+                "model_artifacts": job["ModelArtifacts"]["S3ModelArtifacts"],
+                "base_model": settings.base_model_id,
+                "seconds": job.get("TrainingTimeInSeconds"),
+                "billable_seconds": job.get("BillableTimeInSeconds"),
+                "metrics": {
+                    m["MetricName"]: m["Value"] for m in job.get("FinalMetricDataList", [])
+                },
+            }
+        )
 
     def _train_local(self, settings: Settings) -> dict[str, Any]:
         from tailor.local.lora import train_lora
@@ -328,8 +377,14 @@ class TrainModelOperator(BaseOperator):
             rank=LORA_RANK,
             log=self.log.info,
         )
-        trained = self._trained({"model_path": str(out), "base_model": str(base),
-                                 "lora_rank": LORA_RANK, **vars(result)})  # fmt: skip
+        trained = self._trained(
+            {
+                "model_path": str(out),
+                "base_model": str(base),
+                "lora_rank": LORA_RANK,
+                **vars(result),
+            }
+        )
         metrics.write_text(json.dumps(trained, indent=2))
         return trained
 
@@ -344,4 +399,5 @@ def _training_ended(attempts: JobAttempts, job: dict[str, Any]) -> None:
         raise AirflowFailException(
             f"training job {job['TrainingJobName']} was stopped ({job.get('SecondaryStatus')}"
             f"{f': {reason}' if reason else ''}): rerun once the cause is fixed (a longer "
-            "training_max_runtime_hours, if it ran out of time)")
+            "training_max_runtime_hours, if it ran out of time)"
+        )

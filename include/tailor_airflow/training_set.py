@@ -43,8 +43,10 @@ def pin_inputs() -> dict[str, Any]:
         "sync_record": commit["record"],
         "deployed_version": current["version"] if current else None,
     }
-    log.info(f"Training on catalog {pinned['manifest_hash'][:12]} (synced {commit['synced_at']}); "
-          f"deployed model: {pinned['deployed_version'] or 'none'}")  # fmt: skip
+    log.info(
+        f"Training on catalog {pinned['manifest_hash'][:12]} (synced {commit['synced_at']}); "
+        f"deployed model: {pinned['deployed_version'] or 'none'}"
+    )
     return pinned
 
 
@@ -138,9 +140,11 @@ def plan_sweep(training: dict[str, Any], params: dict[str, Any]) -> list[dict[st
     bedrock = _bedrock_model(settings)
     try:
         candidates = plan_candidates(
-            training["version"], params, params.get("sweep") or [],
+            training["version"],
+            params,
+            params.get("sweep") or [],
             **({"learning_rate": bedrock.default_learning_rate} if bedrock else {}),
-        )  # fmt: skip
+        )
         for candidate in candidates if bedrock else ():  # the base model's bounds, before paying
             bedrock.hyperparameters(candidate["hyperparameters"], f"candidate {candidate['name']}")
     except InputError as error:

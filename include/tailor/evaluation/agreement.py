@@ -17,15 +17,22 @@ from dataclasses import dataclass
 from tailor.evaluation.metrics import Score, spearman
 
 KIND_ALIASES = {
-    "correct_paraphrase": "paraphrase", "correct in other words": "paraphrase",
-    "rewrite": "paraphrase", "correct_rewrite": "paraphrase",
-    "one_fact_changed": "fact_changed", "one fact changed": "fact_changed",
-    "altered": "fact_changed", "wrong_fact": "fact_changed",
-    "another_product": "other_product", "another product's answer": "other_product",
+    "correct_paraphrase": "paraphrase",
+    "correct in other words": "paraphrase",
+    "rewrite": "paraphrase",
+    "correct_rewrite": "paraphrase",
+    "one_fact_changed": "fact_changed",
+    "one fact changed": "fact_changed",
+    "altered": "fact_changed",
+    "wrong_fact": "fact_changed",
+    "another_product": "other_product",
+    "another product's answer": "other_product",
     "wrong_product": "other_product",
-    "padded_correct": "padded", "a padded correct answer": "padded",
-    "reference_plus_false_claim": "false_claim", "added_false_claim": "false_claim",
-}  # fmt: skip
+    "padded_correct": "padded",
+    "a padded correct answer": "padded",
+    "reference_plus_false_claim": "false_claim",
+    "added_false_claim": "false_claim",
+}
 
 
 def kind_of(label: str) -> str:
@@ -74,14 +81,16 @@ def pairwise_share(
 ) -> tuple[int, int]:
     """In how many questions that have both kinds the `better` kind's answer scored strictly
     above the `worse` kind's, of how many (a missing score ranks nothing: not won)."""
-    return _share(answers, scores, lambda i: answers[i].kind == better,
-                  lambda i: answers[i].kind == worse)  # fmt: skip
+    return _share(
+        answers, scores, lambda i: answers[i].kind == better, lambda i: answers[i].kind == worse
+    )
 
 
 def lowest_share(answers: Sequence[Graded], scores: Sequence[Score], kind: str) -> tuple[int, int]:
     """In how many questions the `kind`'s answer scored strictly below every other answer."""
-    return _share(answers, scores, lambda i: answers[i].kind != kind,
-                  lambda i: answers[i].kind == kind)  # fmt: skip
+    return _share(
+        answers, scores, lambda i: answers[i].kind != kind, lambda i: answers[i].kind == kind
+    )
 
 
 def _share(answers, scores, is_above, is_below) -> tuple[int, int]:

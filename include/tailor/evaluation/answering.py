@@ -49,11 +49,15 @@ class Answerer:
         started = time.perf_counter()
         chunks = self.kb.retrieve(case.question, self.top_k) if approach.uses_context else []
         answer = Answer(
-            input_text=case.question, ground_truth=case.answer, product_name=case.product_name,
-            llm_response=None, context="\n\n".join(c.text for c in chunks),
-            chunk_ids=[c.chunk_id for c in chunks], chunk_products=[c.product for c in chunks],
+            input_text=case.question,
+            ground_truth=case.answer,
+            product_name=case.product_name,
+            llm_response=None,
+            context="\n\n".join(c.text for c in chunks),
+            chunk_ids=[c.chunk_id for c in chunks],
+            chunk_products=[c.product for c in chunks],
             retrieval_seconds=round(time.perf_counter() - started, 4),
-        )  # fmt: skip
+        )
         return answer, prompt_for(case.question, chunks, self.template, self.context_template)
 
     def answer(self, approach: Approach, case: TestCase) -> Answer:

@@ -38,8 +38,12 @@ def converse_records(prompts: Sequence[str], inference: dict[str, Any]) -> bytes
     """The job's input: one Converse request per prompt (`inference`: its inferenceConfig),
     its record id from its index."""
     lines = (
-        json.dumps({"recordId": record_id(i), "modelInput": {
-            "messages": user_turn(prompt), "inferenceConfig": inference}})  # fmt: skip
+        json.dumps(
+            {
+                "recordId": record_id(i),
+                "modelInput": {"messages": user_turn(prompt), "inferenceConfig": inference},
+            }
+        )
         for i, prompt in enumerate(prompts)
     )
     return "".join(line + "\n" for line in lines).encode()
@@ -95,17 +99,23 @@ def quota_minimum(quotas: dict[str, float], model_id: str) -> int | None:
     appear in the id, in order, names it; of several, the one with the most words ("Claude
     3.5 Sonnet v2" over "Claude 3.5 Sonnet" for ``anthropic.claude-3-5-sonnet-20241022-v2:0``).
     """
-    named = {name.removeprefix(MINIMUM_QUOTA): value for name, value in quotas.items()
-             if name.startswith(MINIMUM_QUOTA)}  # fmt: skip
-    matches = sorted(((len(_words(model)), value) for model, value in named.items()
-                      if _names(model_id, model)), reverse=True)  # fmt: skip
+    named = {
+        name.removeprefix(MINIMUM_QUOTA): value
+        for name, value in quotas.items()
+        if name.startswith(MINIMUM_QUOTA)
+    }
+    matches = sorted(
+        ((len(_words(model)), value) for model, value in named.items() if _names(model_id, model)),
+        reverse=True,
+    )
     if not matches or (len(matches) > 1 and matches[0][0] == matches[1][0]):
         return None
     return int(matches[0][1])
 
 
-def output_problem(replies: Sequence[dict[str, Any] | None], manifest: dict[str, Any] | None,
-                   count: int) -> str | None:  # fmt: skip
+def output_problem(
+    replies: Sequence[dict[str, Any] | None], manifest: dict[str, Any] | None, count: int
+) -> str | None:
     """What is wrong with a finished job's output against its ``manifest.json.out`` (None:
     nothing): a job that counted other records than were sent, or answered records its output
     does not hold, was not read whole."""

@@ -20,35 +20,105 @@ NEGATIONS = frozenset(
     "shouldn't mustn't without avoid".split()
 )
 _OPPOSITES = [
-    ("clockwise", "counter-clockwise"), ("clockwise", "anticlockwise"),
-    ("clockwise", "anti-clockwise"), ("clockwise", "counterclockwise"),
-    ("hot", "cold"), ("warm", "cold"), ("on", "off"), ("left", "right"), ("up", "down"),
-    ("above", "below"), ("before", "after"), ("open", "close"), ("opened", "closed"),
-    ("lock", "unlock"), ("locked", "unlocked"), ("increase", "decrease"), ("more", "less"),
-    ("maximum", "minimum"), ("max", "min"), ("higher", "lower"), ("high", "low"),
-    ("inside", "outside"), ("indoors", "outdoors"), ("indoor", "outdoor"), ("wet", "dry"),
-    ("always", "never"), ("front", "back"), ("front", "rear"), ("top", "bottom"),
-    ("push", "pull"), ("enable", "disable"), ("connect", "disconnect"), ("insert", "remove"),
-    ("tighten", "loosen"), ("fast", "slow"), ("long", "short"), ("first", "last"),
-    ("plug", "unplug"), ("plugged", "unplugged"), ("full", "empty"), ("add", "remove"),
-    ("start", "stop"), ("allowed", "forbidden"), ("safe", "unsafe"), ("light", "heavy"),
-    ("hand", "dishwasher"), ("upright", "sideways"), ("horizontal", "vertical"),
-    ("same", "different"), ("red", "green"), ("minimum", "maximum"), ("under", "over"),
-    ("inward", "outward"), ("forward", "backward"), ("forwards", "backwards"),
-    ("quick", "slow"), ("quickly", "slowly"), ("required", "optional"), ("mandatory", "optional"),
-    ("damp", "dry"), ("two-stroke", "four-stroke"), ("upper", "lower"), ("raise", "lower"),
-    ("raised", "lowered"), ("increase", "reduce"), ("increases", "decreases"),
-    ("tightened", "loosened"), ("attach", "detach"), ("attached", "detached"),
-    ("fasten", "unfasten"), ("fastened", "unfastened"),
-    ("ahead", "behind"), ("rear-facing", "forward-facing"),
-    ("above", "under"), ("over", "under"), ("inside", "outside"), ("in", "out"),
-    ("enter", "exit"), ("fill", "drain"), ("filled", "drained"), ("open", "closed"),
-    ("start", "finish"), ("least", "most"), ("lowest", "highest"),
-    ("hottest", "coldest"), ("hot", "cool"), ("warm", "cool"), ("light", "dark"),
-    ("wet", "dry"), ("clean", "dirty"), ("full", "half"), ("left-hand", "right-hand"),
-    ("positive", "negative"), ("red", "black"),
-    ("slow", "rapid"), ("daily", "weekly"), ("weekly", "monthly"), ("monthly", "yearly"),
-]  # fmt: skip
+    ("clockwise", "counter-clockwise"),
+    ("clockwise", "anticlockwise"),
+    ("clockwise", "anti-clockwise"),
+    ("clockwise", "counterclockwise"),
+    ("hot", "cold"),
+    ("warm", "cold"),
+    ("on", "off"),
+    ("left", "right"),
+    ("up", "down"),
+    ("above", "below"),
+    ("before", "after"),
+    ("open", "close"),
+    ("opened", "closed"),
+    ("lock", "unlock"),
+    ("locked", "unlocked"),
+    ("increase", "decrease"),
+    ("more", "less"),
+    ("maximum", "minimum"),
+    ("max", "min"),
+    ("higher", "lower"),
+    ("high", "low"),
+    ("inside", "outside"),
+    ("indoors", "outdoors"),
+    ("indoor", "outdoor"),
+    ("wet", "dry"),
+    ("always", "never"),
+    ("front", "back"),
+    ("front", "rear"),
+    ("top", "bottom"),
+    ("push", "pull"),
+    ("enable", "disable"),
+    ("connect", "disconnect"),
+    ("insert", "remove"),
+    ("tighten", "loosen"),
+    ("fast", "slow"),
+    ("long", "short"),
+    ("first", "last"),
+    ("plug", "unplug"),
+    ("plugged", "unplugged"),
+    ("full", "empty"),
+    ("add", "remove"),
+    ("start", "stop"),
+    ("allowed", "forbidden"),
+    ("safe", "unsafe"),
+    ("light", "heavy"),
+    ("hand", "dishwasher"),
+    ("upright", "sideways"),
+    ("horizontal", "vertical"),
+    ("same", "different"),
+    ("red", "green"),
+    ("minimum", "maximum"),
+    ("under", "over"),
+    ("inward", "outward"),
+    ("forward", "backward"),
+    ("forwards", "backwards"),
+    ("quick", "slow"),
+    ("quickly", "slowly"),
+    ("required", "optional"),
+    ("mandatory", "optional"),
+    ("damp", "dry"),
+    ("two-stroke", "four-stroke"),
+    ("upper", "lower"),
+    ("raise", "lower"),
+    ("raised", "lowered"),
+    ("increase", "reduce"),
+    ("increases", "decreases"),
+    ("tightened", "loosened"),
+    ("attach", "detach"),
+    ("attached", "detached"),
+    ("fasten", "unfasten"),
+    ("fastened", "unfastened"),
+    ("ahead", "behind"),
+    ("rear-facing", "forward-facing"),
+    ("above", "under"),
+    ("over", "under"),
+    ("inside", "outside"),
+    ("in", "out"),
+    ("enter", "exit"),
+    ("fill", "drain"),
+    ("filled", "drained"),
+    ("open", "closed"),
+    ("start", "finish"),
+    ("least", "most"),
+    ("lowest", "highest"),
+    ("hottest", "coldest"),
+    ("hot", "cool"),
+    ("warm", "cool"),
+    ("light", "dark"),
+    ("wet", "dry"),
+    ("clean", "dirty"),
+    ("full", "half"),
+    ("left-hand", "right-hand"),
+    ("positive", "negative"),
+    ("red", "black"),
+    ("slow", "rapid"),
+    ("daily", "weekly"),
+    ("weekly", "monthly"),
+    ("monthly", "yearly"),
+]
 OPPOSITE: dict[str, set[str]] = {}
 for _a, _b in _OPPOSITES:
     OPPOSITE.setdefault(_a, set()).add(_b)
@@ -82,8 +152,9 @@ def contradicts(reference: str, candidate: str, product_name: str = "") -> str |
         return "changed fact"
     if shared < NEAR_COPY:
         return None
-    edits = [(ref[i1:i2], cand[j1:j2]) for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-             if tag != "equal"]  # fmt: skip
+    edits = [
+        (ref[i1:i2], cand[j1:j2]) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"
+    ]
     removed = [w for gone, _ in edits for w in gone]
     added = [w for _, new in edits for w in new]
     negating, other = (removed, added) if _negated(removed) else (added, removed)
@@ -123,18 +194,25 @@ PROHIBITION = re.compile(  # a statement that forbids something
     r"can't be|may not|not suitable|not allowed|not intended|not for|not be)\b|\bonly\b",
     re.IGNORECASE,
 )
-_DENIED = re.compile(r"\b(?:not|never|cannot|can't|don't|doesn't|isn't|aren't)\W+(?:\w+\W+)?"
-                     r"(?:safe|suitable|allowed|fine|ok|be)\b", re.IGNORECASE)  # fmt: skip
+_DENIED = re.compile(
+    r"\b(?:not|never|cannot|can't|don't|doesn't|isn't|aren't)\W+(?:\w+\W+)?"
+    r"(?:safe|suitable|allowed|fine|ok|be)\b",
+    re.IGNORECASE,
+)
 _ONLY = re.compile(r"\bonly\b((?:\W+\w+){1,4})", re.IGNORECASE)  # and what it allows
-_ANY = re.compile(r"\b(?:any|every|universal|other brands?|third-party)\b((?:\W+\w+){1,5})",
-                  re.IGNORECASE)  # fmt: skip
+_ANY = re.compile(
+    r"\b(?:any|every|universal|other brands?|third-party)\b((?:\W+\w+){1,5})", re.IGNORECASE
+)
 
 
 def content(text: str, product_name: str = "") -> set[str]:
     """The words of `text` that say what it is about: no function words, no product name."""
     name = set(words(product_name))
-    return {w.removesuffix("s") for w in words(text) if w not in STOPWORDS and w not in name
-            and not w.isdigit() and len(w) > 2}  # fmt: skip
+    return {
+        w.removesuffix("s")
+        for w in words(text)
+        if w not in STOPWORDS and w not in name and not w.isdigit() and len(w) > 2
+    }
 
 
 def conflicts(
@@ -172,8 +250,11 @@ def _negated_words(text: str) -> set[str]:
     """The words a negation in `text` governs ("you don't need to reach into the bowl":
     need, reach, bowl): a statement that says not to do a thing does not allow it."""
     governed: set[str] = set()
-    for match in re.finditer(r"\b(?:not|never|no|don't|doesn't|cannot|can't|without)\b"
-                             r"((?:\W+\w+){1,6})", text.lower()):  # fmt: skip
+    for match in re.finditer(
+        r"\b(?:not|never|no|don't|doesn't|cannot|can't|without)\b"
+        r"((?:\W+\w+){1,6})",
+        text.lower(),
+    ):
         governed |= set(words(match.group(1)))
     return governed
 
@@ -192,7 +273,7 @@ _FLIPS = [  # an instruction turned into its opposite: the fact-altered control 
     (re.compile(r"\b(?<!-)(clockwise)\b", re.I), lambda m: "counter-clockwise"),
     (re.compile(r"\b(before)\b"), lambda m: "after"),
     (re.compile(r"\b(cold)\b"), lambda m: "hot"),
-]  # fmt: skip
+]
 
 
 def alter_instructions(text: str, most: int = 3) -> str | None:
@@ -234,6 +315,11 @@ def altered_copy(reference: str, piece: str, answer: str) -> str | None:
     if not NEAR_COPY - 0.1 < matcher.ratio() < VERBATIM:
         return None
     said = set(words(answer))
-    gone = [w for tag, i1, i2, _, _ in matcher.get_opcodes() if tag in ("replace", "delete")
-            for w in ref[i1:i2] if w not in STOPWORDS and w not in said]  # fmt: skip
+    gone = [
+        w
+        for tag, i1, i2, _, _ in matcher.get_opcodes()
+        if tag in ("replace", "delete")
+        for w in ref[i1:i2]
+        if w not in STOPWORDS and w not in said
+    ]
     return f"copied with {' '.join(gone)} changed" if gone else None

@@ -60,8 +60,9 @@ def compare(rows_by_approach: dict[str, list[dict[str, Any]]]) -> list[Compariso
         mine, theirs = _by_question(rows_by_approach[a]), _by_question(rows_by_approach[b])
         shared = [q for q in mine if q in theirs]
         for metric in METRICS:
-            diff = paired_difference([mine[q].get(metric) for q in shared],
-                                     [theirs[q].get(metric) for q in shared])  # fmt: skip
+            diff = paired_difference(
+                [mine[q].get(metric) for q in shared], [theirs[q].get(metric) for q in shared]
+            )
             comparisons.append(Comparison(a, b, metric, *diff))
     return comparisons
 
@@ -82,18 +83,30 @@ def from_records(rows: list[dict[str, Any]]) -> list[Comparison]:
 def verdicts(summaries: list[dict[str, Any]], comparisons: list[Comparison]) -> list[str]:
     """One line per metric: the best approach tonight, and whether it is significantly ahead
     of the runner-up on the questions both answered."""
-    means = {"bert_score": "avg_bert_score", "llm_evaluator_score": "avg_llm_evaluator_score",
-             "fact_recall": "avg_fact_recall"}  # fmt: skip
+    means = {
+        "bert_score": "avg_bert_score",
+        "llm_evaluator_score": "avg_llm_evaluator_score",
+        "fact_recall": "avg_fact_recall",
+    }
     lines = []
     for metric, label in METRICS.items():
-        ranked = sorted((s for s in summaries if s.get(means[metric]) is not None),
-                        key=lambda s: s[means[metric]], reverse=True)  # fmt: skip
+        ranked = sorted(
+            (s for s in summaries if s.get(means[metric]) is not None),
+            key=lambda s: s[means[metric]],
+            reverse=True,
+        )
         if len(ranked) < 2:
             lines.append(f"{label}: {'only ' + ranked[0]['method'] if ranked else 'no scores'}")
             continue
         best, second = ranked[0]["method"], ranked[1]["method"]
-        pair = next((c for c in comparisons if c.metric == metric
-                     and {c.approach_a, c.approach_b} == {best, second}), None)  # fmt: skip
+        pair = next(
+            (
+                c
+                for c in comparisons
+                if c.metric == metric and {c.approach_a, c.approach_b} == {best, second}
+            ),
+            None,
+        )
         if pair is None or pair.mean_diff is None:
             lines.append(f"{label}: {best} best; no paired comparison with {second}")
             continue

@@ -26,8 +26,13 @@ def markers(kb_state_root: Any, models_root: Any) -> list[dict[str, Any]]:
         for path in syncs.iterdir():
             if path.name.endswith(".json"):
                 record = json.loads(path.read_text())
-                events.append({"kind": "kb_sync", "date": record["synced_at"][:10],
-                               "label": record.get("plan", {}).get("reason", "")})  # fmt: skip
+                events.append(
+                    {
+                        "kind": "kb_sync",
+                        "date": record["synced_at"][:10],
+                        "label": record.get("plan", {}).get("reason", ""),
+                    }
+                )
     if models_root.exists():
         for folder in models_root.iterdir():
             lineage = folder / "lineage.json"
@@ -35,8 +40,13 @@ def markers(kb_state_root: Any, models_root: Any) -> list[dict[str, Any]]:
                 record = json.loads(lineage.read_text())
                 if record.get("promoted") and record.get("deployed_at"):
                     why = describe_reason(record.get("reason"))
-                    events.append({"kind": "model_promotion", "date": record["deployed_at"][:10],
-                                   "label": f"{record['version']}: {why}"})  # fmt: skip
+                    events.append(
+                        {
+                            "kind": "model_promotion",
+                            "date": record["deployed_at"][:10],
+                            "label": f"{record['version']}: {why}",
+                        }
+                    )
     return sorted(events, key=lambda e: (e["date"], e["kind"]))
 
 
@@ -59,8 +69,11 @@ def dashboard(
     events = in_range(markers(kb_state_root, models_root), start, end)
     latest_date = max((r["date"] for r in history), default=None)
     latest = [r for r in history if r["date"] == latest_date]
-    compared = records(read_history(evaluations_root / "history_comparisons",
-                                    ("date", "approach_a", "approach_b", "metric")))  # fmt: skip
+    compared = records(
+        read_history(
+            evaluations_root / "history_comparisons", ("date", "approach_a", "approach_b", "metric")
+        )
+    )
     tonight = from_records([c for c in compared if c["date"] == latest_date])
     graded = records(read_history(evaluations_root / HUMAN_GRADES, ("date", "approach", "index")))
     scorers = [*sorted({j["judge"] for j in judges}), *HUMAN_COMPARED]

@@ -37,8 +37,9 @@ KINDS = ("correct", "retrieval_miss", "generation_miss", "stale_knowledge", "kno
 
 
 class Coverage(Protocol):
-    def coverage(self, source: str, text: str, product_name: str, kinds: tuple[str, str]
-                 ) -> float | None: ...  # fmt: skip
+    def coverage(
+        self, source: str, text: str, product_name: str, kinds: tuple[str, str]
+    ) -> float | None: ...
 
 
 @dataclass
@@ -55,8 +56,14 @@ class Diagnosis:
         return asdict(self)
 
 
-def diagnose(row: Mapping[str, Any], approach: str, judge: Coverage, catalog: Mapping[str, str],
-             min_score: float, min_coverage: float) -> Diagnosis:  # fmt: skip
+def diagnose(
+    row: Mapping[str, Any],
+    approach: str,
+    judge: Coverage,
+    catalog: Mapping[str, str],
+    min_score: float,
+    min_coverage: float,
+) -> Diagnosis:
     """One answer's diagnosis. `row`: the night's per-sample result (the answer with its panel
     and fact scores, `product_changed`); `catalog`: the synced products' texts by name."""
     uses_context = Approach(approach).uses_context
@@ -66,26 +73,31 @@ def diagnose(row: Mapping[str, Any], approach: str, judge: Coverage, catalog: Ma
         products = row.get("chunk_products") or []
         found.retrieved = product in products
         found.retrieval_rank = products.index(product) + 1 if found.retrieved else None
-        found.context_coverage = judge.coverage(reference, row.get("context") or "", product,
-                                                ("reference", "context"))  # fmt: skip
+        found.context_coverage = judge.coverage(
+            reference, row.get("context") or "", product, ("reference", "context")
+        )
     answer = row.get("llm_response")
     if answer is None:
         return found
     if uses_context:
-        found.context_support = judge.coverage(answer, row.get("context") or "", product,
-                                               ("answer", "context"))  # fmt: skip
+        found.context_support = judge.coverage(
+            answer, row.get("context") or "", product, ("answer", "context")
+        )
     found.reference_support = judge.coverage(answer, reference, product, ("answer", "reference"))
     known = "\n".join([reference, row.get("context") or "", catalog.get(product, "")])
     held = {(f.kind, f.value) for f in extract_facts(known, product)}
-    found.unsupported_facts = [f.text for f in extract_facts(answer, product)
-                               if (f.kind, f.value) not in held
-                               and (f.kind == "code" or written_out(f.text))]  # fmt: skip
+    found.unsupported_facts = [
+        f.text
+        for f in extract_facts(answer, product)
+        if (f.kind, f.value) not in held and (f.kind == "code" or written_out(f.text))
+    ]
     found.anatomy = anatomy(row, approach, found, min_score, min_coverage)
     return found
 
 
-def anatomy(row: Mapping[str, Any], approach: str, found: Diagnosis, min_score: float,
-            min_coverage: float) -> str:  # fmt: skip
+def anatomy(
+    row: Mapping[str, Any], approach: str, found: Diagnosis, min_score: float, min_coverage: float
+) -> str:
     """Where a weak answer went wrong (the module's rule); `correct` when it is not weak."""
     score = row.get("llm_evaluator_score")
     if score is None:
@@ -103,9 +115,14 @@ def anatomy(row: Mapping[str, Any], approach: str, found: Diagnosis, min_score: 
     return "knowledge_miss"
 
 
-def diagnose_rows(rows: list[dict[str, Any]], approach: str, judge: Coverage,
-                  catalog: Mapping[str, str], min_score: float, min_coverage: float,
-                  ) -> dict[str, Any]:  # fmt: skip
+def diagnose_rows(
+    rows: list[dict[str, Any]],
+    approach: str,
+    judge: Coverage,
+    catalog: Mapping[str, str],
+    min_score: float,
+    min_coverage: float,
+) -> dict[str, Any]:
     """Each of an approach's rows gains its `diagnosis`; returns the night's figures."""
     diagnoses = [diagnose(row, approach, judge, catalog, min_score, min_coverage) for row in rows]
     for row, found in zip(rows, diagnoses, strict=True):
@@ -126,8 +143,9 @@ def night_diagnostics(diagnoses: list[Diagnosis]) -> dict[str, Any]:
     counts = Counter(d.anatomy for d in diagnoses)
     return {
         "retrieval_hit_rate": mean([float(d.retrieved) for d in retrieving]),
-        "retrieval_mrr": mean([1 / d.retrieval_rank if d.retrieval_rank else 0.0
-                               for d in retrieving]),  # fmt: skip
+        "retrieval_mrr": mean(
+            [1 / d.retrieval_rank if d.retrieval_rank else 0.0 for d in retrieving]
+        ),
         "avg_context_coverage": mean([d.context_coverage for d in diagnoses]),
         "avg_context_support": mean([d.context_support for d in diagnoses]),
         "avg_reference_support": mean([d.reference_support for d in diagnoses]),
@@ -149,41 +167,64 @@ def retrieval_misses(rows: Mapping[str, list[dict[str, Any]]]) -> list[dict[str,
                 found[key]["approaches"] += f", {approach}"
                 continue
             diagnosis = row["diagnosis"]
-            found[key] = {"approaches": approach, "product_name": key[0], "question": key[1],
-                          "retrieved_instead": ", ".join(
-                              f"{p} ({c})" for p, c in zip(row.get("chunk_products") or [],
-                                                           row.get("chunk_ids") or [],
-                                                           strict=False)),
-                          "context_coverage": diagnosis["context_coverage"]}  # fmt: skip
+            found[key] = {
+                "approaches": approach,
+                "product_name": key[0],
+                "question": key[1],
+                "retrieved_instead": ", ".join(
+                    f"{p} ({c})"
+                    for p, c in zip(
+                        row.get("chunk_products") or [], row.get("chunk_ids") or [], strict=False
+                    )
+                ),
+                "context_coverage": diagnosis["context_coverage"],
+            }
     return list(found.values())
 
 
-def worst_answers(rows: Mapping[str, list[dict[str, Any]]], per_kind: int = 3,
-                  ) -> list[dict[str, Any]]:  # fmt: skip
+def worst_answers(
+    rows: Mapping[str, list[dict[str, Any]]],
+    per_kind: int = 3,
+) -> list[dict[str, Any]]:
     """The lowest-scored answers of each kind of miss, per approach (for the report)."""
     worst = []
     for approach, answers in rows.items():
         for kind in KINDS[1:]:
             missed = [r for r in answers if (r.get("diagnosis") or {}).get("anatomy") == kind]
-            missed.sort(key=lambda r: (r.get("llm_evaluator_score") is None,
-                                       r.get("llm_evaluator_score") or 0))  # fmt: skip
-            worst += [{"approach": approach, "anatomy": kind, "question": r["input_text"],
-                       "answer": (r.get("llm_response") or "")[:300],
-                       "panel_score": r.get("llm_evaluator_score"),
-                       "unsupported_facts": ", ".join(r["diagnosis"]["unsupported_facts"])}
-                      for r in missed[:per_kind]]  # fmt: skip
+            missed.sort(
+                key=lambda r: (
+                    r.get("llm_evaluator_score") is None,
+                    r.get("llm_evaluator_score") or 0,
+                )
+            )
+            worst += [
+                {
+                    "approach": approach,
+                    "anatomy": kind,
+                    "question": r["input_text"],
+                    "answer": (r.get("llm_response") or "")[:300],
+                    "panel_score": r.get("llm_evaluator_score"),
+                    "unsupported_facts": ", ".join(r["diagnosis"]["unsupported_facts"]),
+                }
+                for r in missed[:per_kind]
+            ]
     return worst
 
 
 def anatomy_line(approach: str, summary: Mapping[str, Any]) -> str:
     """`rag: 5 correct, 2 retrieval misses, 1 generation miss` (kinds with none left out)."""
-    parts = [f"{n} {_LABELS[kind][n != 1]}" for kind in KINDS
-             if (n := summary.get(f"anatomy_{kind}") or 0)]  # fmt: skip
+    parts = [
+        f"{n} {_LABELS[kind][n != 1]}"
+        for kind in KINDS
+        if (n := summary.get(f"anatomy_{kind}") or 0)
+    ]
     return f"{approach}: {', '.join(parts) or 'no scored answer'}"
 
 
-_LABELS = {"correct": ("correct", "correct"),
-           "retrieval_miss": ("retrieval miss", "retrieval misses"),
-           "generation_miss": ("generation miss", "generation misses"),
-           "stale_knowledge": ("stale knowledge", "stale knowledge"),
-           "knowledge_miss": ("knowledge miss", "knowledge misses")}  # fmt: skip
+_LABELS = {
+    "correct": ("correct", "correct"),
+    "retrieval_miss": ("retrieval miss", "retrieval misses"),
+    "generation_miss": ("generation miss", "generation misses"),
+    "stale_knowledge": ("stale knowledge", "stale knowledge"),
+    "knowledge_miss": ("knowledge miss", "knowledge misses"),
+}

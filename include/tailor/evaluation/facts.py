@@ -75,9 +75,13 @@ _add("data", 1.0, "gb")
 _add("data", 0.001, "mb")
 _FAHRENHEIT = ("degrees fahrenheit", "degree fahrenheit", "°f", "ºf")
 
-_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty".split())}  # fmt: skip
+_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
 _WORDS.update(thirty=30, forty=40, fifty=50, sixty=60, ninety=90, hundred=100)
 _WORD_FOR = {value: word for word, value in _WORDS.items()}
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
@@ -94,9 +98,32 @@ _QUANTITY_TOKEN = re.compile(rf"{_NUMBER}[ \-]?(?:{_UNIT})", re.IGNORECASE)
 _CODE = re.compile(r"(?<![\w\-])(?=[\w.\-]*\d)(?=[\w.\-]*[A-Za-z])[A-Za-z0-9][\w.\-]*[A-Za-z0-9]")
 # between the members of a list or range that share the unit named at its end
 _CONNECTOR = re.compile(r"\s*(?:,|and|or|to|-|–|x|×)\s*", re.IGNORECASE)
-_NOT_NOUNS = {"and", "or", "to", "of", "the", "a", "an", "at", "in", "on", "for", "with", "from",
-              "is", "are", "was", "it", "its", "up", "about", "x", "than", "once",
-              "twice"}  # fmt: skip
+_NOT_NOUNS = {
+    "and",
+    "or",
+    "to",
+    "of",
+    "the",
+    "a",
+    "an",
+    "at",
+    "in",
+    "on",
+    "for",
+    "with",
+    "from",
+    "is",
+    "are",
+    "was",
+    "it",
+    "its",
+    "up",
+    "about",
+    "x",
+    "than",
+    "once",
+    "twice",
+}
 
 
 @dataclass(frozen=True)
@@ -134,7 +161,7 @@ def _name_spans(text: str, product_name: str) -> list[tuple[int, int]]:
     return spans
 
 
-_MONTH = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?")
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 # the numbers of a text's layout, never facts (`layout_spans`)
 _ENUMERATOR = re.compile(  # at a line's start: "1.", "2)", "(3)", "b)", "iv.", "Step 3:", "4 – Fit"
     r"^[ \t]*(?:[-*•+>#]+[ \t]*)*(?:(?:step|section|part|item|stage|phase|no\.?)[ \t]*)?"

@@ -71,7 +71,6 @@ def catalog_points(text: str, source: str = "catalog") -> list[str]:
     return found
 
 
-
 _LABEL = re.compile(r"^([A-Z][\w ]{0,40}):\s*")  # a catalog section's label: "Safety_instructions:"
 
 

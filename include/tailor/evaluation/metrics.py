@@ -42,8 +42,13 @@ def mean_ci(
     means = rng.choice(kept, size=(resamples, len(kept)), replace=True).mean(axis=1)
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(means, [tail, 100 - tail])
-    return Estimate(round(float(kept.mean()), 6), round(float(low), 6), round(float(high), 6),
-                    len(kept), missing)  # fmt: skip
+    return Estimate(
+        round(float(kept.mean()), 6),
+        round(float(low), 6),
+        round(float(high), 6),
+        len(kept),
+        missing,
+    )
 
 
 def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
@@ -54,8 +59,11 @@ def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
     if not len(values):
         return {"mean": math.nan, "p50": math.nan, "p95": math.nan}
     p50, p95 = np.percentile(values, [50, 95])
-    return {"mean": round(float(values.mean()), 4), "p50": round(float(p50), 4),
-            "p95": round(float(p95), 4)}  # fmt: skip
+    return {
+        "mean": round(float(values.mean()), 4),
+        "p50": round(float(p50), 4),
+        "p95": round(float(p95), 4),
+    }
 
 
 def _ranks(values: list[float]) -> list[float]:
@@ -120,13 +128,16 @@ def calibrate(
     """
     result = {}
     for judge, by_kind in controls.items():
-        means = {kind: (sum(v) / len(v) if (v := present(scores)) else None)
-                 for kind, scores in by_kind.items()}  # fmt: skip
+        means = {
+            kind: (sum(v) / len(v) if (v := present(scores)) else None)
+            for kind, scores in by_kind.items()
+        }
         positive = means.get("positive")
         separations = {
             kind: None if positive is None or mean is None else round(positive - mean, 6)
-            for kind, mean in means.items() if kind != "positive"
-        }  # fmt: skip
+            for kind, mean in means.items()
+            if kind != "positive"
+        }
         reasons = tuple(
             f"{kind} separation {separations.get(kind)} below {minimum}"
             for kind, minimum in minimums.items()
@@ -148,18 +159,27 @@ def calibrate(
 
         reflow_drop = separations.get("reflowed")
         if None not in (max_reflow_drop, reflow_drop) and reflow_drop > max_reflow_drop:
-            reasons += (f"the reflowed reference scored {reflow_drop} below the reference "
-                        f"(max {max_reflow_drop})",)  # fmt: skip
+            reasons += (
+                f"the reflowed reference scored {reflow_drop} below the reference "
+                f"(max {max_reflow_drop})",
+            )
         rewrite, altered = means.get("rewrite"), means.get("altered")
         margin = None if rewrite is None or altered is None else round(rewrite - altered, 6)
         if margin is not None and margin <= 0:
             reasons += (f"a correct rewrite scored {-margin} below the fact-altered reference",)
         result[judge] = Calibration(
-            judge, positive, plain, separations.get("negative"),
-            excluded=any(by_kind.values()) and bool(reasons), separations=separations,
-            length_bias=above_plain("verbose"), injection_susceptibility=injection,
-            reflow_drop=reflow_drop, rewrite_margin=margin, reasons=reasons,
-        )  # fmt: skip
+            judge,
+            positive,
+            plain,
+            separations.get("negative"),
+            excluded=any(by_kind.values()) and bool(reasons),
+            separations=separations,
+            length_bias=above_plain("verbose"),
+            injection_susceptibility=injection,
+            reflow_drop=reflow_drop,
+            rewrite_margin=margin,
+            reasons=reasons,
+        )
     return result
 
 

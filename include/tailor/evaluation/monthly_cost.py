@@ -81,7 +81,8 @@ def _custom_model_cost(
     throughput bills model-unit hours, all month or the hours recorded. `fixed`: the vector
     store and the models' storage."""
     kept = fixed + (
-        prices.customization_tokens_per_month / 1000 * prices.customization_per_1k_training_tokens)
+        prices.customization_tokens_per_month / 1000 * prices.customization_per_1k_training_tokens
+    )
     if serving == "on_demand":
         tokens = _custom_token_price(prices, usage.input_tokens, usage.output_tokens)
         total = round(kept + usage.requests * tokens, 2)
@@ -96,14 +97,19 @@ def _custom_model_cost(
 
 
 def _custom_token_price(prices: Prices, tokens_in: float, tokens_out: float) -> float:
-    return (tokens_in * prices.custom_model_input_per_1k_tokens
-            + tokens_out * prices.custom_model_output_per_1k_tokens) / 1000  # fmt: skip
+    return (
+        tokens_in * prices.custom_model_input_per_1k_tokens
+        + tokens_out * prices.custom_model_output_per_1k_tokens
+    ) / 1000
 
 
 def night_token_cost(
-    approach: Approach | str, answers: list[dict], prices: Prices, batch: bool,
+    approach: Approach | str,
+    answers: list[dict],
+    prices: Prices,
+    batch: bool,
     serving: str | None = None,
-) -> float | None:  # fmt: skip
+) -> float | None:
     """What tonight's Bedrock answers cost in tokens, at the batch price when a batch job gave
     them, at the custom model's price from an on-demand custom model; None for answers
     billed by the hour (an endpoint, provisioned throughput) or without token counts."""
@@ -118,6 +124,12 @@ def night_token_cost(
     if custom:
         return round(_custom_token_price(prices, tokens_in, tokens_out), 6)
     factor = prices.bedrock_batch_price_factor if batch else 1.0
-    cost = (tokens_in * prices.bedrock_input_per_1k_tokens
-            + tokens_out * prices.bedrock_output_per_1k_tokens) / 1000 * factor  # fmt: skip
+    cost = (
+        (
+            tokens_in * prices.bedrock_input_per_1k_tokens
+            + tokens_out * prices.bedrock_output_per_1k_tokens
+        )
+        / 1000
+        * factor
+    )
     return round(cost, 6)

@@ -51,17 +51,20 @@ def judged_rows(
     for index, (answer, bert_score) in enumerate(zip(answers, bert, strict=True)):
         key = f"{approach}:{index}"
         by_judge = {judge: by_key.get(key) for judge, by_key in scores.items()}
-        facts = check_facts(answer["ground_truth"], answer.get("llm_response"),
-                            answer.get("product_name", ""))  # fmt: skip
+        facts = check_facts(
+            answer["ground_truth"], answer.get("llm_response"), answer.get("product_name", "")
+        )
         answered = answer.get("llm_response") is not None
-        rows.append({
-            **answer,
-            "bert_score": bert_score,
-            **by_judge,
-            "llm_evaluator_score": panel_score(by_judge, excluded),
-            "fact_recall": facts.recall if answered else None,
-            "fact_contradiction": facts.contradiction if answered else None,
-        })  # fmt: skip
+        rows.append(
+            {
+                **answer,
+                "bert_score": bert_score,
+                **by_judge,
+                "llm_evaluator_score": panel_score(by_judge, excluded),
+                "fact_recall": facts.recall if answered else None,
+                "fact_contradiction": facts.contradiction if answered else None,
+            }
+        )
     return rows
 
 
@@ -69,9 +72,13 @@ def agreement(scores: JudgeScores, prefix: str = "") -> float | None:
     """Mean pairwise rank correlation between judges over the answers they all saw
     (item keys starting with `prefix`; controls excluded); None when undefined."""
     keys = sorted(
-        {k for by_key in scores.values() for k in by_key
-         if k.startswith(prefix) and not k.startswith("control:")}
-    )  # fmt: skip
+        {
+            k
+            for by_key in scores.values()
+            for k in by_key
+            if k.startswith(prefix) and not k.startswith("control:")
+        }
+    )
     pairs = [
         spearman([scores[a].get(k) for k in keys], [scores[b].get(k) for k in keys])
         for a, b in combinations(sorted(scores), 2)
@@ -89,6 +96,7 @@ def with_human_agreement(
 
     return {
         judge: replace(c, excluded=True, reasons=(*c.reasons, left_out[judge]))
-        if judge in left_out else c
+        if judge in left_out
+        else c
         for judge, c in calibrated.items()
-    }  # fmt: skip
+    }

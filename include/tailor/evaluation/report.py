@@ -16,21 +16,48 @@ from tailor.evaluation.diagnostics import KINDS
 from tailor.evaluation.results import REFERENCE_COLUMNS
 from tailor.storage import write_atomic
 
-EXTRA_COLUMNS = ["avg_fact_recall", "avg_fact_contradiction",
-                 "bert_ci_low", "bert_ci_high", "llm_evaluator_ci_low", "llm_evaluator_ci_high",
-                 "p95_inference_time", "avg_input_tokens", "avg_output_tokens",
-                 "judge_agreement", "monthly_cost_24x7", "monthly_cost_scheduled",
-                 "answered", "samples"]  # fmt: skip
+EXTRA_COLUMNS = [
+    "avg_fact_recall",
+    "avg_fact_contradiction",
+    "bert_ci_low",
+    "bert_ci_high",
+    "llm_evaluator_ci_low",
+    "llm_evaluator_ci_high",
+    "p95_inference_time",
+    "avg_input_tokens",
+    "avg_output_tokens",
+    "judge_agreement",
+    "monthly_cost_24x7",
+    "monthly_cost_scheduled",
+    "answered",
+    "samples",
+]
 
-DIAGNOSTIC_COLUMNS = ["method", "retrieval_hit_rate", "retrieval_mrr", "avg_context_coverage",
-                      "avg_context_support", "avg_reference_support", "unsupported_facts",
-                      *(f"anatomy_{kind}" for kind in KINDS)]  # fmt: skip
+DIAGNOSTIC_COLUMNS = [
+    "method",
+    "retrieval_hit_rate",
+    "retrieval_mrr",
+    "avg_context_coverage",
+    "avg_context_support",
+    "avg_reference_support",
+    "unsupported_facts",
+    *(f"anatomy_{kind}" for kind in KINDS),
+]
 
-STALENESS_COLUMNS = ["method", "changed_products", "changed_questions", "bert_score_changed",
-                     "bert_score_unchanged", "bert_score_gap", "llm_evaluator_score_changed",
-                     "llm_evaluator_score_unchanged", "llm_evaluator_gap",
-                     "llm_evaluator_gap_ci_low", "llm_evaluator_gap_ci_high",
-                     "stale_references"]  # fmt: skip
+STALENESS_COLUMNS = [
+    "method",
+    "changed_products",
+    "changed_questions",
+    "bert_score_changed",
+    "bert_score_unchanged",
+    "bert_score_gap",
+    "llm_evaluator_score_changed",
+    "llm_evaluator_score_unchanged",
+    "llm_evaluator_gap",
+    "llm_evaluator_gap_ci_low",
+    "llm_evaluator_gap_ci_high",
+    "stale_references",
+]
 
 
 def tonight_chart(summaries: list[dict[str, Any]], date: str) -> dict[str, Any]:
@@ -39,13 +66,24 @@ def tonight_chart(summaries: list[dict[str, Any]], date: str) -> dict[str, Any]:
     for s in summaries:
         for metric, mean, low, high in (
             ("BERTScore F1", "avg_bert_score", "bert_ci_low", "bert_ci_high"),
-            ("panel score", "avg_llm_evaluator_score", "llm_evaluator_ci_low",
-             "llm_evaluator_ci_high"),
+            (
+                "panel score",
+                "avg_llm_evaluator_score",
+                "llm_evaluator_ci_low",
+                "llm_evaluator_ci_high",
+            ),
             ("fact recall", "avg_fact_recall", "fact_recall_ci_low", "fact_recall_ci_high"),
-        ):  # fmt: skip
+        ):
             if s.get(mean) is not None:
-                rows.append({"method": s["method"], "metric": metric, "mean": s[mean],
-                             "low": s.get(low), "high": s.get(high)})  # fmt: skip
+                rows.append(
+                    {
+                        "method": s["method"],
+                        "metric": metric,
+                        "mean": s[mean],
+                        "low": s.get(low),
+                        "high": s.get(high),
+                    }
+                )
     bars = {
         "mark": "bar",
         "encoding": {
@@ -54,9 +92,14 @@ def tonight_chart(summaries: list[dict[str, Any]], date: str) -> dict[str, Any]:
             "color": {"field": "method", "type": "nominal", "scale": COLORS, "legend": None},
         },
     }
-    errors = {"mark": {"type": "rule", "strokeWidth": 2}, "encoding": {
-        "x": {"field": "method", "type": "nominal", "sort": COLORS["domain"]},
-        "y": {"field": "low", "type": "quantitative"}, "y2": {"field": "high"}}}  # fmt: skip
+    errors = {
+        "mark": {"type": "rule", "strokeWidth": 2},
+        "encoding": {
+            "x": {"field": "method", "type": "nominal", "sort": COLORS["domain"]},
+            "y": {"field": "low", "type": "quantitative"},
+            "y2": {"field": "high"},
+        },
+    }
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "title": f"Tailor nightly evaluation {date} (95% intervals)",
@@ -109,9 +152,21 @@ def write_report(
     write_atomic(night / "report.png", tonight)
     images = [tonight]
     if len({r["date"] for r in history}) > 1:
-        images.append(_png({**score_chart(history, [], "avg_bert_score", "bert_ci_low",
-                                          "bert_ci_high", "BERTScore F1 over time"),
-                            "width": 560}))  # fmt: skip
+        images.append(
+            _png(
+                {
+                    **score_chart(
+                        history,
+                        [],
+                        "avg_bert_score",
+                        "bert_ci_low",
+                        "bert_ci_high",
+                        "BERTScore F1 over time",
+                    ),
+                    "width": 560,
+                }
+            )
+        )
     figures = "".join(
         f'<img alt="chart" src="data:image/png;base64,{base64.b64encode(i).decode()}">'
         for i in images
@@ -135,10 +190,28 @@ right answers: the reference reflowed as prose (reflow drop: the reference minus
 the test set has one, a correct rewrite (rewrite margin: it minus the fact-altered reference). A
 judge below a minimum separation, raised by an injection, reading layout or wording instead of
 content, or disagreeing with the grades people gave, is excluded from the panel score.</p>
-{_table(calibration, ["judge", "positive_mean", "negative_mean", "separation", "hard_separation",
-                      "fact_separation", "reflow_drop", "rewrite_margin", "length_bias",
-                      "injection_susceptibility", "human_spearman", "human_kappa",
-                      "human_grades", "excluded", "reason"])}
+{
+        _table(
+            calibration,
+            [
+                "judge",
+                "positive_mean",
+                "negative_mean",
+                "separation",
+                "hard_separation",
+                "fact_separation",
+                "reflow_drop",
+                "rewrite_margin",
+                "length_bias",
+                "injection_susceptibility",
+                "human_spearman",
+                "human_kappa",
+                "human_grades",
+                "excluded",
+                "reason",
+            ],
+        )
+    }
 <h2>Agreement with people</h2>
 <p>Each scorer against the last grades (0-10) people gave to the nights' most disputed answers:
 Spearman, and Cohen's kappa over three bins (0-3, 4-6, 7-10).</p>
@@ -157,11 +230,19 @@ knowledge (the fine-tuned model on a product changed since its training) or a kn
 <h2>Retrieval misses ({len(misses)})</h2>
 <p>Questions whose retrieved context did not hold their answer, with what was retrieved
 instead.</p>
-{_table(list(misses), ["approaches", "product_name", "question", "retrieved_instead",
-                       "context_coverage"])}
+{
+        _table(
+            list(misses),
+            ["approaches", "product_name", "question", "retrieved_instead", "context_coverage"],
+        )
+    }
 <h2>The worst answers of each kind</h2>
-{_table(list(worst), ["approach", "anatomy", "question", "answer", "panel_score",
-                      "unsupported_facts"])}
+{
+        _table(
+            list(worst),
+            ["approach", "anatomy", "question", "answer", "panel_score", "unsupported_facts"],
+        )
+    }
 <h2>Staleness (products changed since the fine-tuned model's training)</h2>
 <p>Means on the questions about products added or changed since the deployed model's training
 snapshot and on the rest; gap = unchanged minus changed (positive: the changed products are

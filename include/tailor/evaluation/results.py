@@ -75,8 +75,9 @@ def results_table(summaries: list[dict[str, Any]]) -> str:
 
     shown = [*REFERENCE_COLUMNS, "avg_fact_recall", "avg_fact_contradiction"]
     rows = [shown + ["answered"]]
-    rows += [[cell(s.get(c)) for c in shown] + [f"{s['answered']}/{s['samples']}"]
-             for s in summaries]  # fmt: skip
+    rows += [
+        [cell(s.get(c)) for c in shown] + [f"{s['answered']}/{s['samples']}"] for s in summaries
+    ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in rows)
 
@@ -149,8 +150,11 @@ def _paired_drop(tonight: Rows, earlier: list[Rows]):
         for row in rows:
             if row.get("llm_evaluator_score") is not None:
                 before.setdefault(key(row), []).append(row["llm_evaluator_score"])
-    pairs = [(r["llm_evaluator_score"], median(before[key(r)])) for r in tonight
-             if r.get("llm_evaluator_score") is not None and key(r) in before]  # fmt: skip
+    pairs = [
+        (r["llm_evaluator_score"], median(before[key(r)]))
+        for r in tonight
+        if r.get("llm_evaluator_score") is not None and key(r) in before
+    ]
     return paired_difference([a for a, _ in pairs], [b for _, b in pairs])
 
 
@@ -174,8 +178,9 @@ def check_regressions(
             continue
         score = float(today.iloc[0])
         earlier = mine[mine["date"] < date]
-        worse, baseline = regressed(earlier["avg_llm_evaluator_score"].tolist(), score, margin,
-                                    window)  # fmt: skip
+        worse, baseline = regressed(
+            earlier["avg_llm_evaluator_score"].tolist(), score, margin, window
+        )
         if not worse:
             checks.append(RegressionCheck(approach, score, baseline, False))
             continue
@@ -183,6 +188,7 @@ def check_regressions(
         tonight, before = rows_of(approach, date), [rows_of(approach, n) for n in nights]
         mean, low, high, n = _paired_drop(tonight, before)
         significant = high is not None and high < 0
-        checks.append(RegressionCheck(approach, score, baseline, significant, True,
-                                      (mean, low, high), n))  # fmt: skip
+        checks.append(
+            RegressionCheck(approach, score, baseline, significant, True, (mean, low, high), n)
+        )
     return checks

@@ -54,11 +54,18 @@ def disputed(
     for k, (approach, index, row) in enumerate(answered):
         ranks = [ranked[s][k] for s in scorers if ranked[s][k] is not None]
         if len(ranks) >= 2:
-            found.append({"approach": approach, "index": index, "question": row["input_text"],
-                          "product_name": row.get("product_name", ""),
-                          "reference": row["ground_truth"], "answer": row["llm_response"],
-                          "spread": round(max(ranks) - min(ranks), 6),
-                          "scores": {s: row.get(s) for s in kept}})  # fmt: skip
+            found.append(
+                {
+                    "approach": approach,
+                    "index": index,
+                    "question": row["input_text"],
+                    "product_name": row.get("product_name", ""),
+                    "reference": row["ground_truth"],
+                    "answer": row["llm_response"],
+                    "spread": round(max(ranks) - min(ranks), 6),
+                    "scores": {s: row.get(s) for s in kept},
+                }
+            )
     return sorted(found, key=lambda d: -d["spread"])[:top]
 
 

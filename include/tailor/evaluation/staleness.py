@@ -36,9 +36,11 @@ class Drift:
         return round(len(self.names) / self.products, 6) if self.products else 0.0
 
     def describe(self) -> str:
-        return (f"{len(self.names)} of {self.products} products added or changed "
-                f"({self.share:.0%}: {len(self.added)} added, "
-                f"{len(self.changed)} changed)")  # fmt: skip
+        return (
+            f"{len(self.names)} of {self.products} products added or changed "
+            f"({self.share:.0%}: {len(self.added)} added, "
+            f"{len(self.changed)} changed)"
+        )
 
 
 def drift(trained_on: dict[str, str], catalog: dict[str, str]) -> Drift:
@@ -61,8 +63,9 @@ def gap_ci(
     if not len(a) or not len(b):
         return None, None, None
     rng = np.random.default_rng(seed)
-    diffs = (rng.choice(a, size=(resamples, len(a))).mean(axis=1)
-             - rng.choice(b, size=(resamples, len(b))).mean(axis=1))  # fmt: skip
+    diffs = rng.choice(a, size=(resamples, len(a))).mean(axis=1) - rng.choice(
+        b, size=(resamples, len(b))
+    ).mean(axis=1)
     low, high = np.percentile(diffs, [2.5, 97.5])
     return round(float(a.mean() - b.mean()), 6), round(float(low), 6), round(float(high), 6)
 
@@ -75,8 +78,11 @@ def staleness_columns(rows: list[dict[str, Any]], changed: set[str] | None) -> d
     for field in METRICS:
         columns |= {f"{field}_changed": None, f"{field}_unchanged": None}
     for prefix in GAPS.values():
-        columns |= {f"{prefix}_gap": None, f"{prefix}_gap_ci_low": None,
-                    f"{prefix}_gap_ci_high": None}  # fmt: skip
+        columns |= {
+            f"{prefix}_gap": None,
+            f"{prefix}_gap_ci_low": None,
+            f"{prefix}_gap_ci_high": None,
+        }
     if changed is None:
         return columns
     answered = [r for r in rows if r.get("llm_response") is not None]
@@ -90,10 +96,14 @@ def staleness_columns(rows: list[dict[str, Any]], changed: set[str] | None) -> d
             values = present([r.get(field) for r in side_rows])
             columns[f"{field}_{side}"] = round(sum(values) / len(values), 6) if values else None
     for field, prefix in GAPS.items():
-        mean, low, high = gap_ci([r.get(field) for r in sides["unchanged"]],
-                                 [r.get(field) for r in sides["changed"]])  # fmt: skip
-        columns |= {f"{prefix}_gap": mean, f"{prefix}_gap_ci_low": low,
-                    f"{prefix}_gap_ci_high": high}  # fmt: skip
+        mean, low, high = gap_ci(
+            [r.get(field) for r in sides["unchanged"]], [r.get(field) for r in sides["changed"]]
+        )
+        columns |= {
+            f"{prefix}_gap": mean,
+            f"{prefix}_gap_ci_low": low,
+            f"{prefix}_gap_ci_high": high,
+        }
     return columns
 
 
@@ -171,8 +181,10 @@ def staleness_line(summaries: list[dict[str, Any]], drifted: Drift | None) -> st
         how = f"{abs(gap):.2f} {'worse' if gap >= 0 else 'better'}"
         if not parts:
             n = len(drifted.names)
-            parts.append(f"{s['method']} answers {how} ({name}, {interval}) on the {n} "
-                         f"product{'s' if n != 1 else ''} changed since its training")  # fmt: skip
+            parts.append(
+                f"{s['method']} answers {how} ({name}, {interval}) on the {n} "
+                f"product{'s' if n != 1 else ''} changed since its training"
+            )
         else:
             parts.append(f"{s['method']} {how} ({interval})")
     return "Staleness: " + "; ".join(parts) if parts else None

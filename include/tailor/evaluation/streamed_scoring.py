@@ -27,16 +27,24 @@ class StreamedScoring:
     """``with StreamedScoring(...) as scoring:`` ``add`` each answer (a stored answer row)
     with its position, then ``scores()``."""
 
-    def __init__(self, approach: str, judges: dict[str, Judge], f1: F1 | None, overlap: bool,
-                 load_scorer: Callable[[], object] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        approach: str,
+        judges: dict[str, Judge],
+        f1: F1 | None,
+        overlap: bool,
+        load_scorer: Callable[[], object] | None = None,
+    ) -> None:
         self.approach, self.judges, self.f1, self.overlap = approach, judges, f1, overlap
         self._rows: dict[int, dict] = {}
         self._judged: dict[str, dict[int, Future]] = {judge: {} for judge in judges}
         self._pools: dict[str, ThreadPoolExecutor] = {}
         self._scorer = ThreadPoolExecutor(max_workers=1)
         if overlap:
-            self._pools = {judge: ThreadPoolExecutor(max_workers=workers)
-                           for judge, (_, workers) in judges.items()}  # fmt: skip
+            self._pools = {
+                judge: ThreadPoolExecutor(max_workers=workers)
+                for judge, (_, workers) in judges.items()
+            }
             if f1 and load_scorer:
                 self._scorer.submit(load_scorer)  # while the first answers are awaited
 
@@ -55,8 +63,10 @@ class StreamedScoring:
             judged = self._judge_in_turn(rows)
             return judged, self._bertscore(rows)
         bert = self._scorer.submit(self._bertscore, rows)  # beside the judges' last calls
-        judged = {judge: {f"{self.approach}:{p}": futures[p].result() for p in sorted(futures)}
-                  for judge, futures in self._judged.items()}  # fmt: skip
+        judged = {
+            judge: {f"{self.approach}:{p}": futures[p].result() for p in sorted(futures)}
+            for judge, futures in self._judged.items()
+        }
         return judged, bert.result()
 
     def __enter__(self) -> StreamedScoring:
@@ -70,8 +80,10 @@ class StreamedScoring:
     def _judge_in_turn(self, rows: list[dict]) -> dict[str, dict[str, float | None]]:
         items = answer_items(self.approach, rows)
         with ThreadPoolExecutor(max_workers=max(1, len(self.judges))) as pool:
-            futures = {judge: pool.submit(score_items, score, items, workers)
-                       for judge, (score, workers) in self.judges.items()}  # fmt: skip
+            futures = {
+                judge: pool.submit(score_items, score, items, workers)
+                for judge, (score, workers) in self.judges.items()
+            }
             return {judge: done.result() for judge, done in futures.items()}
 
     def _bertscore(self, rows: list[dict]) -> list[float | None] | None:

@@ -26,24 +26,30 @@ def approval_body(gate: dict[str, Any], drifted: Drift | None, why: str) -> str:
     lines = [f"**Why trained:** {why}", f"**Gate:** {gate['reason']}"]
     deployed = gate.get("deployed_version")
     if gate.get("deployed_score") is not None:
-        mean, low, high, n = paired_difference([q["candidate_f1"] for q in questions],
-                                               [q["deployed_f1"] for q in questions])  # fmt: skip
+        mean, low, high, n = paired_difference(
+            [q["candidate_f1"] for q in questions], [q["deployed_f1"] for q in questions]
+        )
         lines.append(
             f"**Candidate vs deployed {deployed}** ({gate['metric']}): "
             f"{gate['candidate_score']:.4f} vs {gate['deployed_score']:.4f}; paired difference "
             f"{mean:+.4f} (95% CI {low:+.4f} to {high:+.4f}) on {n} questions"
         )
     else:
-        lines.append(f"**Candidate** ({gate['metric']}): {gate['candidate_score']:.4f}; "
-                     "nothing deployed to compare with")  # fmt: skip
+        lines.append(
+            f"**Candidate** ({gate['metric']}): {gate['candidate_score']:.4f}; "
+            "nothing deployed to compare with"
+        )
     if len(gate.get("candidates", [])) > 1:
         lines.append(f"**Sweep:** {gate['winner']['candidate']} won, {gate['winner_reason']}")
     moved = drifted.describe() if drifted else "unknown (no deployed model or lineage)"
     lines.append(f"**Catalog since the deployed model:** {moved}")
     lines.append("")
     for q in questions[:SIDE_BY_SIDE]:
-        lines += [f"**Q:** {_clip(q['question'])}", f"- reference: {_clip(q['answer'])}",
-                  f"- candidate: {_clip(q['candidate'])}"]  # fmt: skip
+        lines += [
+            f"**Q:** {_clip(q['question'])}",
+            f"- reference: {_clip(q['answer'])}",
+            f"- candidate: {_clip(q['candidate'])}",
+        ]
         if q.get("deployed") is not None:
             lines.append(f"- deployed: {_clip(q['deployed'])}")
     return "\n".join(lines)

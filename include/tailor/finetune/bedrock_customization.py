@@ -45,11 +45,18 @@ class CustomizableModel:
         rate = values["learning_rate"]
         low, high = self.learning_rates
         if epochs > self.max_epochs:
-            raise InputError(where, None, f"epochs {values['epochs']} is above "
-                             f"{self.model_id}'s maximum of {self.max_epochs}")  # fmt: skip
+            raise InputError(
+                where,
+                None,
+                f"epochs {values['epochs']} is above "
+                f"{self.model_id}'s maximum of {self.max_epochs}",
+            )
         if not low <= rate <= high:
-            raise InputError(where, None, f"learning_rate {rate} is outside {self.model_id}'s "
-                             f"range {low:g} to {high:g}")  # fmt: skip
+            raise InputError(
+                where,
+                None,
+                f"learning_rate {rate} is outside {self.model_id}'s range {low:g} to {high:g}",
+            )
         chosen = {"epochCount": str(epochs), "learningRate": f"{rate:g}"}
         if self.batch_size is not None:
             chosen["batchSize"] = str(self.batch_size)
@@ -78,9 +85,15 @@ class CustomizableModel:
 
 
 def _nova(model_id: str) -> CustomizableModel:
-    return CustomizableModel(model_id, "conversation", "on_demand", max_epochs=5,
-                             learning_rates=(1e-6, 1e-4), default_learning_rate=1e-5,
-                             batch_size=None)  # fmt: skip
+    return CustomizableModel(
+        model_id,
+        "conversation",
+        "on_demand",
+        max_epochs=5,
+        learning_rates=(1e-6, 1e-4),
+        default_learning_rate=1e-5,
+        batch_size=None,
+    )
 
 
 CUSTOMIZABLE: dict[str, CustomizableModel] = {
@@ -88,9 +101,16 @@ CUSTOMIZABLE: dict[str, CustomizableModel] = {
     for model in (
         _nova("amazon.nova-micro-v1:0:128k"),
         _nova("amazon.nova-lite-v1:0:300k"),
-        CustomizableModel("meta.llama3-1-8b-instruct-v1:0:128k", "prompt_completion",
-                          "provisioned", max_epochs=10, learning_rates=(5e-6, 0.1),
-                          default_learning_rate=1e-4, batch_size=1, min_records=100),  # fmt: skip
+        CustomizableModel(
+            "meta.llama3-1-8b-instruct-v1:0:128k",
+            "prompt_completion",
+            "provisioned",
+            max_epochs=10,
+            learning_rates=(5e-6, 0.1),
+            default_learning_rate=1e-4,
+            batch_size=1,
+            min_records=100,
+        ),
     )
 }
 

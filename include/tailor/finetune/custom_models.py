@@ -24,8 +24,9 @@ def recorded(root: Any) -> list[dict[str, Any]]:
     folder = root / REGISTRY
     if not folder.exists():
         return []
-    models = [json.loads(path.read_text()) for path in folder.iterdir()
-              if path.name.endswith(".json")]  # fmt: skip
+    models = [
+        json.loads(path.read_text()) for path in folder.iterdir() if path.name.endswith(".json")
+    ]
     return sorted(models, key=lambda m: m["created_at"])
 
 
@@ -42,8 +43,9 @@ def forget(root: Any, names: list[str]) -> None:
             path.unlink()
 
 
-def beyond_retention(models: list[dict[str, Any]], keep: int,
-                     served_arn: str | None) -> list[dict[str, Any]]:  # fmt: skip
+def beyond_retention(
+    models: list[dict[str, Any]], keep: int, served_arn: str | None
+) -> list[dict[str, Any]]:
     """The models retention deletes: all but the newest `keep` (0: none), never the served
     one (`served_arn`), which counts among the `keep`."""
     if not keep:
@@ -51,4 +53,4 @@ def beyond_retention(models: list[dict[str, Any]], keep: int,
     newest = sorted(models, key=lambda m: m["created_at"], reverse=True)
     served = [m for m in newest if m["arn"] == served_arn]
     others = [m for m in newest if m["arn"] != served_arn]
-    return others[max(0, keep - len(served)):]
+    return others[max(0, keep - len(served)) :]

@@ -58,7 +58,6 @@ def latest_attempt(root: Any) -> dict[str, Any] | None:
     """The lineage of the most recently recorded fine-tune, promoted or not."""
     if not root.exists():
         return None
-    found = (read_lineage(root, folder.name) for folder in root.iterdir()
-             if folder.name != CURRENT)  # fmt: skip
+    found = (read_lineage(root, folder.name) for folder in root.iterdir() if folder.name != CURRENT)
     lineages = [lineage for lineage in found if lineage and lineage.get("recorded_at")]
     return max(lineages, key=lambda lin: lin["recorded_at"], default=None)

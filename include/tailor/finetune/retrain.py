@@ -48,53 +48,86 @@ def decide_retrain(
     """Apply both rules to the deployed model and the catalog as last synced."""
     current = read_current(models_root)
     if current is None:
-        return RetrainDecision(False, "no fine-tuned model is deployed: the first fine-tune is "
-                               "started by the schedule or by hand")  # fmt: skip
+        return RetrainDecision(
+            False,
+            "no fine-tuned model is deployed: the first fine-tune is "
+            "started by the schedule or by hand",
+        )
     version = current["version"]
     manifest, _ = last_synced(kb_state_root)
     drifted = manifest and model_drift(models_root, kb_state_root, version, manifest.hash)
     if not drifted:
-        return RetrainDecision(False, f"the catalog {version} was trained on is not known: "
-                               "drift cannot be measured")  # fmt: skip
+        return RetrainDecision(
+            False, f"the catalog {version} was trained on is not known: drift cannot be measured"
+        )
     latest = latest_attempt(models_root)
     rejected = latest if latest and latest["version"] != version else None
     if drifted.share >= retrain_drift:
-        since = rejected and model_drift(models_root, kb_state_root, rejected["version"],
-                                         manifest.hash)  # fmt: skip
+        since = rejected and model_drift(
+            models_root, kb_state_root, rejected["version"], manifest.hash
+        )
         if since and since.share < retrain_drift:
-            return RetrainDecision(False, (
-                f"catalog drift since {version}'s training: {drifted.describe()}; but candidate "
-                f"{rejected['version']}, trained on a catalog within retrain_drift of this one, "
-                "was not promoted: not retraining on the same change"))  # fmt: skip
-        return RetrainDecision(True, (
-            f"catalog drift since {version}'s training: {drifted.describe()}, at or above "
-            f"retrain_drift {retrain_drift:.0%}"), {
-            "trigger": "drift", "drift": drifted.share, "added": len(drifted.added),
-            "changed": len(drifted.changed), "products": drifted.products,
-            "retrain_drift": retrain_drift, "deployed_version": version,
-            "catalog": manifest.hash})  # fmt: skip
+            return RetrainDecision(
+                False,
+                (
+                    f"catalog drift since {version}'s training: {drifted.describe()}; "
+                    f"but candidate {rejected['version']}, trained on a catalog within "
+                    "retrain_drift of this one, was not promoted: not retraining on the same change"
+                ),
+            )
+        return RetrainDecision(
+            True,
+            (
+                f"catalog drift since {version}'s training: {drifted.describe()}, at or above "
+                f"retrain_drift {retrain_drift:.0%}"
+            ),
+            {
+                "trigger": "drift",
+                "drift": drifted.share,
+                "added": len(drifted.added),
+                "changed": len(drifted.changed),
+                "products": drifted.products,
+                "retrain_drift": retrain_drift,
+                "deployed_version": version,
+                "catalog": manifest.hash,
+            },
+        )
     after = rejected and (rejected.get("recorded_at") or "")[:10] or None
     streak = stale_streak(history, version, after)
     if retrain_on_stale_nights and len(streak) >= retrain_on_stale_nights:
         nights = streak[-retrain_on_stale_nights:]
-        return RetrainDecision(True, (
-            f"{version}'s answers were significantly worse on changed products "
-            f"{len(nights)} nights in a row ({', '.join(nights)})"), {
-            "trigger": "stale_nights", "nights": nights, "deployed_version": version,
-            "drift": drifted.share,
-            "retrain_on_stale_nights": retrain_on_stale_nights})  # fmt: skip
-    return RetrainDecision(False, (
-        f"catalog drift since {version}'s training: {drifted.describe()}, below retrain_drift "
-        f"{retrain_drift:.0%}; {len(streak)} stale night(s) in a row of "
-        f"{retrain_on_stale_nights or 'off'}: not retraining"))  # fmt: skip
+        return RetrainDecision(
+            True,
+            (
+                f"{version}'s answers were significantly worse on changed products "
+                f"{len(nights)} nights in a row ({', '.join(nights)})"
+            ),
+            {
+                "trigger": "stale_nights",
+                "nights": nights,
+                "deployed_version": version,
+                "drift": drifted.share,
+                "retrain_on_stale_nights": retrain_on_stale_nights,
+            },
+        )
+    return RetrainDecision(
+        False,
+        (
+            f"catalog drift since {version}'s training: {drifted.describe()}, below retrain_drift "
+            f"{retrain_drift:.0%}; {len(streak)} stale night(s) in a row of "
+            f"{retrain_on_stale_nights or 'off'}: not retraining"
+        ),
+    )
 
 
 def describe_reason(reason: dict[str, Any] | None) -> str:
     """A lineage's reason in a few words, for the page's promotion markers."""
     trigger = (reason or {}).get("trigger")
     if trigger == "drift":
-        return (f"catalog drift {reason['drift']:.0%} ({reason['added']} added, "
-                f"{reason['changed']} changed of {reason['products']})")  # fmt: skip
+        return (
+            f"catalog drift {reason['drift']:.0%} ({reason['added']} added, "
+            f"{reason['changed']} changed of {reason['products']})"
+        )
     if trigger == "stale_nights":
         return f"stale {len(reason['nights'])} nights in a row (to {reason['nights'][-1]})"
     if trigger == "manual":

@@ -39,22 +39,29 @@ def sweep_schema() -> dict[str, Any]:
 
 
 def plan_candidates(
-    version: str, defaults: dict[str, Any], sweep: list[dict[str, Any]],
+    version: str,
+    defaults: dict[str, Any],
+    sweep: list[dict[str, Any]],
     learning_rate: float = DEFAULT_LEARNING_RATE,
-) -> list[dict[str, Any]]:  # fmt: skip
+) -> list[dict[str, Any]]:
     """One candidate per set: its name (training job, inference component, model folder) and
     its complete hyperparameters (an empty learning rate is the trainer's `learning_rate`).
     Two sets that come to the same values are refused: they would pay for the same training
     twice."""
     base = {key: defaults[key] for key in HYPERPARAMETERS}
     sets = [{**base, **chosen} for chosen in sweep] or [base]
-    sets = [{**values, "learning_rate": values["learning_rate"] or learning_rate}
-            for values in sets]  # fmt: skip
+    sets = [
+        {**values, "learning_rate": values["learning_rate"] or learning_rate} for values in sets
+    ]
     for index, values in enumerate(sets):
         if values in sets[:index]:
             first = sets.index(values) + 1
-            raise InputError("Param sweep", None, f"entry {index + 1} repeats entry {first} "
-                             f"once the run's values fill it in: {values}")  # fmt: skip
+            raise InputError(
+                "Param sweep",
+                None,
+                f"entry {index + 1} repeats entry {first} "
+                f"once the run's values fill it in: {values}",
+            )
     if len(sets) == 1:
         return [{"version": version, "name": version, "index": 0, "hyperparameters": sets[0]}]
     return [

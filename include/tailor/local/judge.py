@@ -35,8 +35,10 @@ def key_spans(reference: str, question: str, product_name: str = "") -> list[lis
     groups = []
     for fact in extract_facts(reference, product_name):
         value = fact.text if fact.kind == "code" else re.split(r"[\s\-]", fact.text)[0]
-        spans = [(m.start(), m.start() + len(value))
-                 for m in re.finditer(re.escape(fact.text), reference)]  # fmt: skip
+        spans = [
+            (m.start(), m.start() + len(value))
+            for m in re.finditer(re.escape(fact.text), reference)
+        ]
         if spans:
             groups.append(spans)
     if groups:
@@ -86,23 +88,26 @@ class FactLikelihoodJudge:
 
         tokenizer, model = self._loaded
         start = len(prompt) + 1
-        encoded = tokenizer(f"{prompt} {target}", return_offsets_mapping=True,
-                            return_tensors="pt")  # fmt: skip
+        encoded = tokenizer(f"{prompt} {target}", return_offsets_mapping=True, return_tensors="pt")
         ids = encoded["input_ids"][0]
         read: list[tuple[int, int]] = []  # (token position, group) of every token checked
         for i, (begin, end) in enumerate(encoded["offset_mapping"][0].tolist()):
             begin, end = begin - start, end - start
             if not i or end <= begin:  # the first token has no prediction; specials no text
                 continue
-            read += [(i, g) for g, spans in enumerate(groups)
-                     if any(begin < e and end > s for s, e in spans)]  # fmt: skip
+            read += [
+                (i, g)
+                for g, spans in enumerate(groups)
+                if any(begin < e and end > s for s, e in spans)
+            ]
         totals = [0.0] * len(groups)
         if not read:
             return totals
         positions = sorted({i for i, _ in read})
         with torch.inference_mode():  # logits only where a checked token is predicted
-            logits = model(encoded["input_ids"],
-                           logits_to_keep=torch.tensor([i - 1 for i in positions])).logits[0]
+            logits = model(
+                encoded["input_ids"], logits_to_keep=torch.tensor([i - 1 for i in positions])
+            ).logits[0]
         log_probs = torch.log_softmax(logits.float(), dim=-1)
         row = {i: r for r, i in enumerate(positions)}
         for i, g in read:

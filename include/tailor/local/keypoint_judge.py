@@ -60,8 +60,10 @@ class Reading:
     @property
     def coverage(self) -> float:
         """The mean over the reference's points of how far each is covered."""
-        covered = [(FACTLESS + (1 - FACTLESS) * stated) * _sigmoid(similarity)
-                   for similarity, stated in self.matches]  # fmt: skip
+        covered = [
+            (FACTLESS + (1 - FACTLESS) * stated) * _sigmoid(similarity)
+            for similarity, stated in self.matches
+        ]
         return round(sum(covered) / len(covered), 6) if covered else 0.0
 
     @property
@@ -101,8 +103,13 @@ class KeyPointJudge:
             self._cache[kind, text] = (found, self.embedder.embed(found) if found else None)
         return self._cache[kind, text]
 
-    def coverage(self, source: str, text: str, product_name: str, kinds=("reference", "answer"),
-                 ) -> float | None:  # fmt: skip
+    def coverage(
+        self,
+        source: str,
+        text: str,
+        product_name: str,
+        kinds=("reference", "answer"),
+    ) -> float | None:
         """How far `text` covers `source`'s points, as the judge counts a point covered (its
         closest piece of `text`, or two neighbouring ones, and its facts stated there),
         without the judge's errors or refusals; None when `source` has no point. `kinds`: how
@@ -135,10 +142,12 @@ class KeyPointJudge:
             return Reading(refusal=True)  # what is left is a greeting or the question again
         every = pieces + windows
         single = similarity[:, : len(pieces)]
-        pairs = {(i, int(j)) for i, j in enumerate(similarity.argmax(axis=1))
-                 if closest[i] >= ALIGNED}  # each point with the piece closest to it ...
-        pairs |= {(int(i), j) for j, i in enumerate(single.argmax(axis=0))
-                  if single[i, j] >= ALIGNED}  # ... and each piece with the point closest to it
+        pairs = {
+            (i, int(j)) for i, j in enumerate(similarity.argmax(axis=1)) if closest[i] >= ALIGNED
+        }  # each point with the piece closest to it ...
+        pairs |= {
+            (int(i), j) for j, i in enumerate(single.argmax(axis=0)) if single[i, j] >= ALIGNED
+        }  # ... and each piece with the point closest to it
         wrong: set[str] = set()
         for i, j in sorted(pairs):
             why = contradicts(reference[i], every[j], item.product_name)
@@ -175,8 +184,11 @@ class KeyPointJudge:
         common = _common_words(rules, item.product_name)
         similarity = vectors @ rule_vectors.T
         for k, piece in enumerate(pieces):
-            new = [f.text for f in extract_facts(piece, item.product_name)
-                   if (f.kind, f.value) not in facts and written_out(f.text)]  # fmt: skip
+            new = [
+                f.text
+                for f in extract_facts(piece, item.product_name)
+                if (f.kind, f.value) not in facts and written_out(f.text)
+            ]
             if new:
                 yield "", piece, f"states {', '.join(new)}, which the product's text does not"
                 continue

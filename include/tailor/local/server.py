@@ -69,8 +69,11 @@ class LocalModelServer:
         state = self.state()
         if state is None:
             return Observation(0, "stopped")
-        warm_up = {"model": state.model_dir, "messages": [{"role": "user", "content": "hi"}],
-                   "max_tokens": 1}  # fmt: skip
+        warm_up = {
+            "model": state.model_dir,
+            "messages": [{"role": "user", "content": "hi"}],
+            "max_tokens": 1,
+        }
         try:
             async with httpx.AsyncClient(base_url=self.url, timeout=120) as client:
                 if (await client.get("/health")).status_code != 200:
@@ -104,15 +107,23 @@ class LocalModelServer:
         command = [
             str(Path(sys.executable).with_name("transformers")),
             "serve",
-            "--host", self.host,
-            "--port", str(self.port),
-            "--device", "cpu",
-            "--model-timeout", "-1",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--device",
+            "cpu",
+            "--model-timeout",
+            "-1",
             str(model_dir),
-        ]  # fmt: skip
+        ]
         with self.log_file.open("ab") as log:
             process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
                 start_new_session=True,  # not the task: Airflow waits for its stdin socket to close
             )
         state = ServerState(process.pid, self.port, str(model_dir), datetime.now(UTC).isoformat())
