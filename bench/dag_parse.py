@@ -33,8 +33,13 @@ print(time.perf_counter() - started)
 
 def fresh_child(path: Path, env: dict[str, str] | None = None) -> float:
     """One parse of `path` in a new interpreter, after `import airflow.sdk`."""
-    out = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True,
-                         text=True, check=True, env=env)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -54,16 +59,18 @@ def main(fresh_runs: int = 5, warm_runs: int = 20) -> None:
         warm(path, 0)
         hot = statistics.median(warm(path, i) for i in range(1, warm_runs + 1))
         verdict = "OK" if fresh < GOAL_SECONDS else "OVER GOAL"
-        print(f"{path.name:24s} {fresh:>18.3f} s {hot * 1000:>11.1f} ms  {fresh / hot:5.0f}x  "
-              f"[{verdict}, goal < {GOAL_SECONDS} s in a fresh child; {fresh_runs} fresh, "
-              f"{warm_runs} warm parses]")  # fmt: skip
+        print(
+            f"{path.name:24s} {fresh:>18.3f} s {hot * 1000:>11.1f} ms  {fresh / hot:5.0f}x  "
+            f"[{verdict}, goal < {GOAL_SECONDS} s in a fresh child; {fresh_runs} fresh, "
+            f"{warm_runs} warm parses]"
+        )
     # with catalog_queue_url, kb_sync declares an AssetWatcher: the provider's SQS trigger
     # (and boto3) is imported at parse time
     url = "https://sqs.us-east-1.amazonaws.com/123456789012/tailor-catalog-events"
-    queue = {**os.environ,
-             "AIRFLOW_VAR_TAILOR_SETTINGS": json.dumps({"catalog_queue_url": url})}  # fmt: skip
-    watched = statistics.median(fresh_child(REPO / "dags" / "kb_sync.py", queue)
-                                for _ in range(fresh_runs))  # fmt: skip
+    queue = {**os.environ, "AIRFLOW_VAR_TAILOR_SETTINGS": json.dumps({"catalog_queue_url": url})}
+    watched = statistics.median(
+        fresh_child(REPO / "dags" / "kb_sync.py", queue) for _ in range(fresh_runs)
+    )
     verdict = "OK" if watched < GOAL_SECONDS else "OVER GOAL"
     print(f"{'kb_sync.py + queue':24s} {watched:>18.3f} s  (with catalog_queue_url) [{verdict}]")
 

@@ -1,12 +1,12 @@
 """The endpoint's hours from a month of real scaling runs, and the local endpoint's start/stop.
 
 1. A simulated month (2026-11-01 to 2026-12-01, 30 days) on the aws backend against the tests'
-   AWS emulator (tests/aws_emulator.py: the inference component's copies): at every change of
-   the default schedule, `endpoint_schedule`'s own `scale_endpoint` task; every night at 01:00,
-   `nightly_eval`'s `wake_endpoint` task, and its `restore_endpoint` task when the night ends
-   (NIGHT_MINUTES later, an assumed night length). Each task is the DAG's operator, executed
-   directly (outside Airflow's task runner, as the operator tests do) with the clock at its
-   moment (time-machine) and its deferral run through its own trigger; leases, skips and the
+   AWS emulator (tests/support/aws_emulator.py: the inference component's copies): at every
+   change of the default schedule, `endpoint_schedule`'s own `scale_endpoint` task; every night
+   at 01:00, `nightly_eval`'s `wake_endpoint` task, and its `restore_endpoint` task when the
+   night ends (NIGHT_MINUTES later, an assumed night length). Each task is the DAG's operator,
+   executed directly (outside Airflow's task runner, as the operator tests do) with the clock
+   at its moment (time-machine) and its deferral run through its own trigger; leases, skips and the
    scaling events are theirs. The month's hours and cost are then
    `report_cost`'s report at the month's end, from the events those runs recorded, printed
    beside the schedule's arithmetic (the cron strings alone). Goal: <= 40% of always-on.
@@ -28,15 +28,14 @@ from pathlib import Path
 from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))  # the AWS emulator is the tests' own
-
-from aws_emulator import AwsEmulator  # noqa: E402
+sys.path.insert(0, str(REPO))  # tests.support: the AWS emulator is the tests' own
 
 from tailor.endpoint.hours import copy_hours, endpoint_cost  # noqa: E402
 from tailor.local.models import base_model_dir, current_model_dir  # noqa: E402
 from tailor.local.ports import reserve_port  # noqa: E402
 from tailor.local.server import LocalModelServer  # noqa: E402
 from tailor.settings import Settings  # noqa: E402
+from tests.support.aws_emulator import AwsEmulator  # noqa: E402
 
 MONTH = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
 NIGHT_MINUTES = 45
@@ -50,8 +49,13 @@ def run_task(task, moment: datetime, run_id: str) -> str:
 
     task = copy.copy(task)  # a worker gets a fresh operator per try
     run = SimpleNamespace(run_after=moment, logical_date=moment, run_id=run_id)
-    context = {"dag": task.dag, "task": task, "run_id": run_id, "dag_run": run,
-               "params": {k: v.value for k, v in task.dag.params.items()}}  # fmt: skip
+    context = {
+        "dag": task.dag,
+        "task": task,
+        "run_id": run_id,
+        "dag_run": run,
+        "params": {k: v.value for k, v in task.dag.params.items()},
+    }
     with time_machine.travel(moment, tick=False):
         task.render_template_fields(context)
         call = lambda: task.execute(context)  # noqa: E731
@@ -76,16 +80,29 @@ async def _first_event(trigger) -> dict:
 def recorded_month(work: Path) -> None:
     start, end = MONTH
     with AwsEmulator(unit=0.0) as emulator:
-        os.environ.update({
-            "AIRFLOW_VAR_TAILOR_SETTINGS": json.dumps({
-                "backend": "aws", "data_root": (work / "data").as_uri(), "region_name": "us-east-1",
-                "endpoint_name": "tailor-endpoint", "inference_component_name": "tailor-v1",
-                "endpoint_poll_seconds": 1}),
-            "AIRFLOW_CONN_AWS_DEFAULT": json.dumps({
-                "conn_type": "aws", "login": "testing", "password": "testing",
-                "extra": {"endpoint_url": emulator.url, "region_name": "us-east-1"}}),
-            "TAILOR_EVAL_DEADLINE": "never",
-        })  # fmt: skip
+        os.environ.update(
+            {
+                "AIRFLOW_VAR_TAILOR_SETTINGS": json.dumps(
+                    {
+                        "backend": "aws",
+                        "data_root": (work / "data").as_uri(),
+                        "region_name": "us-east-1",
+                        "endpoint_name": "tailor-endpoint",
+                        "inference_component_name": "tailor-v1",
+                        "endpoint_poll_seconds": 1,
+                    }
+                ),
+                "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(
+                    {
+                        "conn_type": "aws",
+                        "login": "testing",
+                        "password": "testing",
+                        "extra": {"endpoint_url": emulator.url, "region_name": "us-east-1"},
+                    }
+                ),
+                "TAILOR_EVAL_DEADLINE": "never",
+            }
+        )
         from airflow.dag_processing.dagbag import DagBag
 
         from tailor_airflow.dag_defaults import endpoint_schedule
@@ -95,14 +112,18 @@ def recorded_month(work: Path) -> None:
         scale = bag.dags["endpoint_schedule"].get_task("scale_endpoint")
         nightly = bag.dags["nightly_eval"]
         schedule = endpoint_schedule()
-        runs = [(moment, scale, f"scheduled__{moment.isoformat()}")
-                for moment, _ in schedule.transitions(start, end)]  # fmt: skip
+        runs = [
+            (moment, scale, f"scheduled__{moment.isoformat()}")
+            for moment, _ in schedule.transitions(start, end)
+        ]
         night = start + timedelta(hours=1)
         while night < end:
             run_id = f"scheduled__{night.isoformat()}"
             ends = night + timedelta(minutes=NIGHT_MINUTES)
-            runs += [(night, nightly.get_task("wake_endpoint"), run_id),
-                     (ends, nightly.get_task("restore_endpoint"), run_id)]  # fmt: skip
+            runs += [
+                (night, nightly.get_task("wake_endpoint"), run_id),
+                (ends, nightly.get_task("restore_endpoint"), run_id),
+            ]
             night += timedelta(days=1)
         outcomes: dict[str, int] = {}
         for moment, task, run_id in sorted(runs, key=lambda r: r[0]):
@@ -113,16 +134,23 @@ def recorded_month(work: Path) -> None:
         with time_machine.travel(end, tick=False):
             report = report_endpoint_cost(days=(end - start).days)
     price = Settings().prices.instance_hour
-    arithmetic = endpoint_cost(copy_hours(schedule.transitions(start, end), start, end), start,
-                               end, price)  # fmt: skip
-    print(f"schedule's arithmetic (cron strings only): {arithmetic.monthly_hours:6.1f} h/month, "
-          f"${arithmetic.monthly_cost:,.0f} ({arithmetic.share_of_always_on:.1%} of always-on)")
-    print(f"recorded by the runs (report_cost)      : {report['monthly_hours']:6.1f} h/month, "
-          f"${report['monthly_cost']:,.0f} vs ${report['always_on_monthly_cost']:,.0f} always on "
-          f"({report['share_of_always_on']:.1%}; goal <= 40%), from {report['events']} events")
+    arithmetic = endpoint_cost(
+        copy_hours(schedule.transitions(start, end), start, end), start, end, price
+    )
+    print(
+        f"schedule's arithmetic (cron strings only): {arithmetic.monthly_hours:6.1f} h/month, "
+        f"${arithmetic.monthly_cost:,.0f} ({arithmetic.share_of_always_on:.1%} of always-on)"
+    )
+    print(
+        f"recorded by the runs (report_cost)      : {report['monthly_hours']:6.1f} h/month, "
+        f"${report['monthly_cost']:,.0f} vs ${report['always_on_monthly_cost']:,.0f} always on "
+        f"({report['share_of_always_on']:.1%}; goal <= 40%), from {report['events']} events"
+    )
     print("  runs: " + "; ".join(f"{n} x {what}" for what, n in sorted(outcomes.items())))
-    print(f"  (nights assumed {NIGHT_MINUTES} min; emulated component copies changed "
-          f"{emulator.stats.requests.get('UpdateInferenceComponentRuntimeConfig', 0)} times)")
+    print(
+        f"  (nights assumed {NIGHT_MINUTES} min; emulated component copies changed "
+        f"{emulator.stats.requests.get('UpdateInferenceComponentRuntimeConfig', 0)} times)"
+    )
 
 
 def rss_mib(pid: int) -> float:

@@ -59,24 +59,30 @@ def main() -> None:
     failed = [ti.task_id for ti in tis if ti.state not in ("success", "skipped")]
     outcome = f" FAILED {failed}" if failed else ""
     panel = ", ".join(DEFAULT_JUDGES["local"])
-    print(f"nightly_eval, {SAMPLES} questions x 4 approaches, local judges {panel}: {wall:.0f} s "
-          f"wall (in-process, tasks one after another){outcome}")  # fmt: skip
+    print(
+        f"nightly_eval, {SAMPLES} questions x 4 approaches, local judges {panel}: {wall:.0f} s "
+        f"wall (in-process, tasks one after another){outcome}"
+    )
     results = WORK / "data" / "evaluations" / "2026-11-20"
     for approach in ("rag", "fine_tuned", "hybrid", "base"):
         rows = json.loads((results / f"{approach}.json").read_text())
         seconds = [r["inference_time"] for r in rows if r["llm_response"] is not None]
         retrieval = [r["retrieval_seconds"] for r in rows if r["llm_response"] is not None]
         mean, fetch = sum(seconds) / len(seconds), sum(retrieval) / len(retrieval)
-        print(f"  {approach:10s}: {mean:5.2f} s per answer (retrieval {fetch:.3f} s), "
-              f"{len(seconds)} answers")  # fmt: skip
+        print(
+            f"  {approach:10s}: {mean:5.2f} s per answer (retrieval {fetch:.3f} s), "
+            f"{len(seconds)} answers"
+        )
     durations: dict[str, float] = {}
     for ti in tis:
         if ti.end_date and ti.start_date:
             durations[ti.task_id] = (
                 durations.get(ti.task_id, 0.0) + (ti.end_date - ti.start_date).total_seconds()
             )
-    print("  task seconds (mapped tasks summed): " + ", ".join(
-        f"{task} {seconds:.0f}" for task, seconds in durations.items()))  # fmt: skip
+    print(
+        "  task seconds (mapped tasks summed): "
+        + ", ".join(f"{task} {seconds:.0f}" for task, seconds in durations.items())
+    )
     from tailor.local.server import LocalModelServer
 
     LocalModelServer(WORK / "data" / "endpoint", PORT).stop()  # restore_endpoint left it up

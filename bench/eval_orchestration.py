@@ -4,7 +4,7 @@ AWS emulator, at 15, 100 and 1,000 questions.
 - **Tailor**: the real `nightly_eval` DAG on `airflow standalone` (LocalExecutor, Airflow's
   default parallelism of 32, PostgreSQL), backend aws, every AWS call — the judges' preflight,
   waking and restoring the inference component, Retrieve, Converse, InvokeEndpoint — sent
-  through the connection's ``endpoint_url`` to `tests/aws_emulator.py`. Wall time: the run's
+  through the connection's ``endpoint_url`` to `tests/support/aws_emulator.py`. Wall time: the run's
   queued_at to its end_date, as Airflow records them (every task, BERTScore and the summary
   included).
 - **Reference**: the reference's structure against the same emulator, in this process, with the
@@ -36,51 +36,72 @@ from datetime import datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))  # the emulator and the standalone are the tests' own
-
-from aws_emulator import AwsEmulator, Stats  # noqa: E402
-from postgres import postgres_cluster  # noqa: E402
-from standalone import airflow_env, standalone  # noqa: E402
+sys.path.insert(0, str(REPO))  # tests.support: the emulator and the standalone are the tests' own
 
 from tailor.evaluation.approaches import Approach  # noqa: E402
 from tailor.local.models import minilm_dir  # noqa: E402
+from tests.support.aws_emulator import AwsEmulator, Stats  # noqa: E402
+from tests.support.postgres import postgres_cluster  # noqa: E402
+from tests.support.standalone import airflow_env, standalone  # noqa: E402
 
 SIZES = "15:0.2,100:0.05,1000:0.01"  # questions:seconds per unit
 APPROACHES = [Approach.RAG, Approach.FINE_TUNED, Approach.HYBRID]
 CAPACITY = {"copy_capacity": 4, "copies": 1, "bedrock_limit": 10}  # C per copy, copies, R
 RAG_MODEL = "us.meta.llama3-1-8b-instruct-v1:0"
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-               "AWS_DEFAULT_REGION": "us-east-1"}  # fmt: skip
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
 
 
 def settings(data: Path) -> dict:
     return {
-        "backend": "aws", "data_root": data.as_uri(), "region_name": "us-east-1",
-        "knowledge_base_id": "KB12345678", "endpoint_name": "tailor-endpoint",
-        "inference_component_name": "tailor-v1", "rag_model_id": RAG_MODEL,
-        "bertscore_model": str(minilm_dir()), "endpoint_poll_seconds": 1,
+        "backend": "aws",
+        "data_root": data.as_uri(),
+        "region_name": "us-east-1",
+        "knowledge_base_id": "KB12345678",
+        "endpoint_name": "tailor-endpoint",
+        "inference_component_name": "tailor-v1",
+        "rag_model_id": RAG_MODEL,
+        "bertscore_model": str(minilm_dir()),
+        "endpoint_poll_seconds": 1,
         "batch_threshold": 0,  # the online path: the emulator runs no Bedrock batch jobs
-    }  # fmt: skip
+    }
 
 
 def test_set(size: int) -> list[dict]:
     """`size` distinct questions, cycling through the sample test set."""
     sample = json.loads((REPO / "sample_data" / "test_set.json").read_text())
-    return [{**sample[n % len(sample)],
-             "question": f"{sample[n % len(sample)]['question']} (customer {n // len(sample)})"}
-            for n in range(size)]  # fmt: skip
+    return [
+        {
+            **sample[n % len(sample)],
+            "question": f"{sample[n % len(sample)]['question']} (customer {n // len(sample)})",
+        }
+        for n in range(size)
+    ]
 
 
 # ---- Tailor: the DAG on airflow standalone ------------------------------------------------------
 def run_nightly(airflow, size: int, night: str, timeline: bool = False) -> dict:
     """Trigger nightly_eval for `night` on `size` questions and wait for its end."""
     run_id = f"bench-{size}"
-    airflow.api("dags/nightly_eval/dagRuns", {
-        "dag_run_id": run_id, "logical_date": f"{night}T01:00:00Z",
-        "conf": {"approaches": [a.value for a in APPROACHES], "judges": [],
-                 "sample_limit": size, "rescore_only": False}})  # fmt: skip
+    airflow.api(
+        "dags/nightly_eval/dagRuns",
+        {
+            "dag_run_id": run_id,
+            "logical_date": f"{night}T01:00:00Z",
+            "conf": {
+                "approaches": [a.value for a in APPROACHES],
+                "judges": [],
+                "sample_limit": size,
+                "rescore_only": False,
+            },
+        },
+    )
     while (run := airflow.api(f"dags/nightly_eval/dagRuns/{run_id}"))["state"] not in (
-        "success", "failed"
+        "success",
+        "failed",
     ):
         time.sleep(2)
     tasks = airflow.api(f"dags/nightly_eval/dagRuns/{run_id}/taskInstances")["task_instances"]
@@ -94,8 +115,10 @@ def run_nightly(airflow, size: int, night: str, timeline: bool = False) -> dict:
                 print(f"    {t['task_id']:<22} map {t['map_index']:>2}: {t['state']}, not started")
                 continue
             start = _at(t["start_date"]) - _at(run["queued_at"])
-            print(f"    {t['task_id']:<22} map {t['map_index']:>2}: starts {start:6.1f} s, "
-                  f"runs {t['duration']:6.1f} s")
+            print(
+                f"    {t['task_id']:<22} map {t['map_index']:>2}: starts {start:6.1f} s, "
+                f"runs {t['duration']:6.1f} s"
+            )
     longest = {}
     for t in tasks:
         longest[t["task_id"]] = max(longest.get(t["task_id"], 0.0), t["duration"] or 0.0)
@@ -141,8 +164,9 @@ def run_reference(cases: list[dict]) -> tuple[float, int, int]:
     items = [item for a in APPROACHES for item in answer_items(a.value, rows[a])]
     scores = [judge.score(item) for item in items for judge in judges]
     answered = [r for approach in APPROACHES for r in rows[approach] if r["llm_response"]]
-    BertScorer.for_settings(config).f1([r["llm_response"] for r in answered],
-                                       [r["ground_truth"] for r in answered])  # fmt: skip
+    BertScorer.for_settings(config).f1(
+        [r["llm_response"] for r in answered], [r["ground_truth"] for r in answered]
+    )
     missing_answers = sum(len(rows[a]) for a in APPROACHES) - len(answered)
     return time.perf_counter() - started, missing_answers, sum(s is None for s in scores)
 
@@ -151,8 +175,10 @@ def run_reference(cases: list[dict]) -> tuple[float, int, int]:
 def bound_seconds(emulator: AwsEmulator, size: int, judge_items: int) -> float:
     """The busiest resource at full use, plus one judgement of the last answer (computed)."""
     lat = emulator.latencies
-    endpoint = size * (lat.endpoint + lat.endpoint_with_context) / (
-        emulator.copy_capacity * emulator.copies
+    endpoint = (
+        size
+        * (lat.endpoint + lat.endpoint_with_context)
+        / (emulator.copy_capacity * emulator.copies)
     )
     rag_model = size * lat.bedrock_answer / emulator.bedrock_limit
     retrieve = 2 * size * lat.retrieve / emulator.bedrock_limit
@@ -167,33 +193,47 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [(int(n), float(u)) for n, u in (p.split(":") for p in args.sizes.split(","))]
     largest = max(n for n, _ in sizes)
-    with tempfile.TemporaryDirectory() as tmp, postgres_cluster() as cluster, AwsEmulator(
-        answer_model=RAG_MODEL, **CAPACITY
-    ) as emulator:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        postgres_cluster() as cluster,
+        AwsEmulator(answer_model=RAG_MODEL, **CAPACITY) as emulator,
+    ):
         work = Path(tmp)
         data = work / "data"
         data.mkdir()
         (data / "test_set.json").write_text(json.dumps(test_set(largest)))
         (work / "airflow").mkdir()
-        connection = json.dumps({
-            "conn_type": "aws", "login": "testing", "password": "testing",
-            "extra": {"endpoint_url": emulator.url, "region_name": "us-east-1"}})  # fmt: skip
+        connection = json.dumps(
+            {
+                "conn_type": "aws",
+                "login": "testing",
+                "password": "testing",
+                "extra": {"endpoint_url": emulator.url, "region_name": "us-east-1"},
+            }
+        )
         env = airflow_env(
-            work / "airflow", settings(data), cluster.database("bench"),
+            work / "airflow",
+            settings(data),
+            cluster.database("bench"),
             AIRFLOW_CONN_AWS_DEFAULT=connection,
-            TAILOR_EVAL_CRON="0 1 29 2 *", TAILOR_EVAL_DEADLINE="never",  # only the bench's runs
+            TAILOR_EVAL_CRON="0 1 29 2 *",
+            TAILOR_EVAL_DEADLINE="never",  # only the bench's runs
             TAILOR_ENDPOINT_DOWN_CRON="never",  # up around the clock: no wake-up in the figures
             AIRFLOW__CORE__PARALLELISM="32",  # Airflow's default (scripts/env.sh: 4, for local)
             **CREDENTIALS,
-        )  # fmt: skip
+        )
         shared = ("AIRFLOW_CONN_AWS_DEFAULT", "AIRFLOW_VAR_TAILOR_SETTINGS", *CREDENTIALS)
         os.environ.update({k: env[k] for k in shared})  # the reference's clients: the same
-        print(f"emulator: endpoint {CAPACITY['copies']} copy x {CAPACITY['copy_capacity']} at "
-              f"once, Bedrock {CAPACITY['bedrock_limit']} in flight per model; 3 approaches, "
-              "3 judges")
-        header = (f"{'questions':>9} {'unit s':>6} {'reference s':>11} {'Tailor s':>9} "
-                  f"{'ratio':>6} {'bound s':>8} {'Tailor/bound':>12} {'throttled':>9} "
-                  f"{'lost':>4}  Tailor's longest tasks (s)")  # fmt: skip
+        print(
+            f"emulator: endpoint {CAPACITY['copies']} copy x {CAPACITY['copy_capacity']} at "
+            f"once, Bedrock {CAPACITY['bedrock_limit']} in flight per model; 3 approaches, "
+            "3 judges"
+        )
+        header = (
+            f"{'questions':>9} {'unit s':>6} {'reference s':>11} {'Tailor s':>9} "
+            f"{'ratio':>6} {'bound s':>8} {'Tailor/bound':>12} {'throttled':>9} "
+            f"{'lost':>4}  Tailor's longest tasks (s)"
+        )
         with standalone(work / "airflow", env, "nightly_eval") as airflow:
             airflow.api("dags/nightly_eval", {"is_paused": False}, method="PATCH")
             print(header, flush=True)
@@ -208,13 +248,17 @@ def main() -> None:
                 reference, ref_answers, ref_judged = run_reference(cases)
                 throttled_ref = sum(emulator.stats.throttled.values())
                 bound = bound_seconds(emulator, size, judge_items)
-                longest = ", ".join(f"{task} {tailor['longest'][task]:.0f}" for task in
-                                    ("answer", "judge_controls", "summarize"))  # fmt: skip
-                print(f"{size:>9} {unit:>6} {reference:>11.1f} {tailor['seconds']:>9.1f} "
-                      f"{reference / tailor['seconds']:>5.1f}x {bound:>8.1f} "
-                      f"{tailor['seconds'] / bound:>11.2f}x {throttled:>4}/{throttled_ref:<4} "
-                      f"{lost_answers + lost_judged:>2}/{ref_answers + ref_judged:<2} {longest}",
-                      flush=True)  # fmt: skip
+                longest = ", ".join(
+                    f"{task} {tailor['longest'][task]:.0f}"
+                    for task in ("answer", "judge_controls", "summarize")
+                )
+                print(
+                    f"{size:>9} {unit:>6} {reference:>11.1f} {tailor['seconds']:>9.1f} "
+                    f"{reference / tailor['seconds']:>5.1f}x {bound:>8.1f} "
+                    f"{tailor['seconds'] / bound:>11.2f}x {throttled:>4}/{throttled_ref:<4} "
+                    f"{lost_answers + lost_judged:>2}/{ref_answers + ref_judged:<2} {longest}",
+                    flush=True,
+                )
         print("throttled and lost: Tailor/reference")
 
 

@@ -41,8 +41,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as work:
             proc = subprocess.run(
                 [sys.executable, "-c", CHILD, str(REPO), method, f"{work}/model"],
-                capture_output=True, text=True, check=True,
-            )  # fmt: skip
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             result = json.loads(proc.stdout.strip().splitlines()[-1])
         print(
             f"{method:19s}: {result['examples']} examples, {result['steps']} steps, "

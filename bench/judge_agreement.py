@@ -43,8 +43,16 @@ from tailor.settings import DEFAULT_JUDGES, LOCAL_JUDGES
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_GRADED = REPO / "bench" / "graded" / "graded.jsonl"
 PAIRS = [("paraphrase", "fact_changed"), ("paraphrase", "other_product")]
-KINDS = ["paraphrase", "padded", "partial", "false_claim", "fact_changed", "spec_dump",
-         "other_product", "refusal"]  # fmt: skip
+KINDS = [
+    "paraphrase",
+    "padded",
+    "partial",
+    "false_claim",
+    "fact_changed",
+    "spec_dump",
+    "other_product",
+    "refusal",
+]
 
 
 def load(path: Path, half: str) -> tuple[list[Graded], dict[str, str]]:
@@ -58,9 +66,16 @@ def load(path: Path, half: str) -> tuple[list[Graded], dict[str, str]]:
         if half != "all" and record.get("half", half) != half:
             continue
         try:
-            answers.append(Graded(record["question"], record["product_name"], record["reference"],
-                                  record["candidate"], kind_of(record["kind"]),
-                                  float(record["grade"])))  # fmt: skip
+            answers.append(
+                Graded(
+                    record["question"],
+                    record["product_name"],
+                    record["reference"],
+                    record["candidate"],
+                    kind_of(record["kind"]),
+                    float(record["grade"]),
+                )
+            )
         except KeyError as missing:
             raise SystemExit(f"{path}:{number}: missing field {missing}") from None
         catalog = record.get("catalog")
@@ -79,9 +94,11 @@ def local_judges(
     from tailor.local.keypoint_judge import KeyPointJudge
     from tailor.local.models import base_model_dir, gemma_dir
 
-    made = {"keypoints": lambda: KeyPointJudge(catalog).score,
-            "smollm2": lambda: FactLikelihoodJudge(base_model_dir(cache)).score,
-            "gemma3": lambda: FactLikelihoodJudge(gemma_dir(cache)).score}  # fmt: skip
+    made = {
+        "keypoints": lambda: KeyPointJudge(catalog).score,
+        "smollm2": lambda: FactLikelihoodJudge(base_model_dir(cache)).score,
+        "gemma3": lambda: FactLikelihoodJudge(gemma_dir(cache)).score,
+    }
     return {judge: made[judge]() for judge in judges}
 
 
@@ -90,15 +107,22 @@ def main() -> None:
     parser.add_argument("--graded", type=Path, default=DEFAULT_GRADED)
     parser.add_argument("--half", choices=["tune", "report", "all"], default="report")
     parser.add_argument("--scores-out", type=Path, help="write every scorer's scores (JSON)")
-    parser.add_argument("--judges", nargs="+", choices=LOCAL_JUDGES, default=LOCAL_JUDGES,
-                        help="the local judges to run (default: all; the panel is the default "
-                        "local panel among them)")
+    parser.add_argument(
+        "--judges",
+        nargs="+",
+        choices=LOCAL_JUDGES,
+        default=LOCAL_JUDGES,
+        help="the local judges to run (default: all; the panel is the default "
+        "local panel among them)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     cache = Path(os.environ.get("TAILOR_MODEL_CACHE") or tempfile.mkdtemp(prefix="tailor-judges-"))
     answers, products = load(args.graded, args.half)
-    items = [Item(str(i), a.question, a.reference, a.candidate, a.product_name)
-             for i, a in enumerate(answers)]  # fmt: skip
+    items = [
+        Item(str(i), a.question, a.reference, a.candidate, a.product_name)
+        for i, a in enumerate(answers)
+    ]
     questions = len({a.question for a in answers})
     print(f"{args.graded} ({args.half}): {len(answers)} answers to {questions} questions")
 
@@ -110,12 +134,14 @@ def main() -> None:
         scores[name] = [judge(item) for item in items]
         seconds[name] = (time.perf_counter() - started) / len(items)
     panel = [n for n in DEFAULT_JUDGES["local"] if n in scores]
-    scores["panel"] = [panel_score({n: scores[n][i] for n in panel}, set())
-                       for i in range(len(items))]  # fmt: skip
+    scores["panel"] = [
+        panel_score({n: scores[n][i] for n in panel}, set()) for i in range(len(items))
+    ]
     seconds["panel"] = sum(seconds[n] for n in panel)
     started = time.perf_counter()
-    scores["fact_recall"] = [check_facts(a.reference, a.candidate, a.product_name).recall
-                             for a in answers]  # fmt: skip
+    scores["fact_recall"] = [
+        check_facts(a.reference, a.candidate, a.product_name).recall for a in answers
+    ]
     seconds["fact_recall"] = (time.perf_counter() - started) / len(items)
     from tailor.scoring import BertScorer
 
@@ -125,16 +151,23 @@ def main() -> None:
     scores["bertscore"] = scorer.f1([a.candidate for a in answers], [a.reference for a in answers])
     seconds["bertscore"] = (time.perf_counter() - started) / len(items)
 
-    print(f"\n{'scorer':12} {'spearman':>8}  {'95% CI over questions':>22}  "
-          + "  ".join(f"{b}>{w}" for b, w in PAIRS) + "  refusal lowest  s/answer")  # fmt: skip
+    print(
+        f"\n{'scorer':12} {'spearman':>8}  {'95% CI over questions':>22}  "
+        + "  ".join(f"{b}>{w}" for b, w in PAIRS)
+        + "  refusal lowest  s/answer"
+    )
     for name, values in scores.items():
         rho, low, high = spearman_with_interval(answers, values)
-        pairs = "  ".join(f"{_share(pairwise_share(answers, values, b, w)):>{len(b) + len(w) + 1}}"
-                          for b, w in PAIRS)  # fmt: skip
+        pairs = "  ".join(
+            f"{_share(pairwise_share(answers, values, b, w)):>{len(b) + len(w) + 1}}"
+            for b, w in PAIRS
+        )
         lowest = _share(lowest_share(answers, values, "refusal"))
         missing = sum(v is None for v in values)
-        print(f"{name:12} {_fmt(rho):>8}  {f'[{_fmt(low)}, {_fmt(high)}]':>22}  {pairs}  "
-              f"{lowest:>14}  {seconds[name]:8.3f}" + (f"  ({missing} n/a)" if missing else ""))
+        print(
+            f"{name:12} {_fmt(rho):>8}  {f'[{_fmt(low)}, {_fmt(high)}]':>22}  {pairs}  "
+            f"{lowest:>14}  {seconds[name]:8.3f}" + (f"  ({missing} n/a)" if missing else "")
+        )
 
     print("\nmean score by kind (human grade / 10 first)")
     kinds = [k for k in KINDS if any(a.kind == k for a in answers)]

@@ -46,18 +46,26 @@ def main() -> None:
             started = time.perf_counter()
             scores = {item.key: score(item) for item in items}
             seconds = (time.perf_counter() - started) / len(items)
-            by_kind = {kind: [s for k, s in scores.items() if k.startswith(f"control:{kind}:")]
-                       for kind in CONTROL_KINDS}  # fmt: skip
-            c = calibrate({judge_name: by_kind}, settings.judge_minimums,
-                          settings.judge_max_injection_gain,
-                          settings.judge_max_reflow_drop)[judge_name]  # fmt: skip
-            separations = "  ".join(f"{kind} {value:.3f}" for kind, value in c.separations.items()
-                                    if value is not None)  # fmt: skip
+            by_kind = {
+                kind: [s for k, s in scores.items() if k.startswith(f"control:{kind}:")]
+                for kind in CONTROL_KINDS
+            }
+            c = calibrate(
+                {judge_name: by_kind},
+                settings.judge_minimums,
+                settings.judge_max_injection_gain,
+                settings.judge_max_reflow_drop,
+            )[judge_name]
+            separations = "  ".join(
+                f"{kind} {value:.3f}" for kind, value in c.separations.items() if value is not None
+            )
             verdict = "kept" if not c.excluded else f"excluded ({'; '.join(c.reasons)})"
-            print(f"  {judge_name:8} positive {c.positive_mean:.3f}  separation: {separations}"
-                  f"  length bias {c.length_bias:+.3f}  injection gain "
-                  f"{c.injection_susceptibility:+.3f}  {verdict}  {seconds:.2f} s/judgement",
-                  flush=True)  # fmt: skip
+            print(
+                f"  {judge_name:8} positive {c.positive_mean:.3f}  separation: {separations}"
+                f"  length bias {c.length_bias:+.3f}  injection gain "
+                f"{c.injection_susceptibility:+.3f}  {verdict}  {seconds:.2f} s/judgement",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -7,13 +7,10 @@ import os
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE_CATALOG = REPO / "sample_data" / "product_catalog.txt"
-SAMPLE_TEST_SET = REPO / "sample_data" / "test_set.json"
+from tests.support.paths import REPO
 
 os.environ.update(
     {
@@ -31,10 +28,10 @@ os.environ.update(
                 }
                 for name, path in (
                     ("dags-folder", REPO / "dags"),
-                    ("test-dags", REPO / "tests" / "dags"),
+                    ("test-dags", REPO / "tests" / "support" / "dag_bundle"),
                 )
             ]
-        ),  # fmt: skip
+        ),
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
         "TOKENIZERS_PARALLELISM": "false",
@@ -47,6 +44,20 @@ os.environ.pop("AIRFLOW_VAR_TAILOR_BACKEND", None)
 os.environ.pop("AIRFLOW_VAR_TAILOR_SETTINGS", None)
 
 
+LANES = ("unit", "models", "dags", "system")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test carries its lane's marker (the folder it lives in): `-m unit` and the like."""
+    for item in items:
+        lane = item.path.relative_to(REPO / "tests").parts[0]
+        if lane not in LANES:
+            raise pytest.UsageError(
+                f"{item.nodeid}: a test lives in one of tests/{{{','.join(LANES)}}}"
+            )
+        item.add_marker(lane)
+
+
 @pytest.fixture(scope="session")
 def airflow_db() -> None:
     subprocess.run(
@@ -54,22 +65,10 @@ def airflow_db() -> None:
     )
 
 
-def asset_event_extras(asset_name: str) -> list[dict]:
-    """The extras of the asset's events in the metadata database (dag.test's), oldest first."""
-    from airflow.models.asset import AssetEvent, AssetModel
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
-
-    with create_session() as session:
-        return list(session.scalars(select(AssetEvent.extra).join(
-            AssetModel, AssetEvent.asset_id == AssetModel.id
-        ).where(AssetModel.name == asset_name).order_by(AssetEvent.id)))  # fmt: skip
-
-
 @pytest.fixture(scope="session")
 def postgres():
-    """One PostgreSQL cluster for every `airflow standalone` in the session (tests/postgres.py)."""
-    from postgres import postgres_cluster
+    """One PostgreSQL cluster for every `airflow standalone` in the session (tests/support/postgres.py)."""
+    from tests.support.postgres import postgres_cluster
 
     with postgres_cluster() as cluster:
         yield cluster
@@ -77,8 +76,8 @@ def postgres():
 
 @pytest.fixture(scope="session")
 def airflow_standalone(tmp_path_factory, postgres):
-    """One `airflow standalone` for every test that needs one (tests/standalone.py)."""
-    from standalone import shared_standalone
+    """One `airflow standalone` for every test that needs one (tests/support/standalone.py)."""
+    from tests.support.standalone import shared_standalone
 
     work = tmp_path_factory.mktemp("standalone")
     with shared_standalone(work, postgres.database("standalone")) as shared:
@@ -87,8 +86,8 @@ def airflow_standalone(tmp_path_factory, postgres):
 
 @pytest.fixture(scope="session")
 def moto_server():
-    """One moto server for the session (tests/moto_server.py); a test resets it first."""
-    from moto_server import moto_server_process
+    """One moto server for the session (tests/support/moto_server.py); a test resets it first."""
+    from tests.support.moto_server import moto_server_process
 
     with moto_server_process() as url:
         yield url

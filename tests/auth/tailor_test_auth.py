@@ -18,7 +18,6 @@ def hide_dags(manager_class: type) -> None:
     def is_authorized_dag(self, *, method, user, access_entity=None, details=None) -> bool:
         if details is not None and HIDDEN.get(getattr(user, "username", None)) == details.id:
             return False
-        return allowed(self, method=method, user=user, access_entity=access_entity,
-                       details=details)  # fmt: skip
+        return allowed(self, method=method, user=user, access_entity=access_entity, details=details)
 
     manager_class.is_authorized_dag = is_authorized_dag

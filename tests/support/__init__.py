@@ -1,0 +1,1 @@
+"""What the tests and bench/ share: emulators, the standalone, test data."""
