@@ -25,3 +25,9 @@ def reply_parts(response: dict[str, Any]) -> tuple[str, int | None, int | None, 
         usage.get("outputTokens"),
         response["stopReason"] == "max_tokens",
     )
+
+
+def answer_inference(max_tokens: int) -> dict[str, float]:
+    """How a Bedrock answer is generated, online, in a batch job or at the gate: greedy, within
+    the token limit."""
+    return {"maxTokens": max_tokens, "temperature": 0.0}

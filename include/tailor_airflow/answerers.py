@@ -14,7 +14,7 @@ from typing import Any
 
 from airflow.providers.amazon.aws.hooks.bedrock import BedrockRuntimeHook
 
-from tailor.converse import reply_parts, user_turn
+from tailor.converse import answer_inference, reply_parts, user_turn
 from tailor.endpoint.observe import EndpointAsleep
 from tailor.evaluation.answering import Answerer, Generation, Generator, timed
 from tailor.finetune.registry import read_current
@@ -52,12 +52,6 @@ def local_answerer(settings: Settings) -> Answerer:
         return timed(call)
 
     return _answerer(settings, knowledge_base(settings), base.generate, endpoint)
-
-
-def answer_inference(settings: Settings, max_tokens: int | None = None) -> dict[str, float]:
-    """How a Bedrock answer is generated, online or in a batch job: greedy, within the limit
-    (`max_tokens`, where not the night's ``max_answer_tokens``)."""
-    return {"maxTokens": max_tokens or settings.max_answer_tokens, "temperature": 0.0}
 
 
 def base_model(settings: Settings) -> Generator:
@@ -122,7 +116,7 @@ def converse_model(settings: Settings, runtime, model_id: str):
             response = runtime.conn.converse(
                 modelId=model_id,
                 messages=user_turn(prompt),
-                inferenceConfig=answer_inference(settings),
+                inferenceConfig=answer_inference(settings.max_answer_tokens),
             )
             return reply_parts(response)
 

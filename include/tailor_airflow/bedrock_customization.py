@@ -18,7 +18,7 @@ from typing import Any
 from airflow.providers.amazon.aws.hooks.bedrock import BedrockHook, BedrockRuntimeHook
 
 from tailor.client_tokens import creation_token
-from tailor.converse import reply_parts, user_turn
+from tailor.converse import answer_inference, reply_parts, user_turn
 from tailor.endpoint.observe import EndpointAsleep
 from tailor.finetune.bedrock_customization import customizable
 from tailor.settings import Settings
@@ -154,13 +154,11 @@ class BedrockCustomModels:
     def answer_text(self, model_id: str, prompt: str, max_tokens: int = 256) -> str:
         """The gate's answer from a served custom model: as the night asks, 256 tokens at most
         (as the SageMaker candidates)."""
-        from tailor_airflow.answerers import answer_inference
-
         return reply_parts(
             self.runtime.converse(
                 modelId=model_id,
                 messages=user_turn(prompt),
-                inferenceConfig=answer_inference(self.settings, max_tokens),
+                inferenceConfig=answer_inference(max_tokens),
             )
         )[0]
 

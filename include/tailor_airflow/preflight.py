@@ -27,6 +27,7 @@ from tailor.settings import Backend, Settings
 from tailor.storage import s3_location
 from tailor_airflow.aws_errors import describe_or_none
 from tailor_airflow.hooks import aws_hook
+from tailor_airflow.preflight_check import Check, as_list
 from tailor_airflow.quotas import quota_values
 
 REQUIRED = ("region_name", "knowledge_base_id", "data_source_id")
@@ -59,14 +60,6 @@ ROLES = {
     ),
     "batch": Role("batch role", "batch_role_arn", "bedrock", "bedrock-batch-role-trust.json"),
 }
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
 
 
 def check_settings(settings: Settings) -> Check:
@@ -183,10 +176,6 @@ def check_batch_role(settings: Settings) -> Check:
         f"not set: nights of {settings.batch_threshold}+ questions answer online at "
         "the on-demand price (set batch_role_arn for batch jobs)",
     )
-
-
-def as_list(value) -> list:
-    return [] if value is None else value if isinstance(value, list) else [value]
 
 
 def check_quotas(settings: Settings) -> Check:

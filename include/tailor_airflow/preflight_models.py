@@ -16,7 +16,7 @@ from tailor.settings import Settings
 from tailor_airflow.aws_errors import error_matches
 from tailor_airflow.hooks import aws_hook
 from tailor_airflow.judges import foundation_model_id
-from tailor_airflow.preflight import Check
+from tailor_airflow.preflight_check import Check
 
 # the geography prefix of a region's system-defined cross-region profiles
 GEOGRAPHY = {"us": "us", "eu": "eu", "ap": "apac", "ca": "ca"}

@@ -19,7 +19,7 @@ from tailor.settings import Settings
 from tailor.storage import s3_location
 from tailor_airflow.aws_errors import error_matches
 from tailor_airflow.hooks import aws_hook
-from tailor_airflow.preflight import Check, as_list
+from tailor_airflow.preflight_check import Check, as_list
 
 POLICY_QUEUES = "tailor-*"  # iam/tailor-airflow-policy.json CatalogEvents
 FIX = "README: Sync on catalog events (the queue, its policy, the bucket's notification)"
