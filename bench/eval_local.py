@@ -18,6 +18,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tailor.evaluation.night_store import NightStore
 from tailor.local.ports import reserve_port
 from tailor.settings import DEFAULT_JUDGES
 
@@ -63,9 +64,9 @@ def main() -> None:
         f"nightly_eval, {SAMPLES} questions x 4 approaches, local judges {panel}: {wall:.0f} s "
         f"wall (in-process, tasks one after another){outcome}"
     )
-    results = WORK / "data" / "evaluations" / "2026-11-20"
+    results = NightStore(WORK / "data" / "evaluations", "2026-11-20")
     for approach in ("rag", "fine_tuned", "hybrid", "base"):
-        rows = json.loads((results / f"{approach}.json").read_text())
+        rows = results.rows(approach)
         seconds = [r["inference_time"] for r in rows if r["llm_response"] is not None]
         retrieval = [r["retrieval_seconds"] for r in rows if r["llm_response"] is not None]
         mean, fetch = sum(seconds) / len(seconds), sum(retrieval) / len(retrieval)

@@ -131,13 +131,14 @@ def _at(stamp: str) -> float:
 
 def lost_in_night(data: Path, night: str) -> tuple[int, int, int]:
     """Answers missing, judgements missing, and judge items per judge, from the night's files."""
+    from tailor.evaluation.night_store import CONTROLS, NightStore
     from tailor.settings import settings_from_env
-    from tailor_airflow.evaluation import judge_scores, stored_answers
 
-    root = data / "evaluations" / night
+    store = NightStore(data / "evaluations", night)
     approaches = [approach.value for approach in APPROACHES]
-    answers = [a for approach in approaches for a in stored_answers(root, approach)["answers"]]
-    judged = [judge_scores(root, judge, approaches) for judge in settings_from_env().judges]
+    answers = [a for approach in approaches for a in store.answers(approach)["answers"]]
+    parts = [*approaches, CONTROLS]
+    judged = [store.judge_scores(judge, parts) for judge in settings_from_env().judges]
     missing = sum(v is None for scores in judged for v in scores.values())
     return sum(a["llm_response"] is None for a in answers), missing, len(judged[0])
 

@@ -169,8 +169,8 @@ SCHEDULE = (
 def nightly_eval():
     @task
     def prepare_cases(params: dict[str, Any], **context) -> list[dict[str, str]]:
-        from tailor_airflow.evaluation import evaluated_date
         from tailor_airflow.evaluation import prepare_cases as prepare
+        from tailor_airflow.night import evaluated_date
 
         return prepare(params["sample_limit"], evaluated_date(context))
 
@@ -182,7 +182,8 @@ def nightly_eval():
     def answer(
         approach: str, cases: list[dict], judges: list[str], params: dict[str, Any], **context
     ) -> str | None:
-        from tailor_airflow.evaluation import answer_night, attempt_key, evaluated_date
+        from tailor_airflow.evaluation import answer_night
+        from tailor_airflow.night import attempt_key, evaluated_date
 
         date, attempt = evaluated_date(context), attempt_key(context)
         return answer_night(
@@ -197,21 +198,23 @@ def nightly_eval():
 
     @task
     def panel(params: dict[str, Any], **context) -> list[str]:
-        from tailor_airflow.evaluation import choose_judges, evaluated_date
+        from tailor_airflow.evaluation import choose_judges
+        from tailor_airflow.night import evaluated_date
 
         return choose_judges(list(params["judges"]), evaluated_date(context))
 
     @task(max_active_tis_per_dagrun=EVAL_TASK_SLOTS)
     def judge_controls(judge: str, cases: list[dict], **context) -> str:
-        from tailor_airflow.evaluation import evaluated_date
         from tailor_airflow.evaluation import judge_controls as judge_night_controls
+        from tailor_airflow.night import evaluated_date
 
         return judge_night_controls(judge, cases, evaluated_date(context))
 
     # skipped, not failed: judge_controls with no judge tonight, batch_jobs on an online night
     @task(trigger_rule="none_failed")
     def summarize(evaluated: list[str], judges: list[str], run_id: str, **context) -> list[str]:
-        from tailor_airflow.evaluation import evaluated_date, summarize_night
+        from tailor_airflow.evaluation import summarize_night
+        from tailor_airflow.night import evaluated_date
 
         summarize_night(list(evaluated), list(judges), evaluated_date(context), run_id)
         return list(evaluated)
@@ -219,14 +222,14 @@ def nightly_eval():
     @task(on_failure_callback=regression_notifiers())  # fails without retries: AirflowFailException
     def check_regression(approaches: list[str], **context) -> None:
         from tailor_airflow.evaluation import check_regression as check
-        from tailor_airflow.evaluation import evaluated_date
+        from tailor_airflow.night import evaluated_date
 
         check(approaches, evaluated_date(context))
 
     @task(outlets=[FINE_TUNE_STALE_FLAG])
     def flag_stale_fine_tune(summarized: list[str], **context) -> None:
-        from tailor_airflow.evaluation import evaluated_date
         from tailor_airflow.evaluation import flag_stale_fine_tune as flag
+        from tailor_airflow.night import evaluated_date
 
         if gap := flag(evaluated_date(context)):
             context["outlet_events"][FINE_TUNE_STALE_FLAG].add(FINE_TUNE_STALE, extra=gap)

@@ -14,6 +14,7 @@ from seed_catalog import seed
 
 from tailor.evaluation.approaches import Approach
 from tailor.evaluation.comparisons import compare, verdicts
+from tailor.evaluation.night_store import NightStore
 from tailor.settings import settings_from_env
 
 
@@ -142,18 +143,18 @@ def evaluation_demo(settings, log_dir: Path, sample_limit: int = 8) -> int:
         return failed("nightly_eval", seconds, log)
     root = settings.local_layout.evaluations
     dates = [p for p in root.iterdir() if p.name[:1].isdigit()]
-    night = max(dates, key=lambda p: p.stat().st_mtime)
+    night = NightStore(root, max(dates, key=lambda p: p.stat().st_mtime).name)
     approaches = [approach.value for approach in Approach]
-    rows = {a: json.loads((night / f"{a}.json").read_text()) for a in approaches}
+    rows = {a: night.rows(a) for a in approaches}
     summaries = [summarize(a, rows[a]) for a in approaches]
     print(f"  nightly_eval finished in {seconds:.0f} s (Airflow run log: {log})\n")
     for line in verdicts(summaries, compare(rows)):
         print(f"  {line}")
     print("\n  " + results_table(summaries).replace("\n", "\n  "))
-    with (night / "summary_results.csv").open() as file:
+    with night.summary_file.open() as file:
         written = list(csv.DictReader(file))
     print_diagnostics(written)
-    judges = json.loads((night / "judges.json").read_text())
+    judges = night.judges()
     print()
     minimums = judges["minimums"]
     for c in judges["calibration"]:
@@ -180,7 +181,8 @@ def evaluation_demo(settings, log_dir: Path, sample_limit: int = 8) -> int:
             line += f", ${float(row['monthly_cost_scheduled']):,.0f} with recorded endpoint hours"
         print(line)
     print(
-        f"\n  Results          : {night} (summary_results.csv, judges.json, one JSON per approach)"
+        f"\n  Results          : {night.folder} "
+        "(summary_results.csv, judges.json, one JSON per approach)"
     )
     return 0
 

@@ -65,7 +65,7 @@ class BatchJobsOperator(BaseOperator):
         return self.approach
 
     def _night(self, context: Context) -> tuple[str, str]:
-        from tailor_airflow.evaluation import attempt_key, evaluated_date
+        from tailor_airflow.night import attempt_key, evaluated_date
 
         return evaluated_date(context), attempt_key(context)
 

@@ -24,28 +24,22 @@ from tailor.evaluation.approaches import Answer, Approach
 from tailor.evaluation.batch import BATCH_MINIMUM, converse_records, job_name
 from tailor.evaluation.judging import Item, answer_items, score_items, structured_prompt
 from tailor.evaluation.metrics import parse_judge_score
+from tailor.evaluation.night_store import NightStore
 from tailor.settings import Settings
 from tailor.storage import write_atomic
 from tailor.testset import TestCase
 from tailor_airflow.batch_inference import batch_minimums, job_replies, stored_job, submit_job
 from tailor_airflow.config import load_settings
-from tailor_airflow.evaluation import (
+from tailor_airflow.judges import BedrockJudge, judge_inference
+from tailor_airflow.night import (
     answers_needed,
-    evaluations_root,
-    judge_file,
+    night_store,
     store_answers,
-    stored_answers,
+    store_judge_scores,
     system_snapshot,
-    write_judge_scores,
 )
-from tailor_airflow.judges import BedrockJudge, file_name, judge_inference
 
 log = logging.getLogger(__name__)
-PENDING = "pending.json"  # the answers a job's replies complete, with their prompts
-
-
-def _folder(settings: Settings, date: str, part: str):
-    return evaluations_root(settings) / date / "batch" / part
 
 
 def _minimum(settings: Settings, model_id: str) -> int:
@@ -56,14 +50,16 @@ def start_answers(approach: str, cases: list[dict], date: str, attempt: str) -> 
     """Retrieve online (rag), keep the prepared answers and their prompts, and start the
     Bedrock job that generates them (`answer_job` finds it); returns the job's ARN, or None
     when the approach answers online tonight (`submit_job` says why)."""
-    from tailor_airflow.answerers import answer_inference, answerer_for
+    from tailor.converse import answer_inference
+    from tailor_airflow.answerers import answerer_for
 
     settings = load_settings()
     answerer, workers = answerer_for(settings)
     kind = Approach(approach)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         prepared = list(pool.map(lambda c: answerer.prepare(kind, TestCase(**c)), cases))
-    folder = _folder(settings, date, approach)
+    night = night_store(settings, date)
+    folder = night.batch_folder(approach)
     prompts = [prompt for _, prompt in prepared]
     name = job_name(date, approach, attempt)
     job = submit_job(
@@ -71,7 +67,7 @@ def start_answers(approach: str, cases: list[dict], date: str, attempt: str) -> 
         folder,
         name,
         settings.rag_model_id,
-        converse_records(prompts, answer_inference(settings)),
+        converse_records(prompts, answer_inference(settings.max_answer_tokens)),
         len(prompts),
         _minimum(settings, settings.rag_model_id),
     )
@@ -85,7 +81,7 @@ def start_answers(approach: str, cases: list[dict], date: str, attempt: str) -> 
         "answers": [a.to_dict() for a, _ in prepared],
         "prompts": prompts,
     }
-    write_atomic(folder / PENDING, json.dumps(pending).encode())
+    write_atomic(night.pending_file(approach), json.dumps(pending).encode())
     return job
 
 
@@ -94,16 +90,16 @@ def answer_job(approach: str, date: str, attempt: str) -> str | None:
     its answers are not kept yet: found by its stored ARN, or in a retry after it failed a
     new attempt on the same records (`submit_job`)."""
     settings = load_settings()
-    folder = _folder(settings, date, approach)
-    if not (folder / PENDING).exists():
+    night = night_store(settings, date)
+    if not night.pending_file(approach).exists():
         return None
-    pending = json.loads((folder / PENDING).read_text())
-    if pending["attempt"] != attempt or not answers_needed(approach, date, False, attempt):
+    pending = json.loads(night.pending_file(approach).read_text())
+    if pending["attempt"] != attempt or not answers_needed(night, approach, False, attempt):
         return None
     # the model's minimum held when the job started
     job = submit_job(
         settings,
-        folder,
+        night.batch_folder(approach),
         pending["name"],
         settings.rag_model_id,
         None,
@@ -111,7 +107,7 @@ def answer_job(approach: str, date: str, attempt: str) -> str | None:
         minimum=0,
     )
     if job and job != pending["job"]:
-        write_atomic(folder / PENDING, json.dumps({**pending, "job": job}).encode())
+        write_atomic(night.pending_file(approach), json.dumps({**pending, "job": job}).encode())
     return job
 
 
@@ -122,7 +118,8 @@ def finish_answers(approach: str, date: str) -> None:
     from tailor_airflow.answerers import base_model
 
     settings = load_settings()
-    pending = json.loads((_folder(settings, date, approach) / PENDING).read_text())
+    night = night_store(settings, date)
+    pending = json.loads(night.pending_file(approach).read_text())
     prompts = pending["prompts"]
     replies = job_replies(settings, pending["job"], len(prompts))
     base = base_model(settings)
@@ -144,12 +141,11 @@ def finish_answers(approach: str, date: str) -> None:
     with ThreadPoolExecutor(max_workers=settings.aws_concurrency) as pool:
         generations = list(pool.map(generation, range(len(prompts))))
     answers = [complete(a, g) for a, g in zip(answers, generations, strict=True)]
-    store_answers(approach, date, pending["attempt"], pending["snapshot"], answers, "batch")
+    store_answers(night, approach, pending["attempt"], pending["snapshot"], answers, "batch")
 
 
 def _judged_items(settings: Settings, approach: str, date: str) -> list[Item]:
-    night = evaluations_root(settings) / date
-    return answer_items(approach, stored_answers(night, approach)["answers"])
+    return answer_items(approach, night_store(settings, date).answers(approach)["answers"])
 
 
 def start_judging(approach: str, judges: list[str], date: str, attempt: str) -> dict[str, str]:
@@ -158,16 +154,17 @@ def start_judging(approach: str, judges: list[str], date: str, attempt: str) -> 
     if not judges:
         return {}
     settings = load_settings()
+    night = night_store(settings, date)
     items = _judged_items(settings, approach, date)
     prompts = [structured_prompt(i.question, i.reference, i.candidate) for i in items]
     records = converse_records(prompts, judge_inference(0))
     minimums = batch_minimums(settings, judges)
     jobs = {}
     for judge in judges:
-        part = f"{approach}-judge-{file_name(judge)}"
+        part = NightStore.judging_part(approach, judge)
         job = submit_job(
             settings,
-            _folder(settings, date, part),
+            night.batch_folder(part),
             job_name(date, part, attempt),
             judge,
             records,
@@ -181,11 +178,11 @@ def start_judging(approach: str, judges: list[str], date: str, attempt: str) -> 
 
 def judging_jobs(approach: str, judges: list[str], date: str, attempt: str) -> dict[str, str]:
     """The jobs `start_judging` started for this run attempt, by judge (their stored ARNs)."""
-    settings = load_settings()
+    night = night_store(load_settings(), date)
     jobs = {}
     for judge in judges:
-        part = f"{approach}-judge-{file_name(judge)}"
-        if arn := stored_job(_folder(settings, date, part), job_name(date, part, attempt)):
+        part = NightStore.judging_part(approach, judge)
+        if arn := stored_job(night.batch_folder(part), job_name(date, part, attempt)):
             jobs[judge] = arn
     return jobs
 
@@ -205,7 +202,7 @@ def finish_judging(approach: str, jobs: dict[str, str], date: str) -> None:
     unparseable is missing."""
     settings = load_settings()
     items = _judged_items(settings, approach, date)
-    night = evaluations_root(settings) / date
+    night = night_store(settings, date)
     for judge, arn in jobs.items():
         replies = job_replies(settings, arn, len(items))
         scores: dict[str, Any] = {}
@@ -220,4 +217,4 @@ def finish_judging(approach: str, jobs: dict[str, str], date: str) -> None:
                 f"{judge}: {len(tried)} judgement(s) not in the batch job's replies: judging online"
             )
             scores.update(_judge_online(settings, judge, items, tried))
-        write_judge_scores(judge_file(night, judge, approach), judge, scores, "batch")
+        store_judge_scores(night, judge, approach, scores, "batch")

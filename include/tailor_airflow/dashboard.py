@@ -42,13 +42,10 @@ def _iso(value: str | None, name: str) -> str | None:
 
 def _dashboard(start: str | None, end: str | None) -> dict[str, Any]:
     from tailor.evaluation.dashboard import dashboard
-    from tailor_airflow.config import kb_state_root, load_settings, models_root
-    from tailor_airflow.evaluation import evaluations_root
+    from tailor_airflow.config import data_layout, load_settings
 
-    settings = load_settings()
-    return dashboard(
-        evaluations_root(settings), kb_state_root(settings), models_root(settings), start, end
-    )
+    layout = data_layout(load_settings())
+    return dashboard(layout.evaluations, layout.kb_sync, layout.models, start, end)
 
 
 @app.get("/", response_class=HTMLResponse)

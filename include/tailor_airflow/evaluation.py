@@ -1,25 +1,22 @@
 """nightly_eval's steps: cases, answers per approach, scores, the night's summary.
 
-Everything for one evaluated date lives under ``<data_root>/evaluations/<date>/``:
-``answers/<approach>.json`` (kept with the system snapshot, so a date can be re-scored),
-``scores/`` (BERTScore per approach; per judge, one file per approach's answers and one for
-the calibration controls), ``<approach>.json`` (the
-reference's per-sample results), ``judges.json`` (calibration, agreement) and
-``summary_results.csv``; ``evaluations/history/`` and ``history_judges/`` hold one Parquet
-partition per date. A rerun of a date replaces that date's files; every file is written
-atomically, so a killed worker leaves the previous complete version.
+Everything for one evaluated date lives under ``<data_root>/evaluations/<date>/``, every
+file named by `tailor.evaluation.night_store.NightStore`: the answers (kept with the system
+snapshot, so a date can be re-scored), the scores (BERTScore per approach; per judge, one file
+per approach's answers and one for the calibration controls), the reference's per-sample
+results, ``judges.json`` and ``summary_results.csv``; the history holds one Parquet partition
+per date. A rerun of a date replaces that date's files; every file is written atomically, so
+a killed worker leaves the previous complete version.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from airflow.sdk import Context
 from airflow.sdk.exceptions import AirflowFailException
 
 from tailor.errors import InputError
@@ -27,6 +24,7 @@ from tailor.evaluation.answering import answer_all
 from tailor.evaluation.approaches import Answer, Approach
 from tailor.evaluation.judging import control_items, score_items
 from tailor.evaluation.monthly_cost import Usage, monthly_cost, night_token_cost
+from tailor.evaluation.night_store import CONTROLS, NightStore
 from tailor.evaluation.panel import agreement, calibration, judged_rows, with_human_agreement
 from tailor.evaluation.review import (
     HUMAN_COMPARED,
@@ -42,7 +40,6 @@ from tailor.settings import Backend, Settings
 from tailor.storage import write_atomic
 from tailor.testset import TestCase, load_test_set
 from tailor_airflow.config import (
-    data_layout,
     kb_state_root,
     load_settings,
     models_root,
@@ -50,29 +47,18 @@ from tailor_airflow.config import (
     synced_catalog,
 )
 from tailor_airflow.endpoint_cost import recorded_endpoint_cost
-from tailor_airflow.judges import file_name, judge_scorer, preflight
+from tailor_airflow.judges import judge_scorer, preflight
+from tailor_airflow.night import (
+    answers_needed,
+    night_store,
+    store_answers,
+    store_judge_scores,
+    system_snapshot,
+)
 from tailor_airflow.review import human_grades
 
 log = logging.getLogger(__name__)
-CASES = "cases.json"  # a night's test cases, their hashes and stale-reference flags
-CONTROLS = "controls"  # the judges' calibration items, beside each approach's answers
 DISPUTED = 5  # answers the report lists where the scorers disagree most
-
-
-def evaluated_date(context: Context) -> str:
-    """The run's logical date, or when it was triggered if a manual run has none."""
-    run = context["dag_run"]
-    return (run.logical_date or run.run_after).date().isoformat()
-
-
-def attempt_key(context: Context) -> str:
-    """This run, and how often it was cleared: task retries share it, a rerun does not."""
-    run = context["dag_run"]
-    return f"{run.run_id}#{run.clear_number or 0}"
-
-
-def evaluations_root(settings: Settings):
-    return data_layout(settings).evaluations
 
 
 def prepare_cases(sample_limit: int, date: str) -> list[dict[str, str]]:
@@ -96,29 +82,22 @@ def prepare_cases(sample_limit: int, date: str) -> list[dict[str, str]]:
         raise InputError(str(path), None, "no usable test cases: " + "; ".join(test_set.skipped))
     log.info(f"{len(cases)} test cases ({len(test_set.skipped)} skipped)")
     plain = [asdict(case) for case in cases]
-    night_cases(settings, date, plain, manifest.products if manifest else {})
+    night_cases(night_store(settings, date), plain, manifest.products if manifest else {})
     return plain
 
 
 def night_cases(
-    settings: Settings, date: str, cases: list[dict[str, str]], products: dict[str, str]
+    night: NightStore, cases: list[dict[str, str]], products: dict[str, str]
 ) -> list[dict[str, Any]]:
     """Keep tonight's cases with their hashes and the product's hash in `cases.json`, and flag
     the ones whose reference may be out of date (`staleness.stale_references`)."""
     from tailor.evaluation.staleness import case_hash, case_key, stale_references
 
-    root = evaluations_root(settings)
     kept = [
         {**c, "case_hash": case_hash(c), "product_hash": products.get(c["product_name"])}
         for c in cases
     ]
-    nights = sorted(n.name for n in root.iterdir()) if root.exists() else []
-    earlier = [
-        json.loads((root / night / CASES).read_text())
-        for night in nights
-        if night < date and (root / night / CASES).exists()
-    ]
-    stale = stale_references(kept, earlier)
+    stale = stale_references(kept, night.earlier_cases())
     for case in kept:
         case["reference_may_be_stale"] = case_key(case) in stale
         if case["reference_may_be_stale"]:
@@ -127,34 +106,8 @@ def night_cases(
                 case["product_name"],
                 case["question"],
             )
-    write_atomic(root / date / CASES, json.dumps(kept, indent=2).encode())
+    night.write_cases(kept)
     return kept
-
-
-def system_snapshot(settings: Settings) -> dict[str, str | None]:
-    """The Knowledge Base and model versions answering now, kept with every answer file."""
-    manifest, _ = last_synced(kb_state_root(settings))
-    current = read_current(models_root(settings))
-    return {
-        "kb_manifest": manifest.hash if manifest else None,
-        "model_version": current["version"] if current else "base",
-    }
-
-
-def answers_needed(approach: str, date: str, rescore_only: bool, attempt: str) -> bool:
-    """Whether this task must answer: not when re-scoring the stored answers, nor in a task
-    retry within the same run attempt (a killed worker) that stored them already; a rerun or
-    a cleared run answers again."""
-    path = evaluations_root(load_settings()) / date / "answers" / f"{approach}.json"
-    if rescore_only:
-        if not path.exists():
-            raise AirflowFailException(f"re-score only: no stored {approach} answers for {date}")
-        log.info(f"Re-scoring the stored {approach} answers of {date}")
-        return False
-    if path.exists() and _answers_file(path).get("attempt") == attempt:
-        log.info(f"{approach}: answered earlier in this run; resuming from the stored answers")
-        return False
-    return True
 
 
 def answer_night(
@@ -175,8 +128,9 @@ def answer_night(
     from tailor_airflow.batch_inference import batch_night
 
     settings = load_settings()
+    night = night_store(settings, date)
     batch = batch_night(settings, len(cases))
-    needed = answers_needed(approach, date, rescore_only, attempt)
+    needed = answers_needed(night, approach, rescore_only, attempt)
     if batch and needed and not Approach(approach).uses_endpoint:
         from tailor_airflow.batch_night import start_answers
 
@@ -186,8 +140,8 @@ def answer_night(
     judged_now = [] if batch else judges  # a batch night's judgements are batch jobs
     if needed:
         with night_scoring(settings, approach, judged_now) as scoring:
-            answer_online(settings, approach, cases, date, attempt, scoring.add)
-            write_scores(evaluations_root(settings) / date, approach, *scoring.scores())
+            answer_online(settings, approach, cases, night, attempt, scoring.add)
+            write_scores(night, approach, *scoring.scores())
     else:
         score_stored(approach, judged_now, date)
     return approach if batch else None
@@ -197,7 +151,7 @@ def answer_online(
     settings: Settings,
     approach: str,
     cases: list[dict],
-    date: str,
+    night: NightStore,
     attempt: str,
     on_answer: Callable[[int, dict], None],
 ) -> None:
@@ -213,45 +167,7 @@ def answer_online(
 
     cases_in = [TestCase(**c) for c in cases]
     answers = answer_all(answerer, Approach(approach), cases_in, workers, handed_on)
-    store_answers(approach, date, attempt, snapshot, answers, "online")
-
-
-def store_answers(
-    approach: str,
-    date: str,
-    attempt: str,
-    snapshot: dict[str, str | None],
-    answers: list[Answer],
-    path: str,
-) -> None:
-    """Keep an approach's answers with the system snapshot that gave them, the run attempt and
-    the path they took (online, or a batch job)."""
-    unavailable = {a.unavailable for a in answers if a.unavailable}
-    if unavailable:
-        log.warning(f"{approach} unavailable for this night: {unavailable.pop()}")
-    stored = {
-        **snapshot,
-        "attempt": attempt,
-        "path": path,
-        "answers": [a.to_dict() for a in answers],
-    }
-    night = evaluations_root(load_settings()) / date
-    write_atomic(night / "answers" / f"{approach}.json", json.dumps(stored, indent=2).encode())
-    answered = sum(a.llm_response is not None for a in answers)
-    log.info(f"{approach}: {answered}/{len(answers)} answered ({path})")
-
-
-def stored_answers(night, approach: str) -> dict[str, Any]:
-    return _answers_file(night / "answers" / f"{approach}.json")
-
-
-def _answers_file(path) -> dict[str, Any]:
-    """A stored answers file; the first format (a bare list, before snapshots were kept)
-    reads as answers whose system snapshot is unknown."""
-    stored = json.loads(path.read_text())
-    if isinstance(stored, list):
-        return {"kb_manifest": None, "model_version": None, "answers": stored}
-    return stored
+    store_answers(night, approach, attempt, snapshot, answers, "online")
 
 
 def night_scoring(
@@ -275,16 +191,16 @@ def night_scoring(
 def score_stored(approach: str, judges: list[str], date: str, bertscore: bool = True) -> str:
     """The panel's judgements (and BERTScore) of an approach's stored answers."""
     settings = load_settings()
-    night = evaluations_root(settings) / date
+    night = night_store(settings, date)
     with night_scoring(settings, approach, judges, bertscore) as scoring:
-        for position, row in enumerate(stored_answers(night, approach)["answers"]):
+        for position, row in enumerate(night.answers(approach)["answers"]):
             scoring.add(position, row)
         write_scores(night, approach, *scoring.scores())
     return approach
 
 
 def write_scores(
-    night,
+    night: NightStore,
     approach: str,
     judged: dict[str, dict[str, float | None]],
     bert: list[float | None] | None,
@@ -292,9 +208,9 @@ def write_scores(
     """Each judge's scores of an approach's answers and their BERTScore F1 (None where there
     is no answer); BERTScore only when it was scored."""
     for judge, scores in judged.items():
-        write_judge_scores(judge_file(night, judge, approach), judge, scores, "online")
+        store_judge_scores(night, judge, approach, scores, "online")
     if bert is not None:
-        write_atomic(night / "scores" / "bertscore" / f"{approach}.json", json.dumps(bert).encode())
+        night.write_bertscore(approach, bert)
 
 
 def choose_judges(requested: list[str], date: str) -> list[str]:
@@ -303,54 +219,23 @@ def choose_judges(requested: list[str], date: str) -> list[str]:
     judges, left_out = preflight(settings, requested or list(settings.judges))
     for judge, why in left_out.items():
         log.warning(f"Judge {judge} left out: {why}")
-    write_atomic(
-        evaluations_root(settings) / date / "scores" / "left_out_judges.json",
-        json.dumps(left_out, indent=2).encode(),
-    )
+    night_store(settings, date).write_left_out_judges(left_out)
     if not judges:
         log.warning("No judge can score tonight: llm_evaluator_score will be missing")
     return judges
 
 
-def judge_file(night, judge: str, part: str):
-    """One judge's scores of one part of the night: an approach's answers, or `CONTROLS`."""
-    return night / "scores" / "judges" / file_name(judge) / f"{part}.json"
-
-
 def judge_controls(judge: str, cases: list[dict], date: str) -> str:
     """One judge scores the calibration controls (while the approaches answer)."""
     settings = load_settings()
-    night = evaluations_root(settings) / date
     items = control_items(cases, settings.judge_controls, seed=date)
-    _judge_items(settings, judge, items, judge_file(night, judge, CONTROLS))
-    return judge
-
-
-def _judge_items(settings: Settings, judge: str, items: list, path) -> None:
     score, workers = judge_scorer(settings, judge)
     started = time.perf_counter()
     scores = score_items(score, items, workers)
-    log.info(
-        f"{judge}: {len(items)} judgements ({path.stem}) in {time.perf_counter() - started:.1f} s"
-    )
-    write_judge_scores(path, judge, scores, "online")
-
-
-def write_judge_scores(path, judge: str, scores: dict[str, float | None], how: str) -> None:
-    """One judge's scores of one part of the night, and whether they came online or in batch."""
-    missing = sum(v is None for v in scores.values())
-    log.info(f"{judge}: {len(scores)} scores of {path.stem} ({how}), {missing} missing")
-    write_atomic(
-        path, json.dumps({"judge": judge, "path": how, "scores": scores}, indent=2).encode()
-    )
-
-
-def judge_scores(night, judge: str, approaches: list[str]) -> dict[str, float | None]:
-    """A judge's scores of the night: tonight's approaches' answers and the controls."""
-    scores: dict[str, float | None] = {}
-    for part in [*approaches, CONTROLS]:
-        scores.update(json.loads(judge_file(night, judge, part).read_text())["scores"])
-    return scores
+    seconds = time.perf_counter() - started
+    log.info(f"{judge}: {len(items)} judgements ({CONTROLS}) in {seconds:.1f} s")
+    store_judge_scores(night_store(settings, date), judge, CONTROLS, scores, "online")
+    return judge
 
 
 def summarize_night(approaches: list[str], judges: list[str], date: str, run_id: str) -> str:
@@ -374,9 +259,8 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
     from tailor.local.keypoint_judge import KeyPointJudge
 
     settings = load_settings()
-    root = evaluations_root(settings)
-    night = root / date
-    scores = {judge: judge_scores(night, judge, approaches) for judge in judges}
+    night = night_store(settings, date)
+    scores = {judge: night.judge_scores(judge, [*approaches, CONTROLS]) for judge in judges}
     minimums = settings.judge_minimums
     calibrated = calibration(
         scores, minimums, settings.judge_max_injection_gain, settings.judge_max_reflow_drop
@@ -395,15 +279,14 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
     serving = (read_current(models_root(settings)) or {}).get("serving")  # a Bedrock custom model
     custom_models = len(recorded_custom_models(models_root(settings)))  # each billed for storage
     endpoint_hours = recorded[0].monthly_hours if recorded else None  # None: only the 24/7 figure
-    cases = _cases_by_key(night)
+    cases = {(c["product_name"], c["question"]): c for c in night.cases()}
     catalog = synced_catalog(settings)
     diagnosing = KeyPointJudge(catalog)  # one embedder and cache: rag and hybrid share contexts
     summaries, rows_written, drifts = [], {}, {}
     by_snapshot: dict[tuple, Any] = {}  # the approaches share a snapshot: read its lineage once
     for approach in approaches:
-        stored = stored_answers(night, approach)
-        bert = json.loads((night / "scores" / "bertscore" / f"{approach}.json").read_text())
-        rows = judged_rows(approach, stored["answers"], bert, scores, excluded)
+        stored = night.answers(approach)
+        rows = judged_rows(approach, stored["answers"], night.bertscore(approach), scores, excluded)
         snapshot = (stored["model_version"], stored["kb_manifest"])
         if snapshot not in by_snapshot:
             by_snapshot[snapshot] = model_drift(
@@ -424,7 +307,7 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
             settings.anatomy_min_coverage,
         )
         diagnosed["diagnostics_seconds"] = round(time.perf_counter() - started, 2)
-        write_atomic(night / f"{approach}.json", json.dumps(rows, indent=2).encode())
+        night.write_rows(approach, rows)
         rows_written[approach] = rows
         summary = summarize(approach, rows)
         summary.update(diagnosed)
@@ -446,18 +329,16 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
             )
         )
         path = stored.get("path", "online")  # a night kept before batch jobs was online
-        judged = judges and json.loads(judge_file(night, judges[0], approach).read_text()).get(
-            "path", "online"
-        )  # one night's judges all take one path
+        judged = judges and night.judge_path(judges[0], approach)  # all take one path
         cost = night_token_cost(
             approach, stored["answers"], settings.prices, path == "batch", serving
         )
         summary.update(answer_path=path, judge_path=judged or None, night_token_cost=cost)
         summary.update(kb_manifest=stored["kb_manifest"], model_version=stored["model_version"])
         summaries.append(summary)
-    write_atomic(night / "summary_results.csv", summary_csv(summaries).encode())
+    write_atomic(night.summary_file, summary_csv(summaries).encode())
     comparisons = compare(rows_written)
-    write_atomic(night / "comparisons.csv", comparisons_csv(comparisons).encode())
+    write_atomic(night.comparisons_file, comparisons_csv(comparisons).encode())
     verdict = verdicts(summaries, comparisons)
     drifted = drifts.get("fine_tuned") or next(iter(drifts.values()), None)
     if line := staleness_line(summaries, drifted):
@@ -489,35 +370,31 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
         }
         for c in calibrated.values()
     ]
-    write_atomic(
-        night / "judges.json",
-        json.dumps(
-            {
-                "calibration": judge_rows,
-                "agreement": agreement(scores),
-                "min_separation": settings.judge_min_separation,
-                "minimums": minimums,
-                "max_injection_gain": settings.judge_max_injection_gain,
-                "max_reflow_drop": settings.judge_max_reflow_drop,
-                "human_agreement": [asdict(a) for a in humans.values()],
-            },
-            indent=2,
-        ).encode(),
+    night.write_judges(
+        {
+            "calibration": judge_rows,
+            "agreement": agreement(scores),
+            "min_separation": settings.judge_min_separation,
+            "minimums": minimums,
+            "max_injection_gain": settings.judge_max_injection_gain,
+            "max_reflow_drop": settings.judge_max_reflow_drop,
+            "human_agreement": [asdict(a) for a in humans.values()],
+        }
     )
-    write_history(root / "history", date, summaries, {"run_id": run_id})
+    write_history(night.history, date, summaries, {"run_id": run_id})
     if judge_rows:
-        write_history(root / "history_judges", date, judge_rows, {"run_id": run_id})
+        write_history(night.history_judges, date, judge_rows, {"run_id": run_id})
     write_history(
-        root / "history_comparisons", date, [asdict(c) for c in comparisons], {"run_id": run_id}
+        night.history_comparisons, date, [asdict(c) for c in comparisons], {"run_id": run_id}
     )
     from tailor.evaluation.report import write_report
 
     report = write_report(
-        night,
+        night.folder,
         date,
         summaries,
         judge_rows,
-        records(read_history(root / "history")),
+        records(read_history(night.history)),
         verdict,
         [asdict(c) for c in comparisons],
         disputed(rows_written, judges, DISPUTED),
@@ -541,15 +418,8 @@ def summarize_night(approaches: list[str], judges: list[str], date: str, run_id:
             c.injection_susceptibility,
             "EXCLUDED: " + "; ".join(c.reasons) if c.excluded else "kept",
         )
-    log.info(f"Results: {night}\nReport: {report} (chart: {night / 'report.png'})")
+    log.info(f"Results: {night.folder}\nReport: {report} (chart: {night.folder / 'report.png'})")
     return table
-
-
-def _cases_by_key(night) -> dict[tuple[str, str], dict[str, Any]]:
-    """The night's cases by (product, question); empty for a night kept before cases were."""
-    path = night / CASES
-    cases = json.loads(path.read_text()) if path.exists() else []
-    return {(c["product_name"], c["question"]): c for c in cases}
 
 
 def usage_for(settings: Settings, summary: dict[str, Any]) -> Usage:
@@ -565,12 +435,12 @@ def check_regression(approaches: list[str], date: str) -> None:
     from tailor.evaluation.results import check_regressions, read_history
 
     settings = load_settings()
-    history = read_history(evaluations_root(settings) / "history")
+    tonight = night_store(settings, date)
+    history = read_history(tonight.history)
     margin = settings.regression_margin
 
     def rows_of(approach: str, night: str) -> list[dict[str, Any]]:
-        path = evaluations_root(settings) / night / f"{approach}.json"
-        return json.loads(path.read_text()) if path.exists() else []
+        return tonight.night(night).rows(approach)
 
     checks = check_regressions(
         history, approaches, date, margin, settings.regression_window, rows_of
@@ -609,7 +479,7 @@ def flag_stale_fine_tune(date: str) -> dict[str, Any] | None:
     from tailor.evaluation.results import read_history, records
     from tailor.evaluation.staleness import significant_gap
 
-    history = records(read_history(evaluations_root(load_settings()) / "history"))
+    history = records(read_history(night_store(load_settings(), date).history))
     row = next((r for r in history if r["date"] == date and r["method"] == "fine_tuned"), None)
     if row is None or not significant_gap(row):
         log.info("fine_tuned: no significant staleness gap tonight; no event")

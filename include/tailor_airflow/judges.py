@@ -32,11 +32,6 @@ KEYPOINTS = "keypoints"  # the key-point judge: plain code and MiniLM, on either
 _PROFILE = re.compile(r"^(us|eu|apac|au|jp|ca|us-gov|global)\.")
 
 
-def file_name(judge: str) -> str:
-    """A judge id as a file name (model ids hold ':' and '/')."""
-    return re.sub(r"[^A-Za-z0-9._-]", "_", judge)
-
-
 def foundation_model_id(model_id: str) -> str:
     """The model behind a cross-region inference profile id ("us.amazon.nova-pro-v1:0")."""
     return _PROFILE.sub("", model_id)

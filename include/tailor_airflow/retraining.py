@@ -7,6 +7,7 @@ from typing import Any
 
 from airflow.sdk import Context
 
+from tailor.evaluation.night_store import HISTORY
 from tailor.evaluation.results import read_history, records
 from tailor.finetune.retrain import decide_retrain
 from tailor_airflow.config import data_layout, load_settings
@@ -31,7 +32,7 @@ def retrain_reason(context: Context) -> dict[str, Any] | None:
     log.info("Started by %s", "; ".join(events) or "an asset event")
     settings = load_settings()
     layout = data_layout(settings)
-    history = records(read_history(layout.evaluations / "history"))
+    history = records(read_history(layout.evaluations / HISTORY))
     decision = decide_retrain(
         layout.models,
         layout.kb_sync,

@@ -18,12 +18,12 @@ from airflow.providers.standard.operators.hitl import HITLEntryOperator
 from airflow.sdk import Context, Param
 from airflow.sdk.definitions.param import ParamsDict
 
+from tailor.evaluation.night_store import HUMAN_GRADES, NightStore
 from tailor.evaluation.results import read_history, records, write_history
-from tailor.evaluation.review import HUMAN_GRADES, disputed
+from tailor.evaluation.review import disputed
 from tailor.storage import write_atomic
-from tailor_airflow.config import load_settings
-
-REVIEW = "review.json"  # the answers a night asked a person to grade
+from tailor_airflow.config import data_layout, load_settings
+from tailor_airflow.night import evaluated_date, night_store
 
 
 def grade_field(number: int) -> str:
@@ -60,23 +60,21 @@ class ReviewAnswersOperator(HITLEntryOperator):
         self.approaches = approaches
 
     @staticmethod
-    def _night(settings, context: Context):
-        from tailor_airflow.evaluation import evaluated_date, evaluations_root
-
-        return evaluations_root(settings) / evaluated_date(context)
+    def _night(settings, context: Context) -> NightStore:
+        return night_store(settings, evaluated_date(context))
 
     def execute(self, context: Context) -> Any:
         settings = load_settings()
         requested = context["params"].get("review_answers")
         count = settings.review_answers if requested is None else requested
         night = self._night(settings, context)
-        judges = json.loads((night / "judges.json").read_text())["calibration"]
-        rows = {a: json.loads((night / f"{a}.json").read_text()) for a in self.approaches}
+        judges = night.judges()["calibration"]
+        rows = {a: night.rows(a) for a in self.approaches}
         asked = disputed(rows, [j["judge"] for j in judges], count) if count else []
         if not asked:
             self.log.info("No answers to review tonight (review_answers %s)", count)
             return None
-        write_atomic(night / REVIEW, json.dumps(asked, indent=2).encode())
+        write_atomic(night.review_file, json.dumps(asked, indent=2).encode())
         self.params = ParamsDict(
             {
                 grade_field(n): Param(
@@ -106,7 +104,7 @@ class ReviewAnswersOperator(HITLEntryOperator):
             return None
         result = super().execute_complete(context, event)
         night = self._night(load_settings(), context)
-        asked = json.loads((night / REVIEW).read_text())
+        asked = json.loads(night.review_file.read_text())
         given = event["params_input"] or {}
         user = event["responded_by_user"]
         by = (user.get("name") or user.get("id")) if isinstance(user, dict) else user
@@ -125,7 +123,7 @@ class ReviewAnswersOperator(HITLEntryOperator):
         ]
         if grades:
             write_history(
-                night.parent / HUMAN_GRADES, night.name, grades, {"run_id": context["run_id"]}
+                night.evaluations / HUMAN_GRADES, night.date, grades, {"run_id": context["run_id"]}
             )
         self.log.info("%d of %d answers graded by %s", len(grades), len(asked), by)
         return result
@@ -133,7 +131,7 @@ class ReviewAnswersOperator(HITLEntryOperator):
 
 def human_grades(settings, up_to: str) -> list[dict[str, Any]]:
     """Every grade people gave on nights up to `up_to`, oldest first."""
-    from tailor_airflow.evaluation import evaluations_root
-
-    frame = read_history(evaluations_root(settings) / HUMAN_GRADES, ("date", "approach", "index"))
+    frame = read_history(
+        data_layout(settings).evaluations / HUMAN_GRADES, ("date", "approach", "index")
+    )
     return [r for r in records(frame) if r["date"] <= up_to]

@@ -75,8 +75,8 @@ def test_a_large_night_answers_and_judges_through_bedrock_batch_jobs(
 ):
 
     from tailor.evaluation.judging import control_items
+    from tailor.evaluation.night_store import file_name
     from tailor.prices import Prices
-    from tailor_airflow.judges import file_name
 
     s3 = aws_mode
     s3.put_object(Bucket=BUCKET, Key="tailor/test_set.json", Body=large_test_set(100))
@@ -424,7 +424,7 @@ def test_a_model_bedrock_will_not_batch_and_a_judge_above_its_minimum_go_online(
     Pro's minimum records per job is 1,000 (read from Service Quotas' AWS defaults: no applied
     value is known): with 100 answers it judges online; Gemma's 100 is met: batch."""
 
-    from tailor_airflow.judges import file_name
+    from tailor.evaluation.night_store import file_name
 
     s3 = aws_mode
     s3.put_object(Bucket=BUCKET, Key="tailor/test_set.json", Body=large_test_set(100))

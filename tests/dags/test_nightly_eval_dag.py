@@ -327,13 +327,3 @@ def test_asleep_endpoint_marks_its_approaches_unavailable_and_the_rest_still_ans
     summary = summarize("fine_tuned", [a.to_dict() for a in asleep])
     assert summary["answered"] == 0 and summary["avg_bert_score"] is None
     assert summary["unavailable"].startswith("endpoint asleep")
-
-
-def test_answers_stored_in_the_first_format_still_rescore(tmp_path):
-    from tailor_airflow.evaluation import stored_answers
-
-    folder = tmp_path / "answers"
-    folder.mkdir()
-    (folder / "rag.json").write_text(json.dumps([{"input_text": "q", "llm_response": "a"}]))
-    stored = stored_answers(tmp_path, "rag")
-    assert stored["answers"][0]["llm_response"] == "a" and stored["model_version"] is None

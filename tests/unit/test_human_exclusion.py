@@ -4,8 +4,7 @@ a night's stored files."""
 
 from __future__ import annotations
 
-import json
-
+from tailor.evaluation.night_store import CONTROLS, NightStore
 from tailor.evaluation.results import write_history
 
 DATE = "2026-11-21"
@@ -22,24 +21,16 @@ ANSWERS = [
 ]
 
 
-def write(path, value) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(value))
-
-
 def test_a_judge_people_disagree_with_is_excluded_with_the_reason(tmp_path, tailor_settings):
-    from tailor_airflow.evaluation import judge_file, summarize_night
+    from tailor_airflow.evaluation import summarize_night
 
     tailor_settings(data_root=str(tmp_path), judge_min_human_grades=20)
-    night = tmp_path / "evaluations" / DATE
-    write(
-        night / "answers" / "rag.json",
-        {"kb_manifest": None, "model_version": "base", "answers": ANSWERS},
-    )
-    write(night / "scores" / "bertscore" / "rag.json", [0.9, 0.9, 0.9])
+    night = NightStore(tmp_path / "evaluations", DATE)
+    night.write_answers("rag", {"kb_manifest": None, "model_version": "base", "answers": ANSWERS})
+    night.write_bertscore("rag", [0.9, 0.9, 0.9])
     for judge, value in (("keypoints", 0.8), ("smollm2", 0.7)):
-        write(judge_file(night, judge, "rag"), {"scores": {f"rag:{i}": value for i in range(3)}})
-        write(judge_file(night, judge, "controls"), {"scores": {}})
+        night.write_judge_scores(judge, "rag", {f"rag:{i}": value for i in range(3)}, "online")
+        night.write_judge_scores(judge, CONTROLS, {}, "online")
     # earlier nights' grades: keypoints rose with them, smollm2 fell
     grades = [
         {
@@ -56,20 +47,16 @@ def test_a_judge_people_disagree_with_is_excluded_with_the_reason(tmp_path, tail
 
     summarize_night(["rag"], ["keypoints", "smollm2"], DATE, "run-1")
 
-    calibration = {
-        c["judge"]: c for c in json.loads((night / "judges.json").read_text())["calibration"]
-    }
+    calibration = {c["judge"]: c for c in night.judges()["calibration"]}
     assert not calibration["keypoints"]["excluded"]
     assert calibration["keypoints"]["human_spearman"] == 1.0
     assert calibration["smollm2"]["excluded"] and calibration["smollm2"]["human_grades"] == 25
     assert calibration["smollm2"]["reason"] == (
         "agrees with people at -1.0 (Spearman, last 25 grades; minimum 0.5)"
     )
-    rows = json.loads((night / "rag.json").read_text())
+    rows = night.rows("rag")
     assert [r["llm_evaluator_score"] for r in rows] == [0.8, 0.8, 0.8]  # keypoints alone
-    people = {
-        a["scorer"]: a for a in json.loads((night / "judges.json").read_text())["human_agreement"]
-    }
+    people = {a["scorer"]: a for a in night.judges()["human_agreement"]}
     assert set(people) == {
         "keypoints",
         "smollm2",
@@ -77,4 +64,4 @@ def test_a_judge_people_disagree_with_is_excluded_with_the_reason(tmp_path, tail
         "bert_score",
         "fact_recall",
     }
-    assert "Agreement with people" in (night / "report.html").read_text()
+    assert "Agreement with people" in (night.folder / "report.html").read_text()

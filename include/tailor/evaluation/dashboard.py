@@ -13,8 +13,14 @@ from typing import Any
 
 from tailor.evaluation.charts import all_charts
 from tailor.evaluation.comparisons import from_records, verdicts
+from tailor.evaluation.night_store import (
+    HISTORY,
+    HISTORY_COMPARISONS,
+    HISTORY_JUDGES,
+    HUMAN_GRADES,
+)
 from tailor.evaluation.results import read_history, records
-from tailor.evaluation.review import HUMAN_COMPARED, HUMAN_GRADES, WINDOW, human_agreement
+from tailor.evaluation.review import HUMAN_COMPARED, WINDOW, human_agreement
 from tailor.finetune.retrain import describe_reason
 
 
@@ -62,16 +68,16 @@ def dashboard(
     end: str | None = None,
 ) -> dict[str, Any]:
     """History, latest night, calibration and markers in [start, end] (ISO dates)."""
-    history = in_range(records(read_history(evaluations_root / "history")), start, end)
+    history = in_range(records(read_history(evaluations_root / HISTORY)), start, end)
     judges = in_range(
-        records(read_history(evaluations_root / "history_judges", ("date", "judge"))), start, end
+        records(read_history(evaluations_root / HISTORY_JUDGES, ("date", "judge"))), start, end
     )
     events = in_range(markers(kb_state_root, models_root), start, end)
     latest_date = max((r["date"] for r in history), default=None)
     latest = [r for r in history if r["date"] == latest_date]
     compared = records(
         read_history(
-            evaluations_root / "history_comparisons", ("date", "approach_a", "approach_b", "metric")
+            evaluations_root / HISTORY_COMPARISONS, ("date", "approach_a", "approach_b", "metric")
         )
     )
     tonight = from_records([c for c in compared if c["date"] == latest_date])

@@ -21,7 +21,6 @@ WINDOW = 50  # the last grades a scorer's agreement with people is measured on
 SCORERS = ("bert_score", "fact_recall")  # beside the judges, in every graded record
 # besides each judge, how far these agree with people is shown (the page, the report)
 HUMAN_COMPARED = ("llm_evaluator_score", *SCORERS)
-HUMAN_GRADES = "history_human"  # every grade people gave, one partition per night
 
 
 def _ranks(values: list[Score]) -> list[float | None]:
