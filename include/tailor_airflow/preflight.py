@@ -72,7 +72,7 @@ def check_settings(settings: Settings) -> Check:
         "settings",
         not problems,
         "; ".join(problems) or "complete",
-        "set them in the Airflow Variable tailor_settings (README: Run on AWS)",
+        "set them in the Airflow Variable tailor_settings (docs/aws-setup.md)",
     )
 
 
@@ -146,7 +146,7 @@ def check_role(settings: Settings, role: Role) -> Check:
             role.check,
             False,
             f"{arn}: no role named {name}",
-            f"create it with iam/{role.trust_file} (README: Run on AWS)",
+            f"create it with iam/{role.trust_file} (docs/aws-setup.md)",
         )
     trust = found["AssumeRolePolicyDocument"]
     trust = json.loads(unquote(trust)) if isinstance(trust, str) else trust

@@ -77,7 +77,7 @@ def check_model_ids(settings: Settings) -> Check:
         not problems,
         "; ".join(problems) or "; ".join(routes) or "on-demand ids",
         "set rag_model_id/judges to the ids named, and grant each profile and its model in "
-        "every region it routes to (README: Run on AWS)",
+        "every region it routes to (docs/aws-setup.md)",
     )
 
 

@@ -22,7 +22,7 @@ from tailor_airflow.hooks import aws_hook
 from tailor_airflow.preflight_check import Check, as_list
 
 POLICY_QUEUES = "tailor-*"  # iam/tailor-airflow-policy.json CatalogEvents
-FIX = "README: Sync on catalog events (the queue, its policy, the bucket's notification)"
+FIX = "docs/kb-sync.md: Sync on catalog events (the queue, its policy, the bucket's notification)"
 
 
 def _like(pattern: str, value: str, case: bool = True) -> bool:

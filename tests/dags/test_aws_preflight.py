@@ -95,7 +95,7 @@ def test_a_bare_id_of_a_model_served_only_through_profiles_fails_naming_its_prof
 
 def test_a_profile_id_must_exist_in_the_region_and_each_names_where_it_routes(preflight):
     unknown = "us.amazon.titan-text-express-v1"  # Titan Text has no cross-region profile
-    with_models(IamEnforcer.installed.policy, [unknown])  # granted as the README says
+    with_models(IamEnforcer.installed.policy, [unknown])  # granted as docs/aws-setup.md says
     status, out = preflight(judges=[unknown, JUDGES[0]])
     assert status == 1
     assert f"{unknown}: no such inference profile in us-east-1" in line(out, "model ids")
@@ -167,7 +167,7 @@ def test_the_batch_role_must_exist_and_trust_bedrock(preflight, moto_server):
 
 # ---- the catalog queue -----------------------------------------------------------------------
 def catalog_events(moto_server: str, queue: str = "tailor-catalog-events") -> str:
-    """The catalog bucket and its queue, set up as the README says; the queue's URL."""
+    """The catalog bucket and its queue, set up as docs/kb-sync.md says; the queue's URL."""
     s3, sqs = (admin_client(s, endpoint_url=moto_server) for s in ("s3", "sqs"))
     return notifying_catalog_bucket(s3, sqs, CATALOG_BUCKET, "catalog/", queue)
 

@@ -46,7 +46,7 @@ def shipped_policy(name: str = "tailor-airflow-policy.json", **values: str) -> d
 
 
 def with_models(policy: dict, models: list[str], region: str = "us-east-1") -> dict:
-    """The policy after a user adds models to it, as the README says to when changing judges:
+    """The policy after a user adds models to it, as docs/aws-setup.md says to when changing judges:
     a cross-region profile id with the profile and its model in every region (`*`), a bare
     id with the model in this region; the preflight lookups of each beside."""
     grants: dict[str, list[str]] = {}

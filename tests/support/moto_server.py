@@ -52,7 +52,7 @@ def reset(url: str) -> None:
 
 def notifying_catalog_bucket(s3, sqs, bucket: str, prefix: str, queue: str) -> str:
     """A catalog bucket whose object events under `prefix` go to the SQS queue `queue`, set up
-    as the README says (queue policy letting S3 send, bucket notification); the queue's URL.
+    as docs/kb-sync.md says (queue policy letting S3 send, bucket notification); the queue's URL.
     S3's test event, sent when the notification is configured, is drained."""
     s3.create_bucket(Bucket=bucket)
     url = sqs.create_queue(QueueName=queue)["QueueUrl"]

@@ -456,7 +456,7 @@ def test_a_judge_granted_in_the_callers_region_only_is_denied_and_as_the_readme_
         "us-west-1",
         "us-west-2",
     }  # denied wherever Bedrock routes it but here
-    granted = with_models(shipped_policy(**POLICY_VALUES), [profile])  # the README's advice
+    granted = with_models(shipped_policy(**POLICY_VALUES), [profile])  # docs/aws-setup.md's advice
     assert all(
         allowed_under_shipped("bedrock-runtime", "Converse", {"modelId": profile}, granted).values()
     )

@@ -16,7 +16,9 @@ GEMMA_MODEL = "gemma-3-270m"
 def package_dir(package: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(f"package '{package}' is not installed; run the README's setup command")
+        raise RuntimeError(
+            f"package '{package}' is not installed; run scripts/setup.sh (make demo does)"
+        )
     return Path(spec.submodule_search_locations[0])
 
 
