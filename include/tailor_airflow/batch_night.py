@@ -115,7 +115,7 @@ def finish_answers(approach: str, date: str) -> None:
     """Complete the prepared answers with the job's replies (a record it did not answer is
     asked online) and keep them as the online path does. Only the base model is needed: a
     fine-tuned model's serving (deleted off-hours) is never looked up here."""
-    from tailor_airflow.answerers import base_model
+    from tailor_airflow.converse_answers import base_model
 
     settings = load_settings()
     night = night_store(settings, date)

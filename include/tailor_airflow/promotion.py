@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from pathlib import Path
 from statistics import fmean
 from typing import Any
 
@@ -26,41 +24,11 @@ from tailor.settings import Backend, Settings
 from tailor_airflow.approval import APPROVAL
 from tailor_airflow.assets import MODEL
 from tailor_airflow.config import load_settings, models_root
-from tailor_airflow.endpoint import served_component
+from tailor_airflow.tuned import serving_models, tuned_models
 
 log = logging.getLogger(__name__)
 # what current.json keeps of a Bedrock custom model: how, by what name and ARN it is served
 SERVING_KEYS = ("serving", "serving_name", "serving_arn", "custom_model_arn")
-
-
-def _answerer(settings: Settings, model: dict[str, Any]):
-    """One model's answer function, from its ``train`` or ``current.json`` record: in-process
-    from its folder locally; on aws Converse with its serving ARN (a Bedrock custom model) or
-    its inference component (SageMaker: candidates and served model share one endpoint)."""
-    if settings.backend is Backend.LOCAL:
-        from tailor.local.generate import LocalGenerator
-
-        generator = LocalGenerator(Path(model.get("model_path") or model["path"]))
-        return lambda prompt: generator.generate(prompt).text
-    if model.get("serving_arn"):
-        from tailor_airflow.bedrock_customization import BedrockCustomModels
-
-        bedrock = BedrockCustomModels(settings)
-        model_id = bedrock.model_id(model)
-        return lambda prompt: bedrock.answer_text(model_id, prompt)
-    from tailor_airflow.sagemaker_model import SageMakerModels
-
-    models = SageMakerModels(settings)
-    return lambda prompt: models.answer(model["inference_component"], prompt)
-
-
-def _served(settings: Settings, current: dict[str, Any] | None) -> dict[str, Any] | None:
-    """What serves the deployed model, as ``_answerer`` and the retirement read it: its record,
-    or on aws the configured inference component when nothing was promoted yet."""
-    if settings.backend is Backend.LOCAL or (current and current.get("serving_arn")):
-        return current
-    component = served_component(settings, current)
-    return component and {"inference_component": component}
 
 
 def _paired(candidate: list[float], winner: list[float]) -> dict[str, Any]:
@@ -80,6 +48,7 @@ def gate_candidate(
     from tailor.scoring import BertScorer
 
     settings = load_settings()
+    tuned = tuned_models(settings)
     folder = models_root(settings) / training["version"]
     questions = read_jsonl(folder / "gate_questions.jsonl")
     references = [q["answer"] for q in questions]
@@ -89,14 +58,15 @@ def gate_candidate(
     candidates = {record["candidate"]: record for record in trained}
     answers, scores = {}, {}
     for name, record in candidates.items():
-        answer = _answerer(settings, record)
+        answer = tuned.answerer(record)
         answers[name] = [answer(prompt) for prompt in prompts]
         scores[name] = scorer.f1(answers[name], references)
     winner, why = pick_winner(scores)
     deployed, deployed_f1 = None, None
-    served = _served(settings, current)
+    serving = serving_models(settings, current)
+    served = serving.served(current)
     if served and not skip:
-        deployed_answer = _answerer(settings, served)
+        deployed_answer = serving.answerer(served)
         deployed = [deployed_answer(prompt) for prompt in prompts]
         deployed_f1 = scorer.f1(deployed, references)
     result = decide(scores[winner], deployed_f1, settings.gate_margin, skip=skip)
@@ -142,86 +112,14 @@ def clean_up_candidates(candidates: list[dict[str, Any]]) -> list[str]:
     metrics stay). Then, after any promotion, Bedrock custom models beyond
     ``keep_custom_models`` go (`retire_custom_models`)."""
     settings = load_settings()
+    tuned = tuned_models(settings)
     current = read_current(models_root(settings)) or {}
     served = (current.get("version"), current.get("candidate"))
     unserved = [c for c in candidates if (c["version"], c["name"]) != served]
-    cleaned = [c["name"] for c in unserved if _remove_candidate(settings, c)]
+    cleaned = [c["name"] for c in unserved if tuned.remove_candidate(c)]
     log.info("Cleaned up %s", ", ".join(cleaned) if cleaned else "nothing: no unserved candidate")
-    if settings.backend is Backend.AWS and settings.finetune_service == "bedrock":
-        retire_custom_models(settings, current.get("custom_model_arn"))
+    tuned.after_clean_up(current)
     return cleaned
-
-
-def _remove_candidate(settings: Settings, candidate: dict[str, Any]) -> bool:
-    """Remove what one candidate left behind; False if there was nothing."""
-    if settings.backend is Backend.LOCAL:
-        from tailor_airflow.training import local_model_dir
-
-        folder = local_model_dir(settings, candidate)
-        trained = folder.exists()
-        if trained:
-            shutil.rmtree(folder)
-        return trained
-    from tailor_airflow.sagemaker_model import resource_name
-
-    name = resource_name(candidate["name"])
-    if settings.finetune_service == "bedrock":
-        from tailor_airflow.bedrock_customization import BedrockCustomModels
-
-        bedrock = BedrockCustomModels(settings)
-        stopped = bedrock.stop_serving(name)
-        deleted = settings.delete_rejected_custom_models and _delete_custom_models(
-            settings, bedrock, _attempt_names(settings, candidate, name)
-        )
-        return stopped or bool(deleted)
-    from tailor_airflow.sagemaker_model import SageMakerModels
-
-    return SageMakerModels(settings).delete_component(name)
-
-
-def _attempt_names(settings: Settings, candidate: dict[str, Any], name: str) -> list[str]:
-    """Every attempt's name: each attempt's custom model takes it (`job_attempts`)."""
-    from tailor_airflow.job_attempts import JobAttempts
-
-    attempts = JobAttempts.of(settings, candidate["version"], candidate["name"], name).all()
-    return [a["name"] for a in attempts] or [name]
-
-
-def _delete_custom_models(settings: Settings, bedrock, names: list[str]) -> list[str]:
-    """Delete custom models by name, and from Tailor's record of them; the ones deleted."""
-    from tailor.finetune.custom_models import forget
-
-    deleted = [name for name in names if bedrock.delete_model(name)]
-    forget(models_root(settings), names)
-    return deleted
-
-
-def retire_custom_models(settings: Settings, served_arn: str | None) -> list[str]:
-    """Retention (``keep_custom_models``, 0: keep all): delete Tailor's custom models beyond
-    the newest N, never the one served; log what the rest cost to store each month."""
-    from tailor.evaluation.monthly_cost import custom_model_storage
-    from tailor.finetune.custom_models import beyond_retention, recorded
-    from tailor_airflow.bedrock_customization import BedrockCustomModels
-
-    root = models_root(settings)
-    retired = beyond_retention(recorded(root), settings.keep_custom_models, served_arn)
-    deleted = []
-    if retired:
-        deleted = _delete_custom_models(
-            settings, BedrockCustomModels(settings), [m["name"] for m in retired]
-        )
-        log.info(
-            "Retention (keep_custom_models %d): deleted %s",
-            settings.keep_custom_models,
-            ", ".join(deleted) or "nothing (already gone)",
-        )
-    kept = recorded(root)
-    log.info(
-        "%d custom model(s) kept: $%.2f a month of storage",
-        len(kept),
-        custom_model_storage(settings.prices, len(kept)),
-    )
-    return deleted
 
 
 class DeployModelOperator(BaseOperator):
@@ -278,19 +176,10 @@ class DeployModelOperator(BaseOperator):
     def _retire_previous(self, settings: Settings, previous, record) -> dict[str, Any]:
         """Traffic follows the registry's record; what served the previous model goes away
         (a SageMaker inference component, or a Bedrock deployment or throughput; the previous
-        custom model itself is kept)."""
-        old = _served(settings, previous) or {}
-        if old.get("serving_arn") and old["serving_arn"] != record.get("serving_arn"):
-            from tailor_airflow.bedrock_customization import BedrockCustomModels
-
-            BedrockCustomModels(settings).stop_serving(old["serving_name"], old["serving"])
-            self.log.info("Stopped serving the previous model: %s", old["serving_name"])
-        component = old.get("inference_component")
-        if component and component != record.get("inference_component"):
-            from tailor_airflow.sagemaker_model import SageMakerModels
-
-            SageMakerModels(settings).delete_component(component)
-            self.log.info("Deleted the previous inference component %s", component)
+        custom model itself is kept), by the service that served it."""
+        serving = serving_models(settings, previous)
+        if stopped := serving.retire(serving.served(previous) or {}, record):
+            self.log.info("Stopped serving %s", stopped)
         return record
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
