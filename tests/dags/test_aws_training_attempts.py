@@ -42,7 +42,7 @@ def sagemaker(aws_mode, monkeypatch, tailor_settings):
     answer_hub_content(http)  # the sagemaker SDK builds the real JumpStart request
     monkeypatch.setenv("AWS_ENDPOINT_URL", aws_mode.meta.endpoint_url)
     aws_mode.put_object(Bucket=BUCKET, Key=f"tailor/models/{VERSION}/train/train.jsonl", Body=b"{}")
-    reattached = []  # staging after training is tests/unit/test_aws_finetune.py's
+    reattached = []  # staging after training is tests/models/test_aws_finetune.py's
     monkeypatch.setattr(
         TrainModelOperator,
         "after_training",
