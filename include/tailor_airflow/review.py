@@ -122,9 +122,7 @@ class ReviewAnswersOperator(HITLEntryOperator):
             if given.get(grade_field(n)) is not None
         ]
         if grades:
-            write_history(
-                night.evaluations / HUMAN_GRADES, night.date, grades, {"run_id": context["run_id"]}
-            )
+            write_history(night.human_grades, night.date, grades, {"run_id": context["run_id"]})
         self.log.info("%d of %d answers graded by %s", len(grades), len(asked), by)
         return result
 

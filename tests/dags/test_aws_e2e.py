@@ -32,6 +32,7 @@ from tests.support.aws_night import (
     async_clients_share_the_canned_http,
     canned_bedrock_and_components,
     canned_ingestion,
+    canned_invocations,
     canned_preflight,
     described_component,
     retried,
@@ -321,13 +322,7 @@ def test_finetune_trains_stages_gates_and_promotes_in_aws_mode(
         raise AwsError("ObjectNotFoundException", "No scalable target registered")
 
     http.respond("AnyScaleFrontendService.DeregisterScalableTarget", never_registered)
-    http.respond(
-        f"/endpoints/{ENDPOINT}/invocations",
-        lambda url, body: {
-            "generated_text": "The BrewPro 3 tank holds 1.8 litres.",
-            "details": {"generated_tokens": 11},
-        },
-    )
+    canned_invocations(http)
 
     bag = DagBag(dag_folder=str(REPO / "dags"))
     synced = {ti.state for ti in bag.get_dag("kb_sync").test().get_task_instances()}

@@ -102,6 +102,13 @@ def canned_bedrock_and_components(http) -> None:
         }
 
     http.respond("/converse", converse)
+    canned_invocations(http)
+
+    canned_model_access(http, legacy="claude-3-haiku")
+
+
+def canned_invocations(http) -> None:
+    """The endpoint's container answers every invocation with the fine-tuned model's answer."""
     http.respond(
         f"/endpoints/{ENDPOINT}/invocations",
         lambda url, body: {
@@ -109,8 +116,6 @@ def canned_bedrock_and_components(http) -> None:
             "details": {"generated_tokens": 11},
         },
     )
-
-    canned_model_access(http, legacy="claude-3-haiku")
 
 
 def canned_model_access(http, legacy: str = "", authorized: bool = True) -> None:

@@ -64,6 +64,10 @@ class NightStore(Generic[P]):
     def history_comparisons(self) -> P:
         return self.evaluations / HISTORY_COMPARISONS
 
+    @property
+    def human_grades(self) -> P:
+        return self.evaluations / HUMAN_GRADES
+
     # the test cases, with their hashes and stale-reference flags
     @property
     def cases_file(self) -> P:
